@@ -1,0 +1,13 @@
+/** Registers every op family's gradient rules (import for side effects). */
+import './elementwise.js';
+import './activations.js';
+import './linalg.js';
+import './reduce.js';
+import './norm.js';
+import './loss.js';
+import './conv.js';
+import './pool.js';
+import './resize.js';
+import './movement.js';
+import './indexing.js';
+import './nondiff.js';

@@ -1,0 +1,2 @@
+/** Gradient rules: filled in by this op family. */
+export {};

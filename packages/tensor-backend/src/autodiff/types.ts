@@ -1,0 +1,59 @@
+/** The gradient-rule vocabulary (cf. PyTorch derivatives.yaml: one entry per op). */
+import type { Attrs } from '../ir/attributes.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Emit } from '../ir/emit.js';
+import type { Node } from '../ir/graph.js';
+import type { ValueType } from '../shape/types.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface GradContext {
+  readonly node: Node;
+  readonly attrs: Attrs;
+  /** Default-domain opset of the model. */
+  readonly opset: number;
+  /** Emits backward nodes into the gradient graph. */
+  readonly b: GraphBuilder;
+  /** Opset-aware emitters (ReduceSum, Unsqueeze, Pad, Slice, ...) over `b`. */
+  readonly emit: Emit;
+  /** Forward input names ('' = omitted optional input). */
+  readonly x: readonly string[];
+  /** Forward output names. */
+  readonly y: readonly string[];
+  /** Upstream gradient of each output, or null where it is (symbolically) zero. */
+  readonly dy: readonly (string | null)[];
+  /** Whether input i needs a gradient (it lies on a path from a wrt tensor). */
+  readonly needs: readonly boolean[];
+  /** Static type of any forward value. */
+  type(name: string): ValueType;
+  /** Dims of forward input i / output i. */
+  xDims(i: number): readonly number[];
+  yDims(i: number): readonly number[];
+  /** Element type of the gradients of this node (its first float input). */
+  readonly dtype: DType;
+  /** Compile-time value of a forward tensor (e.g. Reshape's shape), if known. */
+  value(name: string): Tensor | undefined;
+  /** Like value(), but fails clearly when the value is only known at run time. */
+  needValue(i: number, what: string): Tensor;
+  /** Scalar constant of the gradient dtype. */
+  scalar(v: number): string;
+  /** The upstream gradient of output i, materialising zeros when it is null. */
+  dyOrZeros(i: number): string;
+  /** Zeros with the dims of a forward value, in the gradient dtype. */
+  zeros(dims: readonly number[]): string;
+  /** Sums `grad` (of dims `from`) down to dims `to`, undoing numpy broadcasting. */
+  unbroadcast(grad: string, from: readonly number[], to: readonly number[]): string;
+  /** BAD_MODEL / UNSUPPORTED_OP error naming this node. */
+  fail(message: string): never;
+}
+
+/** Returns one gradient per forward input: a value name, or null for no gradient. */
+export type GradRule = (ctx: GradContext) => readonly (string | null | undefined)[];
+
+export type OpGrad =
+  | { readonly kind: 'rule'; readonly rule: GradRule }
+  /** Outputs carry no gradient (integer, boolean or piecewise-constant results). */
+  | { readonly kind: 'nondifferentiable' };
+
+/** Per-call overrides of rules, e.g. guided backprop's Relu. */
+export type RuleOverrides = Readonly<Record<string, GradRule>>;

@@ -1,0 +1,25 @@
+/**
+ * Types of every value from one onnxruntime run with all intermediates exposed as
+ * outputs: the fallback for ops that have no shape rule here (contrib ops in exports).
+ */
+import { encodeModel } from '../onnx/model-io.js';
+import { Graph } from '../ir/graph.js';
+import type { ValueType } from '../shape/types.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { createSession, type RuntimeOptions } from './session.js';
+
+export async function probeTypes(graph: Graph, feeds: Readonly<Record<string, Tensor>>, options: RuntimeOptions): Promise<Map<string, ValueType>> {
+  const g = Graph.fromModel(graph.toModel({ keepValueInfo: false }));
+  const existing = new Set(g.outputs.map((o) => o.name));
+  for (const n of g.nodes) for (const o of n.outputs) if (o && !existing.has(o)) g.addOutput(o, 'float32', null);
+  // dtype is unknown up front; a tensor_type with elem_type but no shape is accepted for outputs
+  const proto = g.toModel({ keepValueInfo: false });
+  for (const o of proto.graph!.output) if (o.type?.tensor_type) o.type.tensor_type.elem_type = 0;
+  const session = await createSession(encodeModel(proto), options);
+  try {
+    const out = await session.run(feeds);
+    return new Map(Object.entries(out).map(([k, t]) => [k, { dtype: t.dtype, dims: [...t.dims] }]));
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * onnxruntime-node sessions with a choice of execution provider. A provider that is not
+ * available here falls back to the CPU with one clear warning (once per provider).
+ */
+import * as ort from 'onnxruntime-node';
+import { GradlocError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { fromOrt, toOrt } from './ort-tensor.js';
+
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+
+export interface RuntimeOptions {
+  /** Execution provider (default 'cpu'); unavailable ones fall back to 'cpu' with a warning. */
+  readonly executionProvider?: ExecutionProvider;
+  /** Intra-op threads (default: onnxruntime's choice, one per core). */
+  readonly threads?: number;
+  /**
+   * Let idle worker threads spin (default true: lowest latency for one session). Turn off
+   * when several sessions alternate, which otherwise slow each other.
+   */
+  readonly spinning?: boolean;
+}
+
+const warned = new Set<string>();
+let warn = (message: string): void => {
+  process.emitWarning(message, { code: 'GRADLOC_EP_FALLBACK' });
+};
+/** Redirects fallback warnings (tests, the CLI's own logger). */
+export function setWarningHandler(fn: (message: string) => void): void {
+  warn = fn;
+}
+
+export interface Session {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** The provider actually in use. */
+  readonly executionProvider: ExecutionProvider;
+  run(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+function sessionOptions(ep: ExecutionProvider, opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [ep],
+    graphOptimizationLevel: 'all',
+    ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+    ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
+  };
+}
+
+export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}): Promise<Session> {
+  const wanted = opts.executionProvider ?? 'cpu';
+  let ep: ExecutionProvider = wanted;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, sessionOptions(wanted, opts));
+  } catch (e) {
+    if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e)}`, { cause: e });
+    if (!warned.has(wanted)) {
+      warned.add(wanted);
+      warn(`execution provider '${wanted}' is not available here (${firstLine(e)}); falling back to cpu`);
+    }
+    ep = 'cpu';
+    try {
+      session = await ort.InferenceSession.create(model, sessionOptions('cpu', opts));
+    } catch (e2) {
+      throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e2)}`, { cause: e2 });
+    }
+  }
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    executionProvider: ep,
+    async run(feeds, outputs) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const name of session.inputNames) {
+        const t = feeds[name];
+        if (!t) throw new GradlocError('BAD_INPUT', `missing feed for input '${name}'`);
+        ortFeeds[name] = toOrt(t);
+      }
+      let result: ort.InferenceSession.ReturnType;
+      try {
+        result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
+      } catch (e) {
+        throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${firstLine(e)}`, { cause: e });
+      }
+      const out: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v, k);
+      return out;
+    },
+    release: () => session.release(),
+  };
+}
+
+export const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();

@@ -1,0 +1,2 @@
+/** Shape rules: filled in by this op family. */
+export {};

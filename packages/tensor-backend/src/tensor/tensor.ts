@@ -1,0 +1,56 @@
+/**
+ * The tensor type every gradloc package shares: a dtype, static dims and a flat
+ * row-major typed array. Plain data, so it moves across worker threads and into
+ * onnxruntime without wrappers.
+ */
+import { GradlocError } from '../errors.js';
+import { ARRAY_OF, type DType, type TypedArray } from './dtype.js';
+
+export interface Tensor<D extends DType = DType> {
+  readonly dtype: D;
+  readonly dims: readonly number[];
+  readonly data: TypedArray;
+}
+
+export const sizeOf = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+export function tensor<D extends DType>(dtype: D, dims: readonly number[], data?: TypedArray | ArrayLike<number>): Tensor<D> {
+  const n = sizeOf(dims);
+  let arr: TypedArray;
+  if (!data) arr = new ARRAY_OF[dtype](n);
+  else if (ArrayBuffer.isView(data)) arr = data as TypedArray;
+  else {
+    arr = new ARRAY_OF[dtype](n);
+    const big = dtype === 'int64' || dtype === 'uint64';
+    for (let i = 0; i < n; i++) (arr as unknown as unknown[])[i] = big ? BigInt(Math.trunc((data as ArrayLike<number>)[i])) : (data as ArrayLike<number>)[i];
+  }
+  if (arr.length !== n) {
+    throw new GradlocError('SHAPE_MISMATCH', `tensor data has ${arr.length} elements, dims [${dims.join(', ')}] need ${n}`);
+  }
+  return { dtype, dims: [...dims], data: arr };
+}
+
+export const float32 = (dims: readonly number[], data?: ArrayLike<number>): Tensor<'float32'> =>
+  tensor('float32', dims, data instanceof Float32Array ? data : data ? Float32Array.from(data) : undefined);
+
+export const float64 = (dims: readonly number[], data?: ArrayLike<number>): Tensor<'float64'> =>
+  tensor('float64', dims, data instanceof Float64Array ? data : data ? Float64Array.from(data) : undefined);
+
+export const int64 = (dims: readonly number[], data: ArrayLike<number>): Tensor<'int64'> => tensor('int64', dims, data);
+
+/** Elements as JS numbers (int64 converted; exact below 2^53). */
+export function toNumbers(t: Tensor): number[] {
+  const out = new Array<number>(t.data.length);
+  for (let i = 0; i < t.data.length; i++) out[i] = Number(t.data[i]);
+  return out;
+}
+
+/** A float32 copy of any numeric tensor. */
+export function asFloat32(t: Tensor): Tensor<'float32'> {
+  if (t.dtype === 'float32') return t as Tensor<'float32'>;
+  const out = new Float32Array(t.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(t.data[i]);
+  return { dtype: 'float32', dims: [...t.dims], data: out };
+}
+
+export const formatDims = (dims: readonly number[]): string => `[${dims.join(', ')}]`;
