@@ -307,8 +307,19 @@ function writeScalar(w: Writer, t: ScalarType, v: unknown): void {
   }
 }
 
+/** Fields in field-number order, as protobuf serializers emit them (byte-exact round trips). */
+const sortedFields = new WeakMap<MessageDesc, readonly FieldDesc[]>();
+function inWireOrder(desc: MessageDesc): readonly FieldDesc[] {
+  let f = sortedFields.get(desc);
+  if (!f) {
+    f = [...desc.fields].sort((a, b) => a.no - b.no);
+    sortedFields.set(desc, f);
+  }
+  return f;
+}
+
 function encodeInto(desc: MessageDesc, w: Writer, msg: Record<string, unknown>): void {
-  for (const f of desc.fields) {
+  for (const f of inWireOrder(desc)) {
     const v = msg[f.name];
     if (v === undefined || v === null) continue;
     const tag = f.no * 8 + wireOf(f.type);

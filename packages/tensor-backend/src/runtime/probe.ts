@@ -12,9 +12,10 @@ export async function probeTypes(graph: Graph, feeds: Readonly<Record<string, Te
   const g = Graph.fromModel(graph.toModel({ keepValueInfo: false }));
   const existing = new Set(g.outputs.map((o) => o.name));
   for (const n of g.nodes) for (const o of n.outputs) if (o && !existing.has(o)) g.addOutput(o, 'float32', null);
-  // dtype is unknown up front; a tensor_type with elem_type but no shape is accepted for outputs
+  // dtypes are unknown up front: outputs without a type are typed by onnxruntime itself
   const proto = g.toModel({ keepValueInfo: false });
-  for (const o of proto.graph!.output) if (o.type?.tensor_type) o.type.tensor_type.elem_type = 0;
+  const declared = new Set(graph.outputs.map((o) => o.name));
+  for (const o of proto.graph!.output) if (!declared.has(o.name ?? '')) delete o.type;
   const session = await createSession(encodeModel(proto), options);
   try {
     const out = await session.run(feeds);

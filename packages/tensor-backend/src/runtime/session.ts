@@ -2,6 +2,9 @@
  * onnxruntime-node sessions with a choice of execution provider. A provider that is not
  * available here falls back to the CPU with one clear warning (once per provider).
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GradlocError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -21,7 +24,9 @@ export interface RuntimeOptions {
   readonly spinning?: boolean;
 }
 
-const warned = new Set<string>();
+/** Providers that failed once in this process: later sessions go straight to the CPU. */
+const require = createRequire(import.meta.url);
+const unavailable = new Map<ExecutionProvider, string>();
 let warn = (message: string): void => {
   process.emitWarning(message, { code: 'GRADLOC_EP_FALLBACK' });
 };
@@ -48,18 +53,32 @@ function sessionOptions(ep: ExecutionProvider, opts: RuntimeOptions): ort.Infere
   };
 }
 
+/** The CUDA provider is a separate library that onnxruntime-node downloads at install time. */
+function cudaMissing(): string | undefined {
+  const dir = join(dirname(require.resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  return existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) ? undefined : `no CUDA provider library in ${dir}`;
+}
+
 export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}): Promise<Session> {
   const wanted = opts.executionProvider ?? 'cpu';
   let ep: ExecutionProvider = wanted;
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(model, sessionOptions(wanted, opts));
-  } catch (e) {
-    if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e)}`, { cause: e });
-    if (!warned.has(wanted)) {
-      warned.add(wanted);
-      warn(`execution provider '${wanted}' is not available here (${firstLine(e)}); falling back to cpu`);
+  let session: ort.InferenceSession | undefined;
+  if (wanted === 'cuda' && !unavailable.has('cuda')) {
+    const why = cudaMissing();
+    if (why) unavailable.set('cuda', why);
+  }
+  let why = unavailable.get(wanted);
+  if (!why) {
+    try {
+      session = await ort.InferenceSession.create(model, sessionOptions(wanted, opts));
+    } catch (e) {
+      if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e)}`, { cause: e });
+      why = firstLine(e);
+      unavailable.set(wanted, why);
+      warnFallback(wanted, why);
     }
+  } else warnFallback(wanted, why);
+  if (!session) {
     ep = 'cpu';
     try {
       session = await ort.InferenceSession.create(model, sessionOptions('cpu', opts));
@@ -67,20 +86,21 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
       throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e2)}`, { cause: e2 });
     }
   }
+  const s = session;
   return {
-    inputNames: session.inputNames,
-    outputNames: session.outputNames,
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
     executionProvider: ep,
     async run(feeds, outputs) {
       const ortFeeds: Record<string, ort.Tensor> = {};
-      for (const name of session.inputNames) {
+      for (const name of s.inputNames) {
         const t = feeds[name];
         if (!t) throw new GradlocError('BAD_INPUT', `missing feed for input '${name}'`);
         ortFeeds[name] = toOrt(t);
       }
       let result: ort.InferenceSession.ReturnType;
       try {
-        result = outputs ? await session.run(ortFeeds, [...outputs]) : await session.run(ortFeeds);
+        result = outputs ? await s.run(ortFeeds, [...outputs]) : await s.run(ortFeeds);
       } catch (e) {
         throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${firstLine(e)}`, { cause: e });
       }
@@ -88,8 +108,15 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
       for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v, k);
       return out;
     },
-    release: () => session.release(),
+    release: () => s.release(),
   };
+}
+
+const warned = new Set<ExecutionProvider>();
+function warnFallback(ep: ExecutionProvider, why: string): void {
+  if (warned.has(ep)) return;
+  warned.add(ep);
+  warn(`execution provider '${ep}' is not available here (${why}); falling back to cpu`);
 }
 
 export const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();
