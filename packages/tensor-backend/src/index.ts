@@ -21,3 +21,5 @@ export * from './runtime/session.js';
 export * from './runtime/target.js';
 export * from './runtime/model.js';
 export * from './ir/promote.js';
+export * from './tensor/random.js';
+export * from './models/index.js';

@@ -12,7 +12,9 @@ import { externalInfo, isExternal, protoByteSize } from './tensor-proto.js';
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
   try {
-    const m = decodeMessage<ModelProto>(ModelDesc, bytes);
+    // A plain Uint8Array view: Node Buffers' slice() shares memory, which would leak into raw_data views
+    const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const m = decodeMessage<ModelProto>(ModelDesc, plain);
     if (!m.graph) throw new Error('no graph');
     return m;
   } catch (e) {

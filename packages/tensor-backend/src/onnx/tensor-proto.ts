@@ -4,6 +4,8 @@ import { ARRAY_OF, BYTES, dtypeFromOnnx, ONNX_CODE, type TypedArray } from '../t
 import { sizeOf, type Tensor } from '../tensor/tensor.js';
 import type { TensorProto } from './schema.js';
 
+const INT64_MAX = 2n ** 63n - 1n;
+
 export const isExternal = (t: TensorProto): boolean => t.data_location === 1;
 
 export function externalInfo(t: TensorProto): { location: string; offset: number; length?: number } {
@@ -27,7 +29,7 @@ export function tensorFromProto(t: TensorProto): Tensor {
     if (t.raw_data.length !== n * width) {
       throw new GradlocError('BAD_MODEL', `tensor ${t.name}: raw_data has ${t.raw_data.length} bytes, expected ${n * width}`);
     }
-    const copy = t.raw_data.slice(); // aligned private copy
+    const copy = new Uint8Array(t.raw_data); // aligned private copy (Buffer#slice would be a view)
     return { dtype, dims, data: new Arr(copy.buffer, 0, n) };
   }
   const data: TypedArray = new Arr(n);
@@ -45,7 +47,10 @@ export function tensorFromProto(t: TensorProto): Tensor {
     throw new GradlocError('BAD_MODEL', `tensor ${t.name}: holds ${src.length} values, dims [${dims.join(', ')}] need ${n}`);
   }
   const big = dtype === 'int64' || dtype === 'uint64';
-  for (let i = 0; i < n; i++) (data as unknown as unknown[])[i] = big ? BigInt(src[i]) : src[i];
+  // The decoder rounds INT64_MAX (exporters' "slice to the end") up to 2^63, which a
+  // BigInt64Array would wrap to INT64_MIN: clamp it back.
+  const toBig = (v: number): bigint => (dtype === 'int64' && v >= 2 ** 63 ? INT64_MAX : BigInt(v));
+  for (let i = 0; i < n; i++) (data as unknown as unknown[])[i] = big ? toBig(src[i]) : src[i];
   return { dtype, dims, data };
 }
 

@@ -144,7 +144,10 @@ export function inferTypes(
     if (inputsConst && node.op !== 'RandomNormal' && node.op !== 'RandomUniform' && node.op !== 'RandomNormalLike' && node.op !== 'RandomUniformLike') {
       for (const o of node.outputs) if (o) constant.add(o);
     }
-    if (rule?.fold && node.inputs.every((i) => !i || sizeOf(types.get(i)!.dims) <= FOLD_LIMIT)) {
+    // Only constant inputs are decoded, so only they need to be small (Shape/Size fold from
+    // the static dims of a large activation); outputs must be small too (Expand, ConstantOfShape).
+    const small = (v: string): boolean => !types.has(v) || sizeOf(types.get(v)!.dims) <= FOLD_LIMIT;
+    if (rule?.fold && node.inputs.every((i) => !i || !constant.has(i) || small(i)) && node.outputs.every((o) => !o || small(o))) {
       const outs = rule.fold(
         ctx,
         node.inputs.map((i) => (i ? value(i) : undefined)),

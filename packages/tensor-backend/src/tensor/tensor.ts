@@ -22,12 +22,22 @@ export function tensor<D extends DType>(dtype: D, dims: readonly number[], data?
   else {
     arr = new ARRAY_OF[dtype](n);
     const big = dtype === 'int64' || dtype === 'uint64';
-    for (let i = 0; i < n; i++) (arr as unknown as unknown[])[i] = big ? BigInt(Math.trunc((data as ArrayLike<number>)[i])) : (data as ArrayLike<number>)[i];
+    const src = data as ArrayLike<number>;
+    for (let i = 0; i < n; i++) (arr as unknown as unknown[])[i] = big ? toInt64(src[i], dtype === 'uint64') : src[i];
   }
   if (arr.length !== n) {
     throw new GradlocError('SHAPE_MISMATCH', `tensor data has ${arr.length} elements, dims [${dims.join(', ')}] need ${n}`);
   }
   return { dtype, dims: [...dims], data: arr };
+}
+
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+/** JS number -> int64, clamping: INT64_MAX as a double (2^63) would otherwise wrap to INT64_MIN. */
+export function toInt64(v: number, unsigned = false): bigint {
+  const b = BigInt(Math.trunc(v));
+  if (unsigned) return b < 0n ? 0n : b > (1n << 64n) - 1n ? (1n << 64n) - 1n : b;
+  return b > INT64_MAX ? INT64_MAX : b < INT64_MIN ? INT64_MIN : b;
 }
 
 export const float32 = (dims: readonly number[], data?: ArrayLike<number>): Tensor<'float32'> =>

@@ -4,7 +4,11 @@
  */
 import { promoteInitializers } from '../ir/promote.js';
 import { OnnxModel, type Feeds } from '../runtime/model.js';
+import { rng } from '../tensor/random.js';
 import { tensor, sizeOf, type Tensor } from '../tensor/tensor.js';
+
+// The PRNG lives in tensor/random.ts (one PRNG for weights, feeds and checks); re-exported for existing callers.
+export { rng } from '../tensor/random.js';
 
 export interface GradCheckOptions {
   readonly of: string;
@@ -33,18 +37,6 @@ export interface GradCheckReport {
   /** largest |numeric| seen, for scale */
   readonly maxNumeric: number;
   readonly entries: readonly GradCheckEntry[];
-}
-
-/** Deterministic uniform PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function cloneTensor(t: Tensor): Tensor {

@@ -8,6 +8,7 @@ import './loss.js';
 import './conv.js';
 import './pool.js';
 import './resize.js';
+import './pad.js';
 import './movement.js';
 import './indexing.js';
 import './nondiff.js';

@@ -6,5 +6,6 @@ import './norm.js';
 import './conv.js';
 import './pool.js';
 import './resize.js';
+import './pad.js';
 import './movement.js';
 import './constants.js';

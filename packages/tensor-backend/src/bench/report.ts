@@ -1,0 +1,80 @@
+/** The benchmark's human-readable table, target verdicts and bottleneck listing. */
+import type { CaseResult, GradFigures } from './bench-case.js';
+
+/** Targets from the issue. */
+export const TARGETS = {
+  /** forward+backward <= 3x forward */
+  maxRatio: 3,
+  /** gradient compile of a ResNet-50-sized graph < 1 s */
+  maxResNet50CompileMs: 1000,
+} as const;
+
+const f = (v: number | null | undefined, digits = 1): string => (v === undefined || v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+export function table(results: readonly CaseResult[]): string {
+  const rows = [
+    ['model', 'params', 'fwd ms', 'f+b input ms', 'x fwd (min)', 'f+b weights ms', 'x fwd (min)', 'transform ms in/W', 'compile ms in/W', 'RSS MB fwd/in/W', 'max RSS MB'],
+  ];
+  for (const r of results) {
+    // the ratio of minima shows what a quiet machine gives when neighbours load the cores
+    const minRatio = (x: GradFigures | undefined): number | null => (x?.minMs != null && r.forward ? x.minMs / r.forward.minMs : null);
+    const g = (x: GradFigures | undefined): [string, string] => [f(x?.medianMs), `${f(x?.ratio, 2)} (${f(minRatio(x), 2)})`];
+    rows.push([
+      r.title,
+      `${(r.params / 1e6).toFixed(2)}M`,
+      f(r.forward?.medianMs),
+      ...g(r.input),
+      ...g(r.weights),
+      `${f(r.input?.transformMs, 0)}/${f(r.weights?.transformMs, 0)}`,
+      `${f(r.input?.compileMs, 0)}/${f(r.weights?.compileMs, 0)}`,
+      `${f(r.forward?.peakRssMB, 0)}/${f(r.input?.peakRssMB, 0)}/${f(r.weights?.peakRssMB, 0)}`,
+      f(r.maxRssMB, 0),
+    ]);
+  }
+  return pad(rows);
+}
+
+export interface Verdict {
+  readonly target: string;
+  readonly value: number;
+  readonly limit: number;
+  readonly pass: boolean;
+}
+
+export function verdicts(results: readonly CaseResult[]): Verdict[] {
+  const out: Verdict[] = [];
+  for (const r of results) {
+    for (const [kind, g] of [['input', r.input], ['weights', r.weights]] as const) {
+      if (g && g.ratio !== null) {
+        out.push({ target: `${r.id} f+b(${kind})/fwd`, value: g.ratio, limit: TARGETS.maxRatio, pass: g.ratio <= TARGETS.maxRatio });
+      }
+    }
+    if (r.id.startsWith('resnet50') && r.input) {
+      out.push({ target: `${r.id} compile(input) ms`, value: r.input.compileMs, limit: TARGETS.maxResNet50CompileMs, pass: r.input.compileMs < TARGETS.maxResNet50CompileMs });
+    }
+  }
+  return out;
+}
+
+export function bottlenecks(results: readonly CaseResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const [kind, g] of [['input', r.input], ['weights', r.weights]] as const) {
+      if (!g?.profile) continue;
+      const p = g.profile;
+      lines.push(`${r.title}, gradient w.r.t. ${kind}: ${f(p.totalMs)} ms of kernels per run; the plain forward session: ${f(p.plainForward.totalMs)} ms`);
+      for (const c of p.byRule.slice(0, 8)) {
+        const ops = c.ops.slice(0, 4).map((o) => `${o.op} ${f(o.ms)}`).join(', ');
+        lines.push(`  ${c.rule.padEnd(30)} ${f(c.ms).padStart(7)} ms   ${ops}`);
+      }
+      const plain = p.plainForward.byOp.slice(0, 6).map((o) => `${o.op} ${f(o.ms)}`).join(', ');
+      lines.push(`  ${'(plain forward, for contrast)'.padEnd(30)} ${f(p.plainForward.totalMs).padStart(7)} ms   ${plain}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,90 @@
+/**
+ * Benchmark: forward vs forward+backward time, compile time and peak RSS for ResNet-18,
+ * ViT, GPT (and the compile of ResNet-50). `npm run bench -w @gradloc/tensor-backend`.
+ *
+ * Each case runs in a child process (`--case <id>`), so peak RSS is per case and one
+ * case's onnxruntime thread pools cannot slow the next. Prints a table, the targets'
+ * verdicts, a per-rule profile of every gradient that misses the 3x target, and finally
+ * one JSON line with every figure.
+ *
+ * Flags: --runs N (default 20), --warmup N (2), --only id,id, --profile (profile all),
+ * --no-profile.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runCase, type BenchSettings, type CaseResult } from './bench-case.js';
+import { CASES } from './cases.js';
+import { TARGETS, bottlenecks, table, verdicts } from './report.js';
+
+const MARK = '@@gradloc-bench ';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? '') : undefined;
+}
+const has = (name: string): boolean => process.argv.includes(`--${name}`);
+
+const settings: BenchSettings = {
+  runs: Number(flag('runs') ?? 20),
+  warmup: Number(flag('warmup') ?? 2),
+  profileAbove: has('no-profile') ? Infinity : has('profile') ? 0 : TARGETS.maxRatio,
+};
+
+async function child(id: string): Promise<void> {
+  const c = CASES.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown bench case '${id}' (cases: ${CASES.map((x) => x.id).join(', ')})`);
+  const result = await runCase(c, settings);
+  process.stdout.write(`${MARK}${JSON.stringify(result)}\n`);
+}
+
+function parent(): void {
+  const only = flag('only')?.split(',');
+  const cases = CASES.filter((c) => !only || only.includes(c.id));
+  const self = fileURLToPath(import.meta.url);
+  const passThrough = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only');
+  const results: CaseResult[] = [];
+  const failures: { id: string; error: string }[] = [];
+  const t0 = performance.now();
+  // other processes on these shared cores inflate the figures: record the load around the run
+  const loadBefore = loadavg()[0];
+  console.log(`gradloc tensor-backend bench: ${cpus().length} cores, node ${process.version}, ${settings.runs} runs after ${settings.warmup} warm-up, medians; load average ${loadBefore.toFixed(2)}\n`);
+  for (const c of cases) {
+    const started = performance.now();
+    const r = spawnSync(process.execPath, [self, '--case', c.id, ...passThrough], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
+    const line = r.stdout?.split('\n').find((l) => l.startsWith(MARK));
+    if (r.status !== 0 || !line) {
+      // the child's error message line (stack frames and onnxruntime warnings omitted)
+      const lines = (r.stderr ?? '').split('\n');
+      const error = lines.find((l) => /^\w*Error\b/.test(l))?.trim() ?? r.error?.message ?? `exit ${r.status}`;
+      failures.push({ id: c.id, error });
+      console.log(`  ${c.title}: FAILED - ${error}`);
+      continue;
+    }
+    results.push(JSON.parse(line.slice(MARK.length)) as CaseResult);
+    console.log(`  ${c.title}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  console.log(`\n${table(results)}\n`);
+  console.log('f+b = one session run returning the forward output and the gradient (OnnxModel.vjp); input = image (GPT: token embeddings); W = all weights.');
+  console.log('x fwd = median f+b / median fwd (in brackets: min / min); compile = OnnxModel.compile (transform + serialise + onnxruntime session);');
+  console.log('RSS = peak per phase (sampled), max = getrusage.\n');
+  const v = verdicts(results);
+  for (const x of v) console.log(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
+  const b = bottlenecks(results);
+  if (b) console.log(`\nWhere the time goes (onnxruntime profile, kernel ms per run, by the rule that emitted the nodes):\n${b}`);
+  const load = { before: loadBefore, after: loadavg()[0] };
+  console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s; load average before ${load.before.toFixed(2)}, after ${load.after.toFixed(2)} (above ~0.5 the figures are inflated by other processes)`);
+  console.log(JSON.stringify({ bench: '@gradloc/tensor-backend', cores: cpus().length, node: process.version, load, settings, results, verdicts: v, failures }));
+  if (failures.length) process.exitCode = 1;
+}
+
+const caseId = flag('case');
+if (caseId) {
+  child(caseId).catch((e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  });
+} else {
+  parent();
+}
