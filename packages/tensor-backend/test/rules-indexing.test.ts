@@ -83,3 +83,23 @@ describe('ScatterElements / ScatterND', () => {
     await expect(model.vjp({ feeds, of: 'y0[0,0]', wrt: ['x'] })).rejects.toThrow(/reduction 'mul'/);
   });
 });
+
+describe('TopK', () => {
+  it.each([
+    [17, -1, 1],
+    [11, 0, 0],
+    [10, 1, 1],
+  ])('opset %i axis %i largest %i matches finite differences', async (opset, axis, largest) => {
+    const x = float64([3, 4], [0.3, -1.2, 2.5, 0.7, 1.1, -0.4, 0.05, 1.9, -2.2, 0.6, 1.45, -0.9]);
+    const { model, feeds } = opModel(
+      'TopK',
+      [{ name: 'x', value: x }, { name: 'k', value: tensor('int64', [1], [2]), constant: true }],
+      opset >= 11 ? { axis, largest } : { axis }, // `largest` exists from opset 11
+      { opset, numOutputs: 2 },
+    );
+    const r = await gradCheck(model, feeds, { of: 'y0', wrt: ['x'] });
+    expect(r.maxScaledError).toBeLessThan(1e-7);
+    // exactly k entries per slice receive gradient
+    expect(r.entries.filter((e) => e.analytic !== 0).length).toBe(axis === 0 ? 8 : 6);
+  });
+});

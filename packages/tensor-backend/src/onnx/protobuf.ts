@@ -195,24 +195,81 @@ function decodeFrom(desc: MessageDesc, r: Reader, end: number): Record<string, u
   return out;
 }
 
-/** Growable output buffer with length-prefix patching for nested messages. */
-class Writer {
-  buf = new Uint8Array(1 << 16);
-  pos = 0;
-  private view = new DataView(this.buf.buffer);
+/**
+ * Encoding is two passes: sizes first (cached per message object), then one write into an
+ * exactly sized buffer, so multi-hundred-MB weight payloads are copied once.
+ */
+const varintLen = (v: number): number => {
+  if (v < 0 || v >= 2 ** 63) return 10;
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+};
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-    this.view = new DataView(next.buffer);
+const utf8Len = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+function scalarSize(t: ScalarType, v: unknown): number {
+  switch (t) {
+    case 'int32':
+    case 'int64':
+    case 'uint64':
+      return varintLen(v as number);
+    case 'bool':
+      return 1;
+    case 'float':
+      return 4;
+    case 'double':
+      return 8;
+    case 'string': {
+      const n = utf8Len(v as string);
+      return varintLen(n) + n;
+    }
+    case 'bytes': {
+      const n = (v as Uint8Array).length;
+      return varintLen(n) + n;
+    }
+  }
+}
+
+function messageSize(desc: MessageDesc, msg: Record<string, unknown>, sizes: WeakMap<object, number>): number {
+  let n = 0;
+  for (const f of inWireOrder(desc)) {
+    const v = msg[f.name];
+    if (v === undefined || v === null) continue;
+    const tagLen = varintLen(f.no * 8 + wireOf(f.type));
+    const one = (x: unknown): number => {
+      if (f.type !== 'message') return scalarSize(f.type, x);
+      const sub = messageSize(f.message!(), x as Record<string, unknown>, sizes);
+      return varintLen(sub) + sub;
+    };
+    if (f.repeated) {
+      const arr = v as unknown[];
+      if (arr.length === 0) continue;
+      if (f.packed && f.type !== 'message' && wireOf(f.type) !== 2) {
+        let payload = 0;
+        for (const x of arr) payload += scalarSize(f.type as ScalarType, x);
+        sizes.set(arr, payload);
+        n += varintLen(f.no * 8 + 2) + varintLen(payload) + payload;
+      } else for (const x of arr) n += tagLen + one(x);
+    } else n += tagLen + one(v);
+  }
+  const unknown = msg.$unknown as Uint8Array[] | undefined;
+  if (unknown) for (const u of unknown) n += u.length;
+  sizes.set(msg, n);
+  return n;
+}
+
+class Writer {
+  pos = 0;
+  readonly view: DataView;
+  constructor(readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   varint(v: number): void {
-    this.ensure(10);
     if (v >= 0 && v < 0x80000000) {
       let x = v;
       while (x >= 0x80) {
@@ -222,7 +279,7 @@ class Writer {
       this.buf[this.pos++] = x;
       return;
     }
-    // general int64 path (negative or large), two's complement over 64 bits
+    // general int64 path (negative or large), two's complement over 64 bits, clamped
     let big = BigInt(Math.trunc(v));
     const MAX = (1n << 63n) - 1n;
     const MIN = -(1n << 63n);
@@ -237,7 +294,6 @@ class Writer {
   }
 
   raw(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
   }
@@ -247,38 +303,20 @@ class Writer {
     this.raw(bytes);
   }
 
+  string(s: string): void {
+    const n = utf8Len(s);
+    this.varint(n);
+    this.pos += textEncoder.encodeInto(s, this.buf.subarray(this.pos, this.pos + n)).written;
+  }
+
   float(v: number): void {
-    this.ensure(4);
     this.view.setFloat32(this.pos, v, true);
     this.pos += 4;
   }
 
   double(v: number): void {
-    this.ensure(8);
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
-  }
-
-  /** Reserves room for a length varint, runs body, then writes the length in place. */
-  nested(body: () => void): void {
-    // Reserve 5 bytes (lengths < 2^35); shift the body down if the varint is shorter.
-    this.ensure(5);
-    const lenPos = this.pos;
-    this.pos += 5;
-    const start = this.pos;
-    body();
-    const len = this.pos - start;
-    let n = 1;
-    for (let x = len; x >= 0x80; x = Math.floor(x / 128)) n++;
-    if (n < 5) this.buf.copyWithin(lenPos + n, start, this.pos);
-    let x = len;
-    let p = lenPos;
-    while (x >= 0x80) {
-      this.buf[p++] = (x % 128) | 0x80;
-      x = Math.floor(x / 128);
-    }
-    this.buf[p] = x;
-    this.pos -= 5 - n;
   }
 }
 
@@ -299,7 +337,7 @@ function writeScalar(w: Writer, t: ScalarType, v: unknown): void {
       w.double(v as number);
       return;
     case 'string':
-      w.bytes(textEncoder.encode(v as string));
+      w.string(v as string);
       return;
     case 'bytes':
       w.bytes(v as Uint8Array);
@@ -318,7 +356,11 @@ function inWireOrder(desc: MessageDesc): readonly FieldDesc[] {
   return f;
 }
 
-function encodeInto(desc: MessageDesc, w: Writer, msg: Record<string, unknown>): void {
+function encodeInto(desc: MessageDesc, w: Writer, msg: Record<string, unknown>, sizes: WeakMap<object, number>): void {
+  const sub = (f: FieldDesc, x: unknown): void => {
+    w.varint(sizes.get(x as object)!);
+    encodeInto(f.message!(), w, x as Record<string, unknown>, sizes);
+  };
   for (const f of inWireOrder(desc)) {
     const v = msg[f.name];
     if (v === undefined || v === null) continue;
@@ -328,20 +370,19 @@ function encodeInto(desc: MessageDesc, w: Writer, msg: Record<string, unknown>):
       if (arr.length === 0) continue;
       if (f.packed && f.type !== 'message' && wireOf(f.type) !== 2) {
         w.varint(f.no * 8 + 2);
-        w.nested(() => {
-          for (const x of arr) writeScalar(w, f.type as ScalarType, x);
-        });
+        w.varint(sizes.get(arr)!);
+        for (const x of arr) writeScalar(w, f.type as ScalarType, x);
         continue;
       }
       for (const x of arr) {
         w.varint(tag);
-        if (f.type === 'message') w.nested(() => encodeInto(f.message!(), w, x as Record<string, unknown>));
+        if (f.type === 'message') sub(f, x);
         else writeScalar(w, f.type, x);
       }
       continue;
     }
     w.varint(tag);
-    if (f.type === 'message') w.nested(() => encodeInto(f.message!(), w, v as Record<string, unknown>));
+    if (f.type === 'message') sub(f, v);
     else writeScalar(w, f.type, v);
   }
   const unknown = msg.$unknown as Uint8Array[] | undefined;
@@ -349,7 +390,10 @@ function encodeInto(desc: MessageDesc, w: Writer, msg: Record<string, unknown>):
 }
 
 export function encodeMessage(desc: MessageDesc, msg: object): Uint8Array {
-  const w = new Writer();
-  encodeInto(desc, w, msg as Record<string, unknown>);
-  return w.buf.slice(0, w.pos);
+  const sizes = new WeakMap<object, number>();
+  const size = messageSize(desc, msg as Record<string, unknown>, sizes);
+  const w = new Writer(new Uint8Array(size));
+  encodeInto(desc, w, msg as Record<string, unknown>, sizes);
+  if (w.pos !== size) throw new Error(`protobuf: encoded ${w.pos} bytes, sized ${size}`);
+  return w.buf;
 }

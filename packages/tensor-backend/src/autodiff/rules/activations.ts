@@ -12,8 +12,9 @@ import { defineUnary, floatMask } from './elementwise.js';
 const mul = (ctx: GradContext, a: string, b: string): string => ctx.b.op('Mul', [a, b]);
 const add = (ctx: GradContext, a: string, b: string): string => ctx.b.op('Add', [a, b]);
 
-// Relu: dy * (x > 0); the kink at 0 gets 0.
-defineUnary('Relu', (ctx, dy) => mul(ctx, dy, floatMask(ctx, ctx.b.op('Greater', [ctx.x[0], ctx.scalar(0)]))));
+// Relu: dy * (x > 0) = dy * (y > 0); the kink at 0 gets 0. Reading the output rather than
+// the input keeps the pre-activation unconsumed, so onnxruntime can still fuse Conv+Relu.
+defineUnary('Relu', (ctx, dy) => mul(ctx, dy, floatMask(ctx, ctx.b.op('Greater', [ctx.y[0], ctx.scalar(0)]))));
 
 // LeakyRelu (y = x for x >= 0, alpha x below): dy * (1 + (alpha - 1) * (x < 0)).
 defineUnary('LeakyRelu', (ctx, dy) => {

@@ -106,3 +106,11 @@ defineGrad('ScatterND', (ctx) => {
   const dUpd = ctx.needs[2] ? ctx.b.op('GatherND', [dy, ctx.x[1]]) : null;
   return [dData, null, dUpd];
 });
+
+// TopK: the selected positions along the axis are distinct, so the values' gradient is
+// scattered back without a reduction; the int64 Indices output carries none.
+defineGrad('TopK', (ctx) => {
+  const axis = normAxis(ctx.attrs.int('axis', -1), ctx.xDims(0).length);
+  const op = ctx.opset >= 11 ? 'ScatterElements' : 'Scatter';
+  return [ctx.b.op(op, [ctx.zeros(ctx.xDims(0)), ctx.y[1], ctx.dyOrZeros(0)], { axis }), null];
+});

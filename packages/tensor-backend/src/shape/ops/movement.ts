@@ -431,3 +431,15 @@ defineShape('Tile', {
 
 // Same dims as the data input; no folds (never part of shape arithmetic).
 defineShape(['CumSum', 'Trilu', 'ScatterElements', 'ScatterND', 'Scatter'], { infer: sameAsInput0 });
+
+// TopK: k from the attribute (opset 1-9) or the K input (10+); Indices are int64.
+defineShape('TopK', {
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axis = normAxis(ctx.attrs.int('axis', -1), x.dims.length, ctx.node.describe());
+    const k = ctx.has(1) ? Number(ctx.needValue(1, 'K').data[0]) : ctx.attrs.int('k');
+    if (k < 0 || k > x.dims[axis]) ctx.fail(`k = ${k} is out of range for axis ${axis} of size ${x.dims[axis]}`);
+    const dims = x.dims.map((d, i) => (i === axis ? k : d));
+    return [{ dtype: x.dtype, dims }, { dtype: 'int64', dims }];
+  },
+});
