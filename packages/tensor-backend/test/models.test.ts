@@ -61,15 +61,26 @@ describe('model builders', () => {
     await b.release();
   });
 
-  it('refuse Erf GELU in float64 (onnxruntime has no double Erf kernel) with a clear error', () => {
-    let err: unknown;
-    try {
-      buildGPT({ vocab: 7, context: 4, dim: 8, depth: 1, heads: 2, seed: 1, dtype: 'float64', gelu: 'erf' });
-    } catch (e) {
-      err = e;
+  it('refuse float64 where onnxruntime has no double kernel (Erf, Conv) with a clear error', () => {
+    const errorOf = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    const cases = [
+      () => buildGPT({ vocab: 7, context: 4, dim: 8, depth: 1, heads: 2, seed: 1, dtype: 'float64', gelu: 'erf' }),
+      () => buildViT({ imageSize: 8, patch: 4, dim: 8, depth: 1, heads: 2, classes: 3, seed: 1, dtype: 'float64', patchEmbed: 'conv' }),
+      () => buildResNet({ depth: 'tiny', imageSize: 16, classes: 3, seed: 1, dtype: 'float64' }),
+    ];
+    for (const fn of cases) {
+      const err = errorOf(fn);
+      expect(err).toBeInstanceOf(GradlocError);
+      expect((err as GradlocError).code).toBe('BAD_INPUT');
+      expect((err as GradlocError).message).toMatch(/no float64 kernel/);
     }
-    expect(err).toBeInstanceOf(GradlocError);
-    expect((err as GradlocError).code).toBe('BAD_INPUT');
   });
 
   it('sampleFeeds gives token ids in range and resolves symbolic dims', () => {

@@ -1,14 +1,14 @@
 /**
  * One benchmark case, measured in its own process (so peak RSS is the case's own):
- * forward, forward+backward w.r.t. the input, forward+backward w.r.t. all weights,
- * each phase with its own sessions (released before the next, so neither RSS nor
- * spinning thread pools of one phase leak into the next).
+ * forward, forward+backward w.r.t. the input, forward+backward w.r.t. all weights.
+ * Sessions are created one after another (compile time and the RSS each adds are taken
+ * then), then all three are timed in interleaved blocks (measure.ts).
  */
 import { buildGradGraph } from '../autodiff/engine.js';
-import { OnnxModel } from '../runtime/model.js';
+import { OnnxModel, type VjpOptions } from '../runtime/model.js';
 import type { Target } from '../runtime/target.js';
 import type { BenchCase } from './cases.js';
-import { once, rss, timeIt } from './measure.js';
+import { once, rss, timeInterleaved, type Timing } from './measure.js';
 import { profileGradient, type GradProfile } from './profile.js';
 
 export interface BenchSettings {
@@ -28,6 +28,7 @@ export interface GradFigures {
   readonly minMs: number | null;
   /** medianMs / forward medianMs (null when only compiled). */
   readonly ratio: number | null;
+  /** Peak RSS once this session exists (the earlier phases' sessions included), MB. */
   readonly peakRssMB: number;
   readonly nodes: number;
   readonly profile?: GradProfile;
@@ -46,6 +47,15 @@ export interface CaseResult {
   readonly maxRssMB: number;
 }
 
+interface Compiled {
+  readonly opts: VjpOptions;
+  readonly wrt: string[];
+  readonly transformMs: number;
+  readonly compileMs: number;
+  readonly nodes: number;
+  readonly peakRssMB: number;
+}
+
 export async function runCase(c: BenchCase, s: BenchSettings): Promise<CaseResult> {
   rss.reset();
   const built = await once(async () => c.build());
@@ -55,66 +65,66 @@ export async function runCase(c: BenchCase, s: BenchSettings): Promise<CaseResul
   const params = model.floatInitializers().reduce((n, k) => n + model.initializer(k).data.length, 0);
   const dims = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, [...v.dims]]));
 
+  // One forward run: the forward session, and the class whose score the image gradient targets.
+  const first = await model.run(feeds, [c.output]);
   let target: Target = { output: c.output };
-  let forward: CaseResult['forward'];
-  if (c.target === 'top-logit' || !c.compileOnly) {
-    // one forward run: session creation, and the class whose score the image gradient targets
-    rss.reset();
-    const first = await model.run(feeds, [c.output]);
-    if (c.target === 'top-logit') {
-      const row = first[c.output].data;
-      let best = 0;
-      for (let i = 0; i < row.length; i++) if (Number(row[i]) > Number(row[best])) best = i;
-      target = { output: c.output, index: [0, best] };
-    }
-    if (!c.compileOnly) {
-      const t = await timeIt(() => model.run(feeds, [c.output]), s.runs, s.warmup);
-      forward = { medianMs: t.medianMs, minMs: t.minMs, peakRssMB: rss.peakMB() };
-    }
-    await model.release();
+  if (c.target === 'top-logit') {
+    const row = first[c.output].data;
+    let best = 0;
+    for (let i = 0; i < row.length; i++) if (Number(row[i]) > Number(row[best])) best = i;
+    target = { output: c.output, index: [0, best] };
   }
+  const forwardRssMB = rss.peakMB();
 
-  const grad = async (wrt: readonly string[]): Promise<GradFigures> => {
-    rss.reset();
+  const compile = async (wrt: readonly string[]): Promise<Compiled> => {
     const expanded = model.expandWrt(wrt);
     const transform = await once(async () => buildGradGraph(graph, dims, { of: target.output, wrt: expanded, outputs: [c.output] }));
-    const opts = { feeds, of: target, wrt, outputs: [c.output] };
+    const opts: VjpOptions = { feeds, of: target, wrt, outputs: [c.output] };
     const compiled = await model.compile(opts, target);
-    let medianMs: number | null = null;
-    let minMs: number | null = null;
-    if (!c.compileOnly) {
-      const t = await timeIt(() => model.vjp(opts), s.runs, s.warmup);
-      medianMs = t.medianMs;
-      minMs = t.minMs;
-    }
-    const peakRssMB = rss.peakMB();
-    await model.release();
-    const ratio = forward && medianMs !== null ? medianMs / forward.medianMs : null;
-    const profile = ratio !== null && ratio > s.profileAbove ? await profileGradient(graph, feeds, target, expanded, 3) : undefined;
+    await model.vjp(opts); // first run: allocations, prepacking
     return {
+      opts,
+      wrt: expanded,
       transformMs: transform.ms,
       compileMs: compiled.compileMs,
-      medianMs,
-      minMs,
-      ratio,
-      peakRssMB,
       nodes: compiled.gradGraph.graph.nodes.length,
-      profile,
+      peakRssMB: rss.peakMB(),
     };
   };
+  const input = await compile([c.inputWrt]);
+  const weights = await compile(['@initializers']);
 
-  const input = await grad([c.inputWrt]);
-  const weights = await grad(['@initializers']);
-  rss.stop();
-  return {
+  let times: Record<'forward' | 'input' | 'weights', Timing> | undefined;
+  if (!c.compileOnly) {
+    times = await timeInterleaved(
+      {
+        forward: () => model.run(feeds, [c.output]),
+        input: () => model.vjp(input.opts),
+        weights: () => model.vjp(weights.opts),
+      },
+      s.runs,
+      s.warmup,
+    );
+  }
+  await model.release();
+
+  const figures = async (k: Compiled, t: Timing | undefined): Promise<GradFigures> => {
+    const ratio = t && times ? t.medianMs / times.forward.medianMs : null;
+    const profile = ratio !== null && ratio > s.profileAbove ? await profileGradient(graph, feeds, target, k.wrt, 3) : undefined;
+    const { transformMs, compileMs, nodes, peakRssMB } = k;
+    return { transformMs, compileMs, medianMs: t?.medianMs ?? null, minMs: t?.minMs ?? null, ratio, peakRssMB, nodes, profile };
+  };
+  const result: CaseResult = {
     id: c.id,
     title: c.title,
     params,
     forwardNodes: graph.nodes.length,
     buildMs: built.ms,
-    forward,
-    input,
-    weights,
+    forward: times ? { medianMs: times.forward.medianMs, minMs: times.forward.minMs, peakRssMB: forwardRssMB } : undefined,
+    input: await figures(input, times?.input),
+    weights: await figures(weights, times?.weights),
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
+  rss.stop();
+  return result;
 }

@@ -1,4 +1,4 @@
-/** Timing and memory sampling for the benchmark: medians after warm-up, peak RSS. */
+/** Timing and memory sampling for the benchmark: interleaved medians after warm-up, peak RSS. */
 
 export interface Timing {
   /** Median wall time of one call, ms. */
@@ -7,23 +7,45 @@ export interface Timing {
   readonly runs: number;
 }
 
-/**
- * Median of `runs` timed calls after `warmup` untimed ones. The median, not the mean:
- * one GC pause or a neighbour process on these 2 shared cores must not move the figure.
- */
-export async function timeIt(fn: () => Promise<unknown>, runs: number, warmup: number): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-    rss.sample();
-  }
+function summarise(ms: number[]): Timing {
   ms.sort((a, b) => a - b);
   const mid = ms.length >> 1;
   const medianMs = ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;
-  return { medianMs, minMs: ms[0], runs };
+  return { medianMs, minMs: ms[0], runs: ms.length };
+}
+
+/**
+ * Medians of `runs` timed calls of each function, taken in interleaved blocks of `block`
+ * calls. Interleaving makes the ratios robust: a neighbour process that loads these 2
+ * shared cores for a while slows the forward and the backward alike instead of whichever
+ * phase it overlapped. Blocks are long and start with untimed calls (at least `warmup`,
+ * and 100 ms): switching sessions costs, the previous one's thread pool keeps spinning. The median, not the mean: one GC pause must not
+ * move the figure.
+ */
+export async function timeInterleaved<K extends string>(
+  fns: Readonly<Record<K, () => Promise<unknown>>>,
+  runs: number,
+  warmup: number,
+  block = 10,
+): Promise<Record<K, Timing>> {
+  const keys = Object.keys(fns) as K[];
+  const ms = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  while (keys.some((k) => ms[k].length < runs)) {
+    for (const k of keys) {
+      const n = Math.min(block, runs - ms[k].length);
+      if (n <= 0) continue;
+      // at least `warmup` calls and 100 ms: other sessions' thread pools keep spinning for a while
+      const until = performance.now() + 100;
+      for (let i = 0; i < warmup || performance.now() < until; i++) await fns[k]();
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await fns[k]();
+        ms[k].push(performance.now() - t0);
+        rss.sample();
+      }
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, summarise(ms[k])])) as Record<K, Timing>;
 }
 
 /**

@@ -68,7 +68,7 @@ function parent(): void {
   console.log(`\n${table(results)}\n`);
   console.log('f+b = one session run returning the forward output and the gradient (OnnxModel.vjp); input = image (GPT: token embeddings); W = all weights.');
   console.log('x fwd = median f+b / median fwd (in brackets: min / min); compile = OnnxModel.compile (transform + serialise + onnxruntime session);');
-  console.log('RSS = peak per phase (sampled), max = getrusage.\n');
+  console.log('RSS = sampled peak once the forward / + input-gradient / + all-weights sessions exist (cumulative); max = getrusage.\n');
   const v = verdicts(results);
   for (const x of v) console.log(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
   const b = bottlenecks(results);

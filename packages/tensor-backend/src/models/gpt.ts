@@ -14,7 +14,7 @@
 import { GradlocError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { tensor } from '../tensor/tensor.js';
-import { attention, checkGelu, layerNorm, linear, mlp, type GeluMode, type LayerNormMode } from './layers.js';
+import { attention, layerNorm, linear, mlp, requireDoubleKernel, type GeluMode, type LayerNormMode } from './layers.js';
 import { MODEL_META, Net, type BaseModelOptions } from './net.js';
 
 export interface GPTOptions extends BaseModelOptions {
@@ -44,7 +44,7 @@ export function buildGPT(opts: GPTOptions): Graph {
   const net = new Net(opts, 'gpt');
   const { emit, b } = net;
   const geluMode = opts.gelu ?? (net.dtype === 'float64' ? 'tanh' : 'erf');
-  checkGelu(net, geluMode, 'buildGPT');
+  if (geluMode === 'erf') requireDoubleKernel(net, 'Erf', 'buildGPT', "use gelu: 'tanh'");
   const lnMode = opts.layerNorm ?? 'decomposed';
   const hidden = dim * (opts.mlpRatio ?? 4);
   const eps = 1e-5;

@@ -97,10 +97,14 @@ export function gelu(net: Net, x: string, mode: GeluMode, name?: string): string
   return net.op('Mul', [net.op('Mul', [x, net.scalar(0.5)]), t], {}, name);
 }
 
-/** Fails early (at build time, not at session creation) for a GELU onnxruntime's CPU provider cannot run. */
-export function checkGelu(net: Net, mode: GeluMode, where: string): void {
-  if (mode === 'erf' && net.dtype === 'float64') {
-    throw new GradlocError('BAD_INPUT', `${where}: onnxruntime's CPU Erf has no float64 kernel; use gelu: 'tanh' with dtype float64`);
+/**
+ * Fails at build time, not at session creation, when a float64 model would need an op
+ * onnxruntime's CPU provider runs only in float32 (Erf, Conv, GlobalAveragePool, ...:
+ * ORT-GRADIENT-NOTES.md); `instead` names the option that avoids it.
+ */
+export function requireDoubleKernel(net: Net, op: string, where: string, instead: string): void {
+  if (net.dtype === 'float64') {
+    throw new GradlocError('BAD_INPUT', `${where}: onnxruntime's CPU ${op} has no float64 kernel; ${instead}`);
   }
 }
 

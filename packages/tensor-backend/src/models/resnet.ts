@@ -6,10 +6,11 @@
  *
  * Tensor names follow torchvision's module paths: block outputs are `layer1.0` ...
  * `layer4.1` (CAM target layers), weights `layer1.0.conv1.weight`, the output `logits`.
+ * float32 only: onnxruntime's CPU Conv has no float64 kernel (dtype float64 is refused).
  */
 import { GradlocError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
-import { batchNorm, conv2d, type ConvSpec } from './layers.js';
+import { batchNorm, conv2d, requireDoubleKernel, type ConvSpec } from './layers.js';
 import { MODEL_META, Net, type BaseModelOptions } from './net.js';
 
 export type ResNetDepth = 'tiny' | 18 | 50;
@@ -54,6 +55,7 @@ export function buildResNet(opts: ResNetOptions): Graph {
   if (!plan) throw new GradlocError('BAD_INPUT', `ResNet depth must be 'tiny', 18 or 50, got ${String(opts.depth)}`);
   if (!(opts.imageSize >= 8)) throw new GradlocError('BAD_INPUT', `ResNet imageSize must be >= 8, got ${opts.imageSize}`);
   const net = new Net(opts, `resnet${opts.depth}`);
+  requireDoubleKernel(net, 'Conv', 'buildResNet', 'ResNets run in float32 only');
   const bn = !!opts.batchNorm;
   const inC = opts.inChannels ?? 3;
   const width = opts.channels ?? plan.width;

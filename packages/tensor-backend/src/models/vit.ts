@@ -11,7 +11,7 @@
 import { GradlocError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { tensor } from '../tensor/tensor.js';
-import { attention, checkGelu, conv2d, layerNorm, linear, mlp, type GeluMode, type LayerNormMode } from './layers.js';
+import { attention, conv2d, layerNorm, linear, mlp, requireDoubleKernel, type GeluMode, type LayerNormMode } from './layers.js';
 import { MODEL_META, Net, type BaseModelOptions } from './net.js';
 
 export interface ViTOptions extends BaseModelOptions {
@@ -45,7 +45,7 @@ export function buildViT(opts: ViTOptions): Graph {
   const { emit, b } = net;
   const f64 = net.dtype === 'float64';
   const geluMode = opts.gelu ?? (f64 ? 'tanh' : 'erf');
-  checkGelu(net, geluMode, 'buildViT');
+  if (geluMode === 'erf') requireDoubleKernel(net, 'Erf', 'buildViT', "use gelu: 'tanh'");
   const lnMode = opts.layerNorm ?? 'decomposed';
   const inC = opts.inChannels ?? 3;
   const grid = imageSize / patch;
@@ -59,6 +59,7 @@ export function buildViT(opts: ViTOptions): Graph {
   // Patch embedding -> [B, N, D]
   let x: string;
   if ((opts.patchEmbed ?? (f64 ? 'matmul' : 'conv')) === 'conv') {
+    requireDoubleKernel(net, 'Conv', 'buildViT', "use patchEmbed: 'matmul'");
     const y = conv2d(net, input, 'patch_embed.proj', { cin: inC, cout: dim, k: patch, stride: patch, gain: Math.SQRT1_2 });
     x = emit.transpose(emit.reshape(y, [0, dim, -1]), [0, 2, 1]);
   } else {

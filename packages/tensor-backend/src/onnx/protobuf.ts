@@ -200,7 +200,8 @@ function decodeFrom(desc: MessageDesc, r: Reader, end: number): Record<string, u
  * exactly sized buffer, so multi-hundred-MB weight payloads are copied once.
  */
 const varintLen = (v: number): number => {
-  if (v < 0 || v >= 2 ** 63) return 10;
+  if (v < 0) return 10; // negative int64: two's complement over 64 bits
+  if (v >= 2 ** 63) return 9; // clamped to INT64_MAX (63 bits) when written
   let n = 1;
   while (v >= 128) {
     v = Math.floor(v / 128);

@@ -11,4 +11,6 @@ import './resize.js';
 import './pad.js';
 import './movement.js';
 import './indexing.js';
+import './einsum.js';
+import './extra.js';
 import './nondiff.js';

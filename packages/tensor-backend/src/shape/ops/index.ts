@@ -9,3 +9,4 @@ import './resize.js';
 import './pad.js';
 import './movement.js';
 import './constants.js';
+import './extra.js';
