@@ -26,7 +26,7 @@ export async function timeInterleaved<K extends string>(
   fns: Readonly<Record<K, () => Promise<unknown>>>,
   runs: number,
   warmup: number,
-  block = 10,
+  block = 5,
 ): Promise<Record<K, Timing>> {
   const keys = Object.keys(fns) as K[];
   const ms = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
