@@ -3,7 +3,7 @@ import type { Attrs } from '../ir/attributes.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Emit } from '../ir/emit.js';
 import type { Node } from '../ir/graph.js';
-import type { ValueType } from '../shape/types.js';
+import type { NodeSource, ValueType } from '../shape/types.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -57,3 +57,14 @@ export type OpGrad =
 
 /** Per-call overrides of rules, e.g. guided backprop's Relu. */
 export type RuleOverrides = Readonly<Record<string, GradRule>>;
+
+/** The gradient-side NodeSource: the forward node's attributes and constant inputs. */
+export const gradSource = (ctx: GradContext): NodeSource => ({
+  op: ctx.node.op,
+  opset: ctx.opset,
+  attrs: ctx.attrs,
+  inDims: ctx.xDims(0),
+  has: (i) => i < ctx.x.length && ctx.x[i] !== '',
+  value: (i) => (ctx.x[i] ? ctx.value(ctx.x[i]) : undefined),
+  fail: ctx.fail,
+});

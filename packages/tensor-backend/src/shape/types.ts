@@ -46,3 +46,28 @@ export const whenKnown =
   (fn: (ctx: InferContext, inputs: Tensor[]) => Tensor[]) =>
   (ctx: InferContext, inputs: (Tensor | undefined)[]): Tensor[] | undefined =>
     inputs.every((t, i) => t || !ctx.has(i)) ? fn(ctx, inputs as Tensor[]) : undefined;
+
+/**
+ * Read access to a node's attributes and constant inputs, the same from shape inference
+ * and from a gradient rule: op "plans" (Pad, Resize) are computed once from either side.
+ */
+export interface NodeSource {
+  readonly op: string;
+  readonly opset: number;
+  readonly attrs: Attrs;
+  /** Dims of input 0. */
+  readonly inDims: readonly number[];
+  has(i: number): boolean;
+  value(i: number): Tensor | undefined;
+  fail(message: string): never;
+}
+
+export const inferSource = (ctx: InferContext): NodeSource => ({
+  op: ctx.node.op,
+  opset: ctx.opset,
+  attrs: ctx.attrs,
+  inDims: ctx.input(0).dims,
+  has: ctx.has,
+  value: ctx.value,
+  fail: ctx.fail,
+});

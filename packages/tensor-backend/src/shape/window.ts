@@ -42,18 +42,23 @@ export function kernelOf(attrs: Attrs, wSpatial: readonly number[], fail: Fail):
   return k;
 }
 
-/** Conv: floor division; SAME pads to ceil(in / stride) outputs (onnxruntime rejects SAME with dilation). */
-export function convWindow(attrs: Attrs, input: readonly number[], kernel: readonly number[], fail: Fail): Window {
-  const n = input.length;
+
+/** strides, dilations and pads (split into begin/end) with their defaults, length-checked. */
+function strideAttrs(attrs: Attrs, n: number, fail: Fail): { strides: number[]; dilations: number[]; padBegin: number[]; padEnd: number[] } {
   const strides = intsOr(attrs, 'strides', n, 1);
   const dilations = intsOr(attrs, 'dilations', n, 1);
   const pads = intsOr(attrs, 'pads', 2 * n, 0);
   checkLen(strides, n, 'strides', fail);
   checkLen(dilations, n, 'dilations', fail);
   checkLen(pads, 2 * n, 'pads', fail);
+  return { strides, dilations, padBegin: pads.slice(0, n), padEnd: pads.slice(n) };
+}
+
+/** Conv: floor division; SAME pads to ceil(in / stride) outputs (onnxruntime rejects SAME with dilation). */
+export function convWindow(attrs: Attrs, input: readonly number[], kernel: readonly number[], fail: Fail): Window {
+  const n = input.length;
+  const { strides, dilations, padBegin, padEnd } = strideAttrs(attrs, n, fail);
   const autoPad = attrs.string('auto_pad', 'NOTSET');
-  const padBegin = pads.slice(0, n);
-  const padEnd = pads.slice(n);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const [s, k, d, len] = [strides[i], kernel[i], dilations[i], input[i]];
@@ -83,16 +88,9 @@ export function poolWindow(attrs: Attrs, input: readonly number[], fail: Fail): 
   const n = input.length;
   const kernel = attrs.ints('kernel_shape');
   checkLen(kernel, n, 'kernel_shape', fail);
-  const strides = intsOr(attrs, 'strides', n, 1);
-  const dilations = intsOr(attrs, 'dilations', n, 1);
-  const pads = intsOr(attrs, 'pads', 2 * n, 0);
-  checkLen(strides, n, 'strides', fail);
-  checkLen(dilations, n, 'dilations', fail);
-  checkLen(pads, 2 * n, 'pads', fail);
+  const { strides, dilations, padBegin, padEnd } = strideAttrs(attrs, n, fail);
   const ceil = attrs.int('ceil_mode', 0) !== 0;
   const autoPad = attrs.string('auto_pad', 'NOTSET');
-  const padBegin = pads.slice(0, n);
-  const padEnd = pads.slice(n);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const [s, k, d, len] = [strides[i], kernel[i], dilations[i], input[i]];
@@ -126,21 +124,14 @@ export function convTransposeWindow(
   fail: Fail,
 ): Window & { readonly outputPadding: readonly number[] } {
   const n = input.length;
-  const strides = intsOr(attrs, 'strides', n, 1);
-  const dilations = intsOr(attrs, 'dilations', n, 1);
-  const pads = intsOr(attrs, 'pads', 2 * n, 0);
+  const { strides, dilations, padBegin, padEnd } = strideAttrs(attrs, n, fail);
   const outputPadding = intsOr(attrs, 'output_padding', n, 0);
-  checkLen(strides, n, 'strides', fail);
-  checkLen(dilations, n, 'dilations', fail);
-  checkLen(pads, 2 * n, 'pads', fail);
   checkLen(outputPadding, n, 'output_padding', fail);
   let outputShape = attrs.ints('output_shape', []);
   if (outputShape.length === n + 2) outputShape = outputShape.slice(2);
   if (outputShape.length && outputShape.length !== n) fail(`output_shape has ${outputShape.length} values, expected ${n}`);
   const autoPad = attrs.string('auto_pad', 'NOTSET');
   if (!['NOTSET', '', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(autoPad)) fail(`unknown auto_pad '${autoPad}'`);
-  const padBegin = pads.slice(0, n);
-  const padEnd = pads.slice(n);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const full = (input[i] - 1) * strides[i] + outputPadding[i] + effectiveKernel(kernel[i], dilations[i]);

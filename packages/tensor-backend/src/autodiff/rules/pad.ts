@@ -6,7 +6,7 @@
  */
 import { padPlan, type PadPlan } from '../../shape/ops/pad.js';
 import { defineGrad } from '../registry.js';
-import type { GradContext } from '../types.js';
+import { gradSource, type GradContext } from '../types.js';
 import { reverse } from './window-grad.js';
 
 function constantGrad(ctx: GradContext, dy: string, plan: PadPlan, xd: readonly number[]): string {
@@ -62,14 +62,7 @@ function foldAxis(ctx: GradContext, g: string, rank: number, axis: number, b: nu
 
 defineGrad('Pad', (ctx) => {
   const xd = ctx.xDims(0);
-  const plan = padPlan({
-    opset: ctx.opset,
-    attrs: ctx.attrs,
-    inDims: xd,
-    has: (i) => i < ctx.x.length && ctx.x[i] !== '',
-    value: (i) => (ctx.x[i] ? ctx.value(ctx.x[i]) : undefined),
-    fail: ctx.fail,
-  });
+  const plan = padPlan(gradSource(ctx));
   const dy = ctx.dy[0]!;
   if (plan.mode === 'constant') {
     const dx = ctx.needs[0] || ctx.needs[2] ? constantGrad(ctx, dy, plan, xd) : null;

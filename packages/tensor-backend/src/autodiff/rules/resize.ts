@@ -8,7 +8,7 @@
 import { resizePlan, type ResizePlan } from '../../shape/ops/resize.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { defineGrad } from '../registry.js';
-import type { GradContext } from '../types.js';
+import { gradSource, type GradContext } from '../types.js';
 
 const f32 = Math.fround;
 type Fail = (message: string) => never;
@@ -132,15 +132,7 @@ function adjointAxis(ctx: GradContext, g: string, dims: readonly number[], axis:
 defineGrad(['Resize', 'Upsample'], (ctx) => {
   if (!ctx.needs[0]) return [null];
   const xd = ctx.xDims(0);
-  const plan = resizePlan({
-    op: ctx.node.op,
-    opset: ctx.opset,
-    attrs: ctx.attrs,
-    inDims: xd,
-    has: (i) => i < ctx.x.length && ctx.x[i] !== '',
-    value: (i) => (ctx.x[i] ? ctx.value(ctx.x[i]) : undefined),
-    fail: ctx.fail,
-  });
+  const plan = resizePlan(gradSource(ctx));
   if (plan.antialias) ctx.fail('antialias=1 is not supported by the gradient');
   if (plan.coordinate === 'tf_crop_and_resize') ctx.fail("coordinate_transformation_mode 'tf_crop_and_resize' is not supported by the gradient");
   let g = ctx.dy[0]!;

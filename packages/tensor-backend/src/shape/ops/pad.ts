@@ -6,7 +6,7 @@ import type { Attrs } from '../../ir/attributes.js';
 import { sizeOf, tensor, toNumbers, type Tensor } from '../../tensor/tensor.js';
 import { normAxis } from '../broadcast.js';
 import { defineShape } from '../registry.js';
-import type { InferContext } from '../types.js';
+import { inferSource, type NodeSource } from '../types.js';
 
 export interface PadPlan {
   readonly mode: string;
@@ -16,16 +16,8 @@ export interface PadPlan {
   readonly outDims: readonly number[];
 }
 
-export interface PadSource {
-  readonly opset: number;
-  readonly attrs: Attrs;
-  readonly inDims: readonly number[];
-  has(i: number): boolean;
-  value(i: number): Tensor | undefined;
-  fail(message: string): never;
-}
 
-export function padPlan(src: PadSource): PadPlan {
+export function padPlan(src: NodeSource): PadPlan {
   const rank = src.inDims.length;
   const mode = src.attrs.string('mode', 'constant');
   if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) src.fail(`unknown mode '${mode}'`);
@@ -80,21 +72,12 @@ function foldConstant(x: Tensor, plan: PadPlan, fill: number): Tensor {
   return out;
 }
 
-const sourceOf = (ctx: InferContext): PadSource => ({
-  opset: ctx.opset,
-  attrs: ctx.attrs,
-  inDims: ctx.input(0).dims,
-  has: ctx.has,
-  value: ctx.value,
-  fail: ctx.fail,
-});
-
 defineShape('Pad', {
-  infer: (ctx) => [{ dtype: ctx.input(0).dtype, dims: [...padPlan(sourceOf(ctx)).outDims] }],
+  infer: (ctx) => [{ dtype: ctx.input(0).dtype, dims: [...padPlan(inferSource(ctx)).outDims] }],
   fold: (ctx, inputs) => {
     const x = inputs[0];
     if (!x) return undefined;
-    const plan = padPlan(sourceOf(ctx));
+    const plan = padPlan(inferSource(ctx));
     if (plan.mode !== 'constant') return undefined;
     let fill = ctx.opset < 11 ? ctx.attrs.float('value', 0) : 0;
     if (ctx.opset >= 11 && ctx.has(2)) {

@@ -7,6 +7,7 @@ import type { Attrs } from '../../ir/attributes.js';
 import { toNumbers, type Tensor } from '../../tensor/tensor.js';
 import { normAxis } from '../broadcast.js';
 import { defineShape } from '../registry.js';
+import { inferSource, type NodeSource } from '../types.js';
 
 export type ResizeMode = 'nearest' | 'linear' | 'cubic';
 
@@ -23,21 +24,11 @@ export interface ResizePlan {
   readonly antialias: boolean;
 }
 
-/** What the plan needs from either a shape-inference or a gradient context. */
-export interface ResizeSource {
-  readonly op: string;
-  readonly opset: number;
-  readonly attrs: Attrs;
-  readonly inDims: readonly number[];
-  has(i: number): boolean;
-  value(i: number): Tensor | undefined;
-  fail(message: string): never;
-}
 
 const f32 = Math.fround;
 
 /** Places per-axis values given for `axes` (opset 18) into a full-rank list. */
-function spread(values: number[], axes: readonly number[], rank: number, fill: (axis: number) => number, src: ResizeSource): number[] {
+function spread(values: number[], axes: readonly number[], rank: number, fill: (axis: number) => number, src: NodeSource): number[] {
   if (!axes.length) {
     if (values.length !== rank) src.fail(`expected ${rank} scales/sizes, got ${values.length}`);
     return values;
@@ -48,7 +39,7 @@ function spread(values: number[], axes: readonly number[], rank: number, fill: (
   return out;
 }
 
-export function resizePlan(src: ResizeSource): ResizePlan {
+export function resizePlan(src: NodeSource): ResizePlan {
   const { attrs, inDims, opset } = src;
   const rank = inDims.length;
   const legacy = src.op === 'Upsample' || opset < 11;
@@ -99,7 +90,7 @@ export function resizePlan(src: ResizeSource): ResizePlan {
 defineShape(['Resize', 'Upsample'], {
   infer: (ctx) => {
     const x = ctx.input(0);
-    const plan = resizePlan({ op: ctx.node.op, opset: ctx.opset, attrs: ctx.attrs, inDims: x.dims, has: ctx.has, value: ctx.value, fail: ctx.fail });
+    const plan = resizePlan(inferSource(ctx));
     return [{ dtype: x.dtype, dims: [...plan.outDims] }];
   },
 });
