@@ -36,10 +36,10 @@ export interface GradGraph {
   /** Name of the seed input (same dtype and dims as `of`). */
   readonly seed: string;
   readonly seedType: ValueType;
-  /** wrt name -> graph output holding its gradient. */
-  readonly grads: ReadonlyMap<string, string>;
-  /** wrt name -> graph output holding its forward value (when wrtValues). */
-  readonly values: ReadonlyMap<string, string>;
+  /** wrt name -> where its gradient comes from. */
+  readonly grads: ReadonlyMap<string, OutputRef>;
+  /** wrt name -> where its forward value comes from (when wrtValues). */
+  readonly values: ReadonlyMap<string, OutputRef>;
   /** Forward outputs returned. */
   readonly outputs: readonly string[];
   /** Static types of the forward graph. */
@@ -48,9 +48,20 @@ export interface GradGraph {
   readonly differentiatedNodes: number;
 }
 
+/**
+ * Where a returned tensor comes from: a graph output (with the dims to give it, since
+ * view chains are skipped), zeros (no path to the target), or data the caller already has.
+ */
+export type OutputRef =
+  | { readonly kind: 'output'; readonly name: string; readonly dims: readonly number[] }
+  | { readonly kind: 'zeros'; readonly dtype: DType; readonly dims: readonly number[] }
+  | { readonly kind: 'feed'; readonly name: string }
+  | { readonly kind: 'initializer'; readonly name: string };
+
+/** Ops whose output is their input's buffer with other dims. */
+const VIEW_OPS = new Set(['Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten']);
+
 export const SEED_INPUT = 'gradloc::seed';
-export const gradOutputName = (wrt: string): string => `gradloc::grad::${wrt}`;
-export const valueOutputName = (wrt: string): string => `gradloc::value::${wrt}`;
 
 /** Opsets 13-16 are raised to 17 in gradient graphs: no op changed meaning in between, and rules get one vocabulary. */
 function gradOpset(opset: number): number {
@@ -140,22 +151,40 @@ export function buildGradGraph(
     const t = typeOf(o);
     return { name: o, dtype: t.dtype, dims: [...t.dims] };
   });
-  const gradsOut = new Map<string, string>();
-  const valuesOut = new Map<string, string>();
+  const gradsOut = new Map<string, OutputRef>();
+  const valuesOut = new Map<string, OutputRef>();
+  const declared = new Set(outputs);
+  const isSource = (name: string): boolean => g.initializers.has(name) || g.inputs.some((i) => i.name === name);
+  const producers = g.producers();
+  const expose = (name: string, dims: readonly number[], dtype: DType): OutputRef => {
+    // Reshape-like chains are views: return the tensor before them and relabel its dims in
+    // JS, which saves onnxruntime a copy into the output buffer (e.g. every conv weight
+    // gradient ends in [Cout, Cin*k*k] -> [Cout, Cin, k, k]).
+    let src = name;
+    for (let p = producers.get(src); p && VIEW_OPS.has(p.op) && p.inputs[0] && !isSource(p.inputs[0]); p = producers.get(src)) {
+      src = p.inputs[0];
+    }
+    if (isSource(src)) {
+      // graph inputs and initializers cannot be outputs of their own: one Identity
+      src = b.op('Identity', [src]);
+    }
+    if (!declared.has(src)) {
+      declared.add(src);
+      g.addOutput(src, dtype, null);
+    }
+    return { kind: 'output', name: src, dims: [...dims] };
+  };
   for (const w of spec.wrt) {
     if (gradsOut.has(w)) continue;
     const t = typeOf(w);
     const gname = gradOfValue(w);
-    const out = gradOutputName(w);
-    if (gname) b.op('Identity', [gname], {}, { outputs: [out] });
-    else b.op('Expand', [b.scalar(0, t.dtype), b.ints(t.dims)], {}, { outputs: [out] });
-    g.addOutput(out, t.dtype, [...t.dims]);
-    gradsOut.set(w, out);
+    gradsOut.set(w, gname ? expose(gname, t.dims, t.dtype) : { kind: 'zeros', dtype: t.dtype, dims: [...t.dims] });
     if (spec.wrtValues) {
-      const v = valueOutputName(w);
-      b.op('Identity', [w], {}, { outputs: [v] });
-      g.addOutput(v, t.dtype, [...t.dims]);
-      valuesOut.set(w, v);
+      const isInput = g.inputs.some((i) => i.name === w);
+      valuesOut.set(
+        w,
+        isInput ? { kind: 'feed', name: w } : g.initializers.has(w) ? { kind: 'initializer', name: w } : expose(w, t.dims, t.dtype),
+      );
     }
   }
   prune(g);

@@ -5,7 +5,7 @@
  * outputs and the gradients together.
  */
 import { GradlocError } from '../errors.js';
-import { buildGradGraph, type GradGraph } from '../autodiff/engine.js';
+import { buildGradGraph, type GradGraph, type OutputRef } from '../autodiff/engine.js';
 import type { RuleOverrides } from '../autodiff/types.js';
 import { Graph } from '../ir/graph.js';
 import { decodeModel, encodeModel, loadModel, modelHash } from '../onnx/model-io.js';
@@ -13,7 +13,7 @@ import { tensorFromProto } from '../onnx/tensor-proto.js';
 import type { ModelProto } from '../onnx/schema.js';
 import type { ValueType } from '../shape/types.js';
 import { isFloat } from '../tensor/dtype.js';
-import { formatDims, type Tensor } from '../tensor/tensor.js';
+import { formatDims, tensor, type Tensor } from '../tensor/tensor.js';
 import { probeTypes } from './probe.js';
 import { createSession, type RuntimeOptions, type Session } from './session.js';
 import { parseTarget, seedFor, type Target } from './target.js';
@@ -116,11 +116,23 @@ export class OnnxModel {
     const gg = c.gradGraph;
     const seed = seedFor(target, gg.seedType.dtype, gg.seedType.dims);
     const raw = await c.session.run({ ...opts.feeds, [gg.seed]: seed });
+    const resolve = (ref: OutputRef): Tensor => {
+      switch (ref.kind) {
+        case 'output':
+          return { dtype: raw[ref.name].dtype, dims: [...ref.dims], data: raw[ref.name].data };
+        case 'zeros':
+          return tensor(ref.dtype, ref.dims);
+        case 'feed':
+          return opts.feeds[ref.name];
+        case 'initializer':
+          return this.initializer(ref.name);
+      }
+    };
     const grads: Record<string, Tensor> = {};
     const values: Record<string, Tensor> = {};
     const outputs: Record<string, Tensor> = {};
-    for (const [w, o] of gg.grads) grads[w] = raw[o];
-    for (const [w, o] of gg.values) values[w] = raw[o];
+    for (const [w, ref] of gg.grads) grads[w] = resolve(ref);
+    for (const [w, ref] of gg.values) values[w] = resolve(ref);
     for (const o of gg.outputs) outputs[o] = raw[o];
     return { outputs, grads, values };
   }
