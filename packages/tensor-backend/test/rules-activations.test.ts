@@ -10,21 +10,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { asFloat, float32, float64, type AttrMap, type Tensor } from '../src/index.js';
-import { gradCheck, opModel, rng, type OpInput } from '../src/testing/index.js';
+import { awayFrom, gradCheck, opModel, type OpInput } from '../src/testing/index.js';
 
 const TOL64 = 1e-6;
 const TOL32 = 2e-4;
 
-/** n uniform values in [lo, hi), at least `gap` away from each kink in `avoid`. */
-function vals(n: number, seed: number, lo = -3, hi = 3, avoid: readonly number[] = [], gap = 0.1): number[] {
-  const r = rng(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const v = lo + (hi - lo) * r();
-    if (avoid.every((a) => Math.abs(v - a) >= gap)) out.push(v);
-  }
-  return out;
-}
+const vals = (n: number, seed: number, lo = -3, hi = 3, avoid: readonly number[] = [], gap = 0.1): number[] =>
+  awayFrom(n, seed, lo, hi, avoid, gap);
 const size = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 const f64 = (dims: number[], seed: number, lo?: number, hi?: number, avoid?: number[]): Tensor =>
   float64(dims, vals(size(dims), seed, lo, hi, avoid));

@@ -19,20 +19,12 @@ import {
   type AttrMap,
   type Tensor,
 } from '../src/index.js';
-import { gradCheck, opModel, rng, type OpInput } from '../src/testing/index.js';
+import { awayFrom, gradCheck, opModel, type OpInput } from '../src/testing/index.js';
 
 const TOL64 = 1e-6;
 
-/** n uniform values in [lo, hi), at least `gap` away from each point in `avoid`. */
-function vals(n: number, seed: number, lo = -2, hi = 2, avoid: readonly number[] = [], gap = 0.1): number[] {
-  const r = rng(seed);
-  const out: number[] = [];
-  while (out.length < n) {
-    const v = lo + (hi - lo) * r();
-    if (avoid.every((a) => Math.abs(v - a) >= gap)) out.push(v);
-  }
-  return out;
-}
+const vals = (n: number, seed: number, lo = -2, hi = 2, avoid: readonly number[] = [], gap = 0.1): number[] =>
+  awayFrom(n, seed, lo, hi, avoid, gap);
 const f64 = (dims: number[], seed: number, lo?: number, hi?: number, avoid?: number[], gap?: number): Tensor =>
   float64(dims, vals(dims.reduce((a, b) => a * b, 1), seed, lo, hi, avoid, gap));
 const inp = (name: string, value: Tensor, constant = false): OpInput => ({ name, value, constant });

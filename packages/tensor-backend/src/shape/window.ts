@@ -54,6 +54,12 @@ function strideAttrs(attrs: Attrs, n: number, fail: Fail): { strides: number[]; 
   return { strides, dilations, padBegin: pads.slice(0, n), padEnd: pads.slice(n) };
 }
 
+/** SAME padding split: the odd pixel goes at the end (SAME_UPPER) or the start (SAME_LOWER). */
+function sameSplit(need: number, autoPad: string): [number, number] {
+  const begin = autoPad === 'SAME_LOWER' ? Math.trunc((need + 1) / 2) : Math.trunc(need / 2);
+  return [begin, need - begin];
+}
+
 /** Conv: floor division; SAME pads to ceil(in / stride) outputs (onnxruntime rejects SAME with dilation). */
 export function convWindow(attrs: Attrs, input: readonly number[], kernel: readonly number[], fail: Fail): Window {
   const n = input.length;
@@ -70,8 +76,7 @@ export function convWindow(attrs: Attrs, input: readonly number[], kernel: reado
       const target = Math.ceil(len / s);
       let need = (target - 1) * s + k - len;
       if (Math.trunc((len + 2 * need - k) / s + 1) < target) need++;
-      padBegin[i] = autoPad === 'SAME_LOWER' ? Math.trunc((need + 1) / 2) : Math.trunc(need / 2);
-      padEnd[i] = need - padBegin[i];
+      [padBegin[i], padEnd[i]] = sameSplit(need, autoPad);
     } else if (autoPad !== 'NOTSET' && autoPad !== '') fail(`unknown auto_pad '${autoPad}'`);
     const o = Math.trunc((len + padBegin[i] + padEnd[i] - effectiveKernel(k, d)) / s + 1);
     if (o <= 0) fail(`input length ${len} is too small for kernel ${k} (dilation ${d}, pads ${padBegin[i]}+${padEnd[i]})`);
@@ -99,8 +104,7 @@ export function poolWindow(attrs: Attrs, input: readonly number[], fail: Fail): 
       padEnd[i] = 0;
     } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const need = (Math.ceil(len / s) - 1) * s + k - len;
-      padBegin[i] = autoPad === 'SAME_LOWER' ? Math.trunc((need + 1) / 2) : Math.trunc(need / 2);
-      padEnd[i] = need - padBegin[i];
+      [padBegin[i], padEnd[i]] = sameSplit(need, autoPad);
     } else if (autoPad !== 'NOTSET' && autoPad !== '') fail(`unknown auto_pad '${autoPad}'`);
     else if (padBegin[i] >= k || padEnd[i] >= k) fail(`pads must be smaller than the kernel (${k})`);
     const span = (len + padBegin[i] + padEnd[i] - effectiveKernel(k, d)) / s + 1;

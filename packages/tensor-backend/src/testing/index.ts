@@ -1,2 +1,3 @@
 export * from './gradcheck.js';
 export * from './op-model.js';
+export * from './values.js';
