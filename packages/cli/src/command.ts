@@ -7,11 +7,17 @@
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** Whether stderr is a terminal (progress bars redraw in place there). */
+  readonly tty?: boolean;
+  /** Redraws the current stderr line (terminals only). */
+  status?(text: string): void;
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  tty: process.stderr.isTTY === true,
+  status: (text) => process.stderr.write(`\r${text}\x1b[K`),
 };
 
 export interface Command {

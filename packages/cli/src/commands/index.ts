@@ -2,5 +2,7 @@
 import type { Command } from '../command.js';
 import { demoCommand } from './demo.js';
 import { gradCommand } from './grad.js';
+import { trainCommand } from './train.js';
+import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, trainCommand, zooCommand, demoCommand];

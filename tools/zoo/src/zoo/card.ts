@@ -1,0 +1,66 @@
+/**
+ * card.json: what a shipped model is, how it was trained and what it measures. The metrics
+ * are written by the training script from its own held-out evaluation, and `gradloc zoo eval`
+ * recomputes them from the committed model.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GradlocError } from '@gradloc/tensor-backend';
+import type { Metrics } from './types.js';
+
+export interface CardTensor {
+  readonly name: string;
+  readonly dtype: string;
+  /** Dims; a string names a symbolic dim (e.g. 'batch'). */
+  readonly dims: readonly (number | string)[];
+  readonly meaning: string;
+}
+
+export interface Card {
+  readonly name: string;
+  readonly task: string;
+  readonly architecture: string;
+  readonly parameters: number;
+  readonly inputs: readonly CardTensor[];
+  readonly outputs: readonly CardTensor[];
+  /** Preprocessing a caller must apply (image size, value range, tokenizer file, ...). */
+  readonly preprocessing: Readonly<Record<string, unknown>>;
+  readonly labels?: readonly string[];
+  /** Suggested tensors for CAM-style explanations. */
+  readonly camLayers?: readonly string[];
+  readonly training: {
+    readonly command: string;
+    readonly seed: number;
+    readonly steps: number;
+    readonly batch: number;
+    readonly optimizer: string;
+    readonly schedule: string;
+    readonly data: string;
+    readonly wallTimeSec: number;
+    readonly machine: string;
+  };
+  readonly metrics: Metrics;
+  readonly evaluation: { readonly command: string; readonly split: string; readonly samples: number; readonly notes?: string };
+}
+
+export function writeCard(dir: string, card: Card): void {
+  const path = join(dir, 'card.json');
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(card, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+export function readCard(dir: string): Card {
+  const path = join(dir, 'card.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new GradlocError('MODEL_NOT_FOUND', `no card.json in ${dir}`);
+  }
+  const card = JSON.parse(text) as Card;
+  for (const key of ['name', 'architecture', 'parameters', 'metrics', 'training'] as const) {
+    if (card[key] === undefined) throw new GradlocError('BAD_MODEL', `${path}: missing '${key}'`);
+  }
+  return card;
+}
