@@ -1,1 +1,2 @@
-export {};
+export * from './data/brown/index.js';
+export * from './zoo/index.js';

@@ -37,11 +37,24 @@ export interface ViTOptions extends BaseModelOptions {
   readonly layerNorm?: LayerNormMode;
 }
 
-export function buildViT(opts: ViTOptions): Graph {
-  const { imageSize, patch, dim, depth, heads, classes } = opts;
+/** What the ViT trunk needs; the classifier head's `classes` is not among them. */
+export type ViTEncoderOptions = Omit<ViTOptions, 'classes' | 'seed' | 'dtype' | 'opset'>;
+
+export interface ViTEncoded {
+  /** [B, 1 + grid^2, dim] after the final LayerNorm (`norm`); token 0 is the class token. */
+  readonly tokens: string;
+  readonly grid: number;
+}
+
+/**
+ * The ViT trunk on `input` ([B, C, H, W]): patch embedding, class token, position
+ * embedding, `depth` pre-LN blocks and the final norm. Weight names get `prefix`, so a
+ * model can hold several towers (e.g. a grounder's image encoder next to a text encoder).
+ */
+export function vitEncoder(net: Net, input: string, opts: ViTEncoderOptions, prefix = ''): ViTEncoded {
+  const { imageSize, patch, dim, depth, heads } = opts;
   if (!(patch > 0) || imageSize % patch !== 0) throw new GradlocError('BAD_INPUT', `ViT patch ${patch} must divide imageSize ${imageSize}`);
   if (dim % heads !== 0) throw new GradlocError('BAD_INPUT', `ViT dim ${dim} must be divisible by heads ${heads}`);
-  const net = new Net(opts, 'vit');
   const { emit, b } = net;
   const f64 = net.dtype === 'float64';
   const geluMode = opts.gelu ?? (f64 ? 'tanh' : 'erf');
@@ -54,30 +67,28 @@ export function buildViT(opts: ViTOptions): Graph {
   const eps = 1e-6;
   const residualGain = 1 / Math.sqrt(2 * depth);
 
-  const input = b.input('input', net.dtype, ['batch', inC, imageSize, imageSize]);
-
   // Patch embedding -> [B, N, D]
   let x: string;
   if ((opts.patchEmbed ?? (f64 ? 'matmul' : 'conv')) === 'conv') {
     requireDoubleKernel(net, 'Conv', 'buildViT', "use patchEmbed: 'matmul'");
-    const y = conv2d(net, input, 'patch_embed.proj', { cin: inC, cout: dim, k: patch, stride: patch, gain: Math.SQRT1_2 });
+    const y = conv2d(net, input, `${prefix}patch_embed.proj`, { cin: inC, cout: dim, k: patch, stride: patch, gain: Math.SQRT1_2 });
     x = emit.transpose(emit.reshape(y, [0, dim, -1]), [0, 2, 1]);
   } else {
     // [B, C, g, p, g, p] -> [B, g, g, C, p, p] -> [B, N, C p p]: the conv's unfold, written out
     const six = emit.reshape(input, [0, inC, grid, patch, grid, patch]);
     const patches = emit.reshape(emit.transpose(six, [0, 2, 4, 1, 3, 5]), [0, tokens, inC * patch * patch]);
-    x = linear(net, patches, 'patch_embed.proj', { din: inC * patch * patch, dout: dim });
+    x = linear(net, patches, `${prefix}patch_embed.proj`, { din: inC * patch * patch, dout: dim });
   }
 
   // Class token, expanded to the batch size read from the input's shape (as exports do)
-  const cls = net.normal('cls_token', [1, 1, dim], 1);
+  const cls = net.normal(`${prefix}cls_token`, [1, 1, dim], 1);
   const batch = emit.unsqueeze(b.op('Gather', [b.op('Shape', [input]), b.constant(tensor('int64', [], [0]))], { axis: 0 }), [0]);
   const clsShape = b.op('Concat', [batch, b.ints([1, dim])], { axis: 0 });
   x = b.op('Concat', [b.op('Expand', [cls, clsShape]), x], { axis: 1 });
-  x = net.op('Add', [x, net.normal('pos_embed', [1, tokens + 1, dim], 0.5)], {}, 'embeddings');
+  x = net.op('Add', [x, net.normal(`${prefix}pos_embed`, [1, tokens + 1, dim], 0.5)], {}, `${prefix}embeddings`);
 
   for (let i = 0; i < depth; i++) {
-    const p = `blocks.${i}`;
+    const p = `${prefix}blocks.${i}`;
     const h = layerNorm(net, x, `${p}.norm1`, dim, lnMode, eps);
     const q = linear(net, h, `${p}.attn.q`, { din: dim, dout: dim });
     const k = linear(net, h, `${p}.attn.k`, { din: dim, dout: dim });
@@ -88,7 +99,15 @@ export function buildViT(opts: ViTOptions): Graph {
     x = net.op('Add', [x, m], {}, p);
   }
 
-  x = layerNorm(net, x, 'norm', dim, lnMode, eps);
+  return { tokens: layerNorm(net, x, `${prefix}norm`, dim, lnMode, eps), grid };
+}
+
+export function buildViT(opts: ViTOptions): Graph {
+  const { dim, depth, classes } = opts;
+  const net = new Net(opts, 'vit');
+  const { b } = net;
+  const input = b.input('input', net.dtype, ['batch', opts.inChannels ?? 3, opts.imageSize, opts.imageSize]);
+  const { tokens: x, grid } = vitEncoder(net, input, opts);
   const clsOut = net.op('Gather', [x, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'pooled'); // [B, D]
   const headW = net.normal('head.weight', [classes, dim], 1 / Math.sqrt(dim));
   const headB = net.normal('head.bias', [classes], 0.1);
