@@ -1,0 +1,70 @@
+/**
+ * The grounder's training loss, in the graph so one gradient session computes it:
+ * sigmoid focal loss over every (patch, query) pair (Lin et al. 2017; alpha 0.25, gamma 2)
+ * plus, on the patches assigned to an object, L1 and generalised-IoU box losses
+ * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. Each term is divided
+ * by the number of assigned patches.
+ *
+ * Extra inputs: cls_targets [B, P, Q] (1 where patch p shows an object query q names),
+ * box_targets [B, P, 4] (cx, cy, w, h), box_weights [B, P] (1 on assigned patches).
+ */
+import type { Net } from '@gradloc/tensor-backend';
+import type { GrounderGraph } from './architecture.js';
+
+export const LOSS_WEIGHTS = { cls: 1, l1: 5, giou: 2 } as const;
+const ALPHA = 0.25;
+
+export function addGrounderLoss(g: GrounderGraph): string {
+  const { net } = g;
+  const { b, emit } = net;
+  const op = (type: string, inputs: string[], attrs = {}): string => b.op(type, inputs, attrs);
+  const c = (v: number): string => net.scalar(v);
+  const P = g.patches;
+  const y = b.input('cls_targets', 'float32', ['batch', P, 'queries']);
+  const tgt = b.input('box_targets', 'float32', ['batch', P, 4]);
+  const w = b.input('box_weights', 'float32', ['batch', P]);
+  const numPos = op('Max', [emit.reduceSum(w, [], false), c(1)]);
+
+  // focal: ce * (1 - p_t)^2 * alpha_t with ce = softplus(x) - x y (stable BCE with logits)
+  const x = g.logits;
+  const p = op('Sigmoid', [x]);
+  const ce = op('Sub', [op('Softplus', [x]), op('Mul', [x, y])]);
+  const pT = op('Add', [op('Mul', [p, y]), op('Mul', [op('Sub', [c(1), p]), op('Sub', [c(1), y])])]);
+  const mod = op('Pow', [op('Sub', [c(1), pT]), c(2)]);
+  const alphaT = op('Add', [op('Mul', [y, c(2 * ALPHA - 1)]), c(1 - ALPHA)]); // alpha y + (1 - alpha)(1 - y)
+  const cls = op('Div', [emit.reduceSum(op('Mul', [op('Mul', [ce, mod]), alphaT]), [], false), numPos]);
+
+  const w3 = emit.unsqueeze(w, [2]);
+  const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numPos]);
+  const giou = op('Div', [emit.reduceSum(op('Mul', [op('Sub', [c(1), generalizedIoU(net, g.boxes, tgt)]), w]), [], false), numPos]);
+
+  const total = op('Add', [op('Add', [op('Mul', [cls, c(LOSS_WEIGHTS.cls)]), op('Mul', [l1, c(LOSS_WEIGHTS.l1)])]), op('Mul', [giou, c(LOSS_WEIGHTS.giou)])]);
+  b.op('Identity', [total], {}, { outputs: ['loss'] });
+  b.output('loss', 'float32', []);
+  return 'loss';
+}
+
+/** GIoU of two [..., 4] (cx, cy, w, h) box tensors -> [...]. */
+function generalizedIoU(net: Net, a: string, bBox: string): string {
+  const { b, emit } = net;
+  const op = (type: string, inputs: string[]): string => b.op(type, inputs);
+  const half = net.scalar(0.5);
+  const corners = (box: string): [string, string, string, string] => {
+    const [cx, cy, w, h] = emit.split(box, [1, 1, 1, 1], -1);
+    const hw = op('Mul', [w, half]);
+    const hh = op('Mul', [h, half]);
+    return [op('Sub', [cx, hw]), op('Sub', [cy, hh]), op('Add', [cx, hw]), op('Add', [cy, hh])];
+  };
+  const area = (x0: string, y0: string, x1: string, y1: string): string => op('Mul', [op('Sub', [x1, x0]), op('Sub', [y1, y0])]);
+  const [ax0, ay0, ax1, ay1] = corners(a);
+  const [bx0, by0, bx1, by1] = corners(bBox);
+  const iw = op('Relu', [op('Sub', [op('Min', [ax1, bx1]), op('Max', [ax0, bx0])])]);
+  const ih = op('Relu', [op('Sub', [op('Min', [ay1, by1]), op('Max', [ay0, by0])])]);
+  const inter = op('Mul', [iw, ih]);
+  const union = op('Sub', [op('Add', [area(ax0, ay0, ax1, ay1), area(bx0, by0, bx1, by1)]), inter]);
+  const hull = area(op('Min', [ax0, bx0]), op('Min', [ay0, by0]), op('Max', [ax1, bx1]), op('Max', [ay1, by1]));
+  const eps = net.scalar(1e-7);
+  const iou = op('Div', [inter, op('Add', [union, eps])]);
+  const giou = op('Sub', [iou, op('Div', [op('Sub', [hull, union]), op('Add', [hull, eps])])]);
+  return emit.squeeze(giou, [-1]);
+}
