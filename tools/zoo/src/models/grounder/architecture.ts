@@ -8,31 +8,15 @@
  * Inputs: pixel_values [B, 3, S, S] in [0, 1]; input_ids [Q, L] int64 (pad id 0).
  * Outputs: logits [B, P, Q]; pred_boxes [B, P, 4] (cx, cy, w, h normalised to [0, 1]).
  */
-import {
-  attention,
-  linear,
-  layerNorm,
-  mlp,
-  Net,
-  tensor,
-  vitEncoder,
-  type Graph,
-} from '@gradloc/tensor-backend';
+import { linear, mlp, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 
-export interface GrounderConfig {
+export interface GrounderConfig extends TextTowerConfig {
   readonly imageSize: number;
   readonly patch: number;
   readonly dim: number;
   readonly depth: number;
   readonly heads: number;
-  /** Shared embedding width of patches and queries. */
-  readonly embed: number;
-  readonly textDim: number;
-  readonly textDepth: number;
-  readonly textHeads: number;
-  readonly vocab: number;
-  /** Token length of a query (padded with id 0). */
-  readonly maxLen: number;
 }
 
 export const GROUNDER_CONFIG: GrounderConfig = {
@@ -59,7 +43,7 @@ export interface GrounderGraph {
 
 const inverseSigmoid = (p: number): number => Math.log(p / (1 - p));
 
-/** The forward model (no loss); `build` adds the training loss on top of it. */
+/** The forward model (no loss); `addGrounderLoss` (loss.ts) adds the training loss on top. */
 export function buildGrounder(cfg: GrounderConfig, seed: number): GrounderGraph {
   const net = new Net({ seed }, 'shapes-grounder');
   const { b, emit } = net;
@@ -73,31 +57,7 @@ export function buildGrounder(cfg: GrounderConfig, seed: number): GrounderGraph 
   const patches = net.op('Slice', [tokens, b.ints([1]), b.ints([P + 1]), b.ints([1])], {}, 'vision.patch_tokens');
   const imgEmbed = l2normalize(net, linear(net, patches, 'class_head.proj', { din: cfg.dim, dout: cfg.embed }));
 
-  // Text tower: token + position embeddings, pre-LN blocks with a key padding mask, masked mean pool
-  const real = b.op('Cast', [b.op('Greater', [ids, b.constant(tensor('int64', [], [0]))])], { to: 1 }); // [Q, L]
-  const keyMask = emit.unsqueeze(b.op('Cast', [real], { to: 9 }), [1, 2]); // [Q, 1, 1, L] bool
-  let t = net.op(
-    'Add',
-    [net.op('Gather', [net.normal('text.tok_emb.weight', [cfg.vocab, cfg.textDim], 0.5), ids], { axis: 0 }), net.normal('text.pos_emb', [cfg.maxLen, cfg.textDim], 0.1)],
-    {},
-    'text.embeddings',
-  );
-  const gain = 1 / Math.sqrt(2 * cfg.textDepth);
-  for (let i = 0; i < cfg.textDepth; i++) {
-    const p = `text.blocks.${i}`;
-    const h = layerNorm(net, t, `${p}.norm1`, cfg.textDim, 'op', 1e-5);
-    const q = linear(net, h, `${p}.attn.q`, { din: cfg.textDim, dout: cfg.textDim });
-    const k = linear(net, h, `${p}.attn.k`, { din: cfg.textDim, dout: cfg.textDim });
-    const v = linear(net, h, `${p}.attn.v`, { din: cfg.textDim, dout: cfg.textDim });
-    const a = attention(net, q, k, v, { heads: cfg.textHeads, dim: cfg.textDim, mask: keyMask });
-    t = net.op('Add', [t, linear(net, a, `${p}.attn.proj`, { din: cfg.textDim, dout: cfg.textDim, gain })]);
-    const m = mlp(net, layerNorm(net, t, `${p}.norm2`, cfg.textDim, 'op', 1e-5), { fc1: `${p}.mlp.fc1`, fc2: `${p}.mlp.fc2` }, cfg.textDim, 2 * cfg.textDim, 'erf', gain);
-    t = net.op('Add', [t, m], {}, p);
-  }
-  t = layerNorm(net, t, 'text.norm', cfg.textDim, 'op', 1e-5);
-  const summed = emit.reduceSum(net.op('Mul', [t, emit.unsqueeze(real, [2])]), [1], false); // [Q, textDim]
-  const pooled = net.op('Div', [summed, emit.reduceSum(real, [1], true)], {}, 'text.pooled');
-  const queryEmbed = l2normalize(net, linear(net, pooled, 'text.proj', { din: cfg.textDim, dout: cfg.embed }));
+  const queryEmbed = textTower(net, ids, cfg);
 
   // Similarity of every patch with every query: [B, P, E] x [E, Q]
   const sim = net.op('MatMul', [imgEmbed, emit.transpose(queryEmbed, [1, 0])], {}, 'similarity');
@@ -116,10 +76,4 @@ export function buildGrounder(cfg: GrounderConfig, seed: number): GrounderGraph 
   const boxes = b.op('Sigmoid', [b.op('Add', [delta, b.op('Constant', [], { value: prior }, { outputs: [b.fresh('box_prior')] }) /* a constant, not a weight */])], {}, { outputs: ['pred_boxes'] });
   b.output('pred_boxes', 'float32', ['batch', P, 4]);
   return { graph: net.graph, net, logits, boxes, patches: P };
-}
-
-/** x / ||x|| over the last axis (with a floor so padding rows stay finite). */
-function l2normalize(net: Net, x: string): string {
-  const norm = net.op('Sqrt', [net.op('Add', [net.emit.reduce('ReduceSum', net.op('Mul', [x, x]), [-1], true), net.scalar(1e-6)])]);
-  return net.op('Div', [x, norm]);
 }

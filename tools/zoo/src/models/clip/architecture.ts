@@ -1,0 +1,72 @@
+/**
+ * shapes-clip: an image/text dual encoder trained contrastively (Radford et al. 2021).
+ * The image tower is a ViT whose class token is projected to the joint space; the text
+ * tower is the one the grounder uses. Both embeddings are L2-normalised, so
+ * logits = exp(scale) * image_embeds . text_embeds^T are scaled cosine similarities.
+ *
+ * Inputs: pixel_values [B, 3, S, S] in [0, 1]; input_ids [T, L] int64 (pad id 0).
+ * Outputs: image_embeds [B, E], text_embeds [T, E], logits_per_image [B, T].
+ */
+import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
+
+export interface ClipConfig extends TextTowerConfig {
+  readonly imageSize: number;
+  readonly patch: number;
+  readonly dim: number;
+  readonly depth: number;
+  readonly heads: number;
+}
+
+export const CLIP_CONFIG: ClipConfig = {
+  imageSize: 96,
+  patch: 12,
+  dim: 128,
+  depth: 4,
+  heads: 4,
+  embed: 64,
+  textDim: 64,
+  textDepth: 2,
+  textHeads: 2,
+  vocab: 32,
+  maxLen: 12,
+};
+
+export interface ClipGraph {
+  readonly graph: Graph;
+  readonly net: Net;
+  readonly logits: string;
+}
+
+export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
+  const net = new Net({ seed }, 'shapes-clip');
+  const { b } = net;
+  const pixels = b.input('pixel_values', 'float32', ['batch', 3, cfg.imageSize, cfg.imageSize]);
+  const ids = b.input('input_ids', 'int64', ['texts', cfg.maxLen]);
+  const { tokens } = vitEncoder(net, pixels, { ...cfg, layerNorm: 'op' }, 'vision.');
+  const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled');
+  const img = l2normalize(net, linear(net, cls, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));
+  b.op('Identity', [img], {}, { outputs: ['image_embeds'] });
+  b.output('image_embeds', 'float32', ['batch', cfg.embed]);
+  const txt = textTower(net, ids, cfg);
+  b.op('Identity', [txt], {}, { outputs: ['text_embeds'] });
+  b.output('text_embeds', 'float32', ['texts', cfg.embed]);
+  const scale = b.op('Exp', [net.param('logit_scale', tensor('float32', [], [Math.log(1 / 0.07)]))]);
+  const logits = b.op('Mul', [b.op('MatMul', [img, net.emit.transpose(txt, [1, 0])]), scale], {}, { outputs: ['logits_per_image'] });
+  b.output('logits_per_image', 'float32', ['batch', 'texts']);
+  return { graph: net.graph, net, logits };
+}
+
+/**
+ * Symmetric InfoNCE: image i's caption is text i (B == T in training); the loss averages
+ * cross-entropy over images (rows) and over texts (columns). Extra input: labels [B] int64.
+ */
+export function addClipLoss(g: ClipGraph): string {
+  const { b, emit } = g.net;
+  const labels = b.input('labels', 'int64', ['batch']);
+  const rows = b.op('SoftmaxCrossEntropyLoss', [g.logits, labels], { reduction: 'mean' });
+  const cols = b.op('SoftmaxCrossEntropyLoss', [emit.transpose(g.logits, [1, 0]), labels], { reduction: 'mean' });
+  b.op('Mul', [b.op('Add', [rows, cols]), g.net.scalar(0.5)], {}, { outputs: ['loss'] });
+  b.output('loss', 'float32', []);
+  return 'loss';
+}
