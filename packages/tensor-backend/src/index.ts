@@ -23,3 +23,5 @@ export * from './runtime/model.js';
 export * from './ir/promote.js';
 export * from './tensor/random.js';
 export * from './models/index.js';
+export * from './training/index.js';
+export * from './tensor/boxes.js';
