@@ -1,2 +1,3 @@
 export * from './data/brown/index.js';
 export * from './zoo/index.js';
+export * from './data/shapes/index.js';
