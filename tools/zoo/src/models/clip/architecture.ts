@@ -8,7 +8,10 @@
  * Outputs: image_embeds [B, E], text_embeds [T, E], logits_per_image [B, T].
  */
 import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { shapesVocabulary } from '../../data/shapes/index.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
+
+const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
 
 export interface ClipConfig extends TextTowerConfig {
   readonly imageSize: number;
@@ -28,8 +31,8 @@ export const CLIP_CONFIG: ClipConfig = {
   textDim: 64,
   textDepth: 2,
   textHeads: 2,
-  vocab: 32,
-  maxLen: 12,
+  vocab: SHAPES_VOCAB_SIZE,
+  maxLen: 16, // <bos> + caption (<= 13 words) + <eos>, padded
 };
 
 export interface ClipGraph {

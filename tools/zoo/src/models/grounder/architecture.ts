@@ -9,7 +9,10 @@
  * Outputs: logits [B, P, Q]; pred_boxes [B, P, 4] (cx, cy, w, h normalised to [0, 1]).
  */
 import { linear, mlp, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { shapesVocabulary } from '../../data/shapes/index.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
+
+const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
 
 export interface GrounderConfig extends TextTowerConfig {
   readonly imageSize: number;
@@ -29,8 +32,8 @@ export const GROUNDER_CONFIG: GrounderConfig = {
   textDim: 64,
   textDepth: 2,
   textHeads: 2,
-  vocab: 32,
-  maxLen: 6,
+  vocab: SHAPES_VOCAB_SIZE,
+  maxLen: 8, // <bos> + phrase + <eos>, padded
 };
 
 export interface GrounderGraph {
