@@ -7,7 +7,8 @@ export interface Timing {
   readonly runs: number;
 }
 
-function summarise(ms: number[]): Timing {
+/** Median and minimum of samples (sorts `ms` in place). */
+export function summarise(ms: number[]): Timing {
   ms.sort((a, b) => a - b);
   const mid = ms.length >> 1;
   const medianMs = ms.length % 2 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2;

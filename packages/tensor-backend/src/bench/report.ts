@@ -9,9 +9,11 @@ export const TARGETS = {
   maxResNet50CompileMs: 1000,
 } as const;
 
-const f = (v: number | null | undefined, digits = 1): string => (v === undefined || v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+/** A figure for a table cell ('-' when missing). */
+export const f = (v: number | null | undefined, digits = 1): string => (v === undefined || v === null || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
-function pad(rows: string[][]): string {
+/** Rows as aligned columns (first left-aligned, the rest right-aligned). */
+export function pad(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
 }

@@ -13,17 +13,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { flag, has } from './args.js';
 import { runCase, type BenchSettings, type CaseResult } from './bench-case.js';
 import { CASES } from './cases.js';
 import { TARGETS, bottlenecks, table, verdicts } from './report.js';
 
 const MARK = '@@gradloc-bench ';
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? '') : undefined;
-}
-const has = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const settings: BenchSettings = {
   runs: Number(flag('runs') ?? 20),

@@ -40,7 +40,16 @@ export interface Session {
   readonly outputNames: readonly string[];
   /** The provider actually in use. */
   readonly executionProvider: ExecutionProvider;
-  run(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<Record<string, Tensor>>;
+  /**
+   * `into`: preallocated tensors (same dtype and dims as the outputs) that onnxruntime writes
+   * those outputs into; they are returned as given. Saves allocating large outputs on every
+   * run (a training step's gradients).
+   */
+  run(
+    feeds: Readonly<Record<string, Tensor>>,
+    outputs?: readonly string[],
+    into?: Readonly<Record<string, Tensor>>,
+  ): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
 }
 
@@ -91,7 +100,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
     inputNames: s.inputNames,
     outputNames: s.outputNames,
     executionProvider: ep,
-    async run(feeds, outputs) {
+    async run(feeds, outputs, into) {
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const name of s.inputNames) {
         const t = feeds[name];
@@ -100,16 +109,24 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
       }
       let result: ort.InferenceSession.ReturnType;
       try {
-        result = outputs ? await s.run(ortFeeds, [...outputs]) : await s.run(ortFeeds);
+        if (into) result = await s.run(ortFeeds, fetchesInto(outputs ?? s.outputNames, into));
+        else result = outputs ? await s.run(ortFeeds, [...outputs]) : await s.run(ortFeeds);
       } catch (e) {
         throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${firstLine(e)}`, { cause: e });
       }
       const out: Record<string, Tensor> = {};
-      for (const [k, v] of Object.entries(result)) out[k] = fromOrt(v, k);
+      for (const [k, v] of Object.entries(result)) out[k] = into?.[k] ?? fromOrt(v, k);
       return out;
     },
     release: () => s.release(),
   };
+}
+
+/** Fetches for onnxruntime: a preallocated tensor where the caller gave one, null (allocate) elsewhere. */
+function fetchesInto(outputs: readonly string[], into: Readonly<Record<string, Tensor>>): Record<string, ort.Tensor | null> {
+  const fetches: Record<string, ort.Tensor | null> = {};
+  for (const name of outputs) fetches[name] = into[name] ? toOrt(into[name]) : null;
+  return fetches;
 }
 
 const warned = new Set<ExecutionProvider>();

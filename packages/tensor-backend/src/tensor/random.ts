@@ -9,16 +9,22 @@ import { sizeOf, tensor, type Tensor } from './tensor.js';
 /** A uniform [0, 1) generator from a 32-bit seed (mulberry32). */
 export type Rand = () => number;
 
+/** A Rand whose whole state is one 32-bit word: `rng(r.state())` continues the same sequence (checkpoints). */
+export interface SeededRand extends Rand {
+  readonly state: () => number;
+}
+
 /** Deterministic uniform PRNG (mulberry32). */
-export function rng(seed: number): Rand {
+export function rng(seed: number): SeededRand {
   let a = seed >>> 0;
-  return () => {
+  const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  return Object.assign(next, { state: (): number => a });
 }
 
 /** A standard normal draw (Box-Muller; 1 - u keeps the log away from 0). */
@@ -56,4 +62,15 @@ export function randInt(dims: readonly number[], rand: Rand, lo: number, hi: num
   const v = new Array<number>(n);
   for (let i = 0; i < n; i++) v[i] = lo + Math.floor(rand() * (hi - lo));
   return tensor(dtype, dims, v);
+}
+
+/** Shuffles `items` in place (Fisher-Yates) and returns it; every permutation equally likely. */
+export function shuffle<T>(items: T[], rand: Rand): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
+  }
+  return items;
 }

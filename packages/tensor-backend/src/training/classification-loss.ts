@@ -1,0 +1,49 @@
+/** A cross-entropy loss for classifiers exported without one (torchvision-style logits). */
+import { GradlocError } from '../errors.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { Graph } from '../ir/graph.js';
+import { MODEL_META } from '../models/net.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface ClassificationLossOptions {
+  /** [N, C] scores (default 'logits'). */
+  readonly logits?: string;
+  /** The int64 [N] class-index input to add (default 'labels'). */
+  readonly labels?: string;
+  /** The scalar output to add (default 'loss'). */
+  readonly loss?: string;
+}
+
+/** A copy of `graph` with an int64 labels input and a mean softmax cross-entropy output. */
+export function addClassificationLoss(graph: Graph, opts: ClassificationLossOptions = {}): Graph {
+  const logits = opts.logits ?? 'logits';
+  const out = graph.outputs.find((o) => o.name === logits);
+  if (!out) throw new GradlocError('UNKNOWN_TENSOR', `no output named '${logits}' (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`);
+  if (out.dims && out.dims.length !== 2) throw new GradlocError('SHAPE_MISMATCH', `'${logits}' has rank ${out.dims.length}; a classification loss needs [N, C] scores`);
+  const proto = graph.toModel();
+  // own metadata list: the copy must not write into the source model's
+  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const b = new GraphBuilder(g);
+  const labels = b.input(opts.labels ?? 'labels', 'int64', [out.dims?.[0] ?? 'batch']);
+  const loss = opts.loss ?? 'loss';
+  b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: 'mean' }, { outputs: [loss] });
+  b.output(loss, out.dtype, []);
+  const classes = out.dims?.[1];
+  // the valid label range, so sampleFeeds can draw labels
+  if (typeof classes === 'number') g.metadata.push({ key: MODEL_META.range(labels), value: `0,${classes}` });
+  return g;
+}
+
+/** Fraction of rows whose largest score (last axis) is the label; labels hold one index per row. */
+export function accuracy(logits: Tensor, labels: Tensor): number {
+  const classes = logits.dims[logits.dims.length - 1];
+  const rows = logits.data.length / classes;
+  if (labels.data.length !== rows) throw new GradlocError('SHAPE_MISMATCH', `accuracy: ${rows} rows of scores, ${labels.data.length} labels`);
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (Number(logits.data[r * classes + c]) > Number(logits.data[r * classes + best])) best = c;
+    if (best === Number(labels.data[r])) correct++;
+  }
+  return rows ? correct / rows : 0;
+}
