@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './card.js';
 export * from './registry.js';
+export * from './export.js';

