@@ -15,6 +15,7 @@ import type { ValueType } from '../shape/types.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { gradOf } from './registry.js';
 import type { GradContext, RuleOverrides } from './types.js';
+import { fuseLayerNorms } from './fuse/layer-norm.js';
 import { unbroadcast } from './unbroadcast.js';
 import './rules/index.js';
 
@@ -29,6 +30,11 @@ export interface GradSpec {
   readonly wrtValues?: boolean;
   /** Replace the gradient rule of some op types (e.g. guided backprop's Relu). */
   readonly overrides?: RuleOverrides;
+  /**
+   * Re-fuse decomposed LayerNorms into LayerNormalization nodes first (default true; only
+   * where no intermediate is a target, wrt tensor or requested output).
+   */
+  readonly fuse?: boolean;
 }
 
 export interface GradGraph {
@@ -89,6 +95,9 @@ export function buildGradGraph(
   }
   const opset = gradOpset(g.opset(''));
   if (opset !== g.opset('')) g.opsets.set(g.opsets.has('ai.onnx') ? 'ai.onnx' : '', opset);
+  if (opset >= 17 && spec.fuse !== false) {
+    fuseLayerNorms(g, types, new Set([spec.of, ...spec.wrt, ...(spec.outputs ?? source.outputs.map((o) => o.name))]));
+  }
 
   const order = topoSort(g);
   g.nodes = order; // backward nodes are appended after a valid forward order
