@@ -1,2 +1,7 @@
 /** Registers every shipped model's recipe with the zoo (import for side effects). */
 export {};
+import './shapes-resnet.js';
+import './shapes-vit.js';
+import './shapes-clip.js';
+import './shapes-grounder.js';
+import './brown-gpt.js';

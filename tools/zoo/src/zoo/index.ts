@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './card.js';
 export * from './registry.js';
 export * from './export.js';
+export * from './run-info.js';

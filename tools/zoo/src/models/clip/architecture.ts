@@ -1,14 +1,17 @@
 /**
  * shapes-clip: an image/text dual encoder trained contrastively (Radford et al. 2021).
  * The image tower is a ViT whose class token is projected to the joint space; the text
- * tower is the one the grounder uses. Both embeddings are L2-normalised, so
+ * tower is the one the grounder uses. The ViT patchifies the output of a small convolutional
+ * stem rather than raw pixels (`stem`), still one token per 12x12 pixel patch. Both embeddings are L2-normalised, so
  * logits = exp(scale) * image_embeds . text_embeds^T are scaled cosine similarities.
  *
- * Inputs: pixel_values [B, 3, S, S] in [0, 1]; input_ids [T, L] int64 (pad id 0).
+ * Inputs: pixel_values [B, 3, S, S] in [0, 1] (standardised inside the graph, see
+ * common/pixel-norm.ts); input_ids [T, L] int64 (pad id 0).
  * Outputs: image_embeds [B, E], text_embeds [T, E], logits_per_image [B, T].
  */
-import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { conv2d, linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
 import { shapesVocabulary } from '../../data/shapes/index.js';
+import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 
 const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
@@ -19,6 +22,15 @@ export interface ClipConfig extends TextTowerConfig {
   readonly dim: number;
   readonly depth: number;
   readonly heads: number;
+  /**
+   * Widths of 3x3 stride-2 convolutions (ReLU) before the patch embedding, an early-conv stem
+   * (Xiao et al. 2021, "Early convolutions help transformers see better"). With raw-pixel
+   * patches the ViT learned colours but after 600 steps still told a ring from a circle or a
+   * cross no better than chance; the stem gives each token local edge features. Each conv
+   * halves the resolution, so the ViT patch shrinks by the same factor and the token grid
+   * (imageSize / patch) stays the same.
+   */
+  readonly stem: readonly number[];
 }
 
 export const CLIP_CONFIG: ClipConfig = {
@@ -27,6 +39,7 @@ export const CLIP_CONFIG: ClipConfig = {
   dim: 128,
   depth: 4,
   heads: 4,
+  stem: [32, 64],
   embed: 64,
   textDim: 64,
   textDepth: 2,
@@ -46,7 +59,16 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const { b } = net;
   const pixels = b.input('pixel_values', 'float32', ['batch', 3, cfg.imageSize, cfg.imageSize]);
   const ids = b.input('input_ids', 'int64', ['texts', cfg.maxLen]);
-  const { tokens } = vitEncoder(net, pixels, { ...cfg, layerNorm: 'op' }, 'vision.');
+  let x = normalizePixels(net, pixels);
+  let channels = 3;
+  cfg.stem.forEach((width, i) => {
+    const conv = conv2d(net, x, `vision.stem.${i}`, { cin: channels, cout: width, k: 3, stride: 2, pad: 1 });
+    x = net.op('Relu', [conv], {}, `vision.stem.${i}.relu`);
+    channels = width;
+  });
+  const shrink = 2 ** cfg.stem.length;
+  const vit = { ...cfg, imageSize: cfg.imageSize / shrink, patch: cfg.patch / shrink, inChannels: channels, layerNorm: 'op' } as const;
+  const { tokens } = vitEncoder(net, x, vit, 'vision.');
   const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled');
   const img = l2normalize(net, linear(net, cls, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));
   b.op('Identity', [img], {}, { outputs: ['image_embeds'] });
@@ -54,21 +76,27 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const txt = textTower(net, ids, cfg);
   b.op('Identity', [txt], {}, { outputs: ['text_embeds'] });
   b.output('text_embeds', 'float32', ['texts', cfg.embed]);
-  const scale = b.op('Exp', [net.param('logit_scale', tensor('float32', [], [Math.log(1 / 0.07)]))]);
+  // Shape [1], not a scalar: the Trainer only trains initializers of rank >= 1. The learned
+  // log-temperature is capped at ln 100 as in CLIP, so the logits cannot grow without bound.
+  const logScale = net.param('logit_scale', tensor('float32', [1], [Math.log(1 / 0.07)]));
+  const scale = b.op('Exp', [b.op('Min', [logScale, net.scalar(Math.log(100))])]);
   const logits = b.op('Mul', [b.op('MatMul', [img, net.emit.transpose(txt, [1, 0])]), scale], {}, { outputs: ['logits_per_image'] });
   b.output('logits_per_image', 'float32', ['batch', 'texts']);
   return { graph: net.graph, net, logits };
 }
 
 /**
- * Symmetric InfoNCE: image i's caption is text i (B == T in training); the loss averages
- * cross-entropy over images (rows) and over texts (columns). Extra input: labels [B] int64.
+ * Symmetric InfoNCE: image i's caption is text i; the loss averages cross-entropy over images
+ * (rows) and over the B captions (columns). Texts past the first B are extra negatives
+ * (hard-negatives.ts): they compete in every image's row but have no column, having no image.
+ * Extra input: labels [B] int64 (0..B-1).
  */
 export function addClipLoss(g: ClipGraph): string {
   const { b, emit } = g.net;
   const labels = b.input('labels', 'int64', ['batch']);
   const rows = b.op('SoftmaxCrossEntropyLoss', [g.logits, labels], { reduction: 'mean' });
-  const cols = b.op('SoftmaxCrossEntropyLoss', [emit.transpose(g.logits, [1, 0]), labels], { reduction: 'mean' });
+  const positives = b.op('Slice', [g.logits, b.ints([0]), b.op('Shape', [labels]), b.ints([1])]); // [B, B]
+  const cols = b.op('SoftmaxCrossEntropyLoss', [emit.transpose(positives, [1, 0]), labels], { reduction: 'mean' });
   b.op('Mul', [b.op('Add', [rows, cols]), g.net.scalar(0.5)], {}, { outputs: ['loss'] });
   b.output('loss', 'float32', []);
   return 'loss';

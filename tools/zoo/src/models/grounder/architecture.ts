@@ -5,11 +5,13 @@
  * patch with every query (both L2-normalised), and a box head predicts one box per patch,
  * biased toward the patch's own position so each patch starts out predicting itself.
  *
- * Inputs: pixel_values [B, 3, S, S] in [0, 1]; input_ids [Q, L] int64 (pad id 0).
+ * Inputs: pixel_values [B, 3, S, S] raw RGB in [0, 1] (standardised inside the graph, see
+ * common/pixel-norm.ts); input_ids [Q, L] int64 (pad id 0).
  * Outputs: logits [B, P, Q]; pred_boxes [B, P, 4] (cx, cy, w, h normalised to [0, 1]).
  */
 import { linear, mlp, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
 import { shapesVocabulary } from '../../data/shapes/index.js';
+import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 
 const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
@@ -56,7 +58,7 @@ export function buildGrounder(cfg: GrounderConfig, seed: number): GrounderGraph 
   const ids = b.input('input_ids', 'int64', ['queries', cfg.maxLen]);
 
   // Image tower: patch tokens (the class token dropped) -> embedding per patch
-  const { tokens } = vitEncoder(net, pixels, { ...cfg, layerNorm: 'op' }, 'vision.');
+  const { tokens } = vitEncoder(net, normalizePixels(net, pixels), { ...cfg, layerNorm: 'op' }, 'vision.');
   const patches = net.op('Slice', [tokens, b.ints([1]), b.ints([P + 1]), b.ints([1])], {}, 'vision.patch_tokens');
   const imgEmbed = l2normalize(net, linear(net, patches, 'class_head.proj', { din: cfg.dim, dout: cfg.embed }));
 
@@ -64,8 +66,9 @@ export function buildGrounder(cfg: GrounderConfig, seed: number): GrounderGraph 
 
   // Similarity of every patch with every query: [B, P, E] x [E, Q]
   const sim = net.op('MatMul', [imgEmbed, emit.transpose(queryEmbed, [1, 0])], {}, 'similarity');
-  const scale = net.param('logit_scale', tensor('float32', [], [Math.log(10)]));
-  const shift = net.param('logit_shift', tensor('float32', [], [-4]));
+  // Shape [1], not scalars: the Trainer only trains initializers of rank >= 1
+  const scale = net.param('logit_scale', tensor('float32', [1], [Math.log(10)]));
+  const shift = net.param('logit_shift', tensor('float32', [1], [-4]));
   const logits = b.op('Add', [b.op('Mul', [sim, b.op('Exp', [scale])]), shift], {}, { outputs: ['logits'] });
   b.output('logits', 'float32', ['batch', P, 'queries']);
 

@@ -1,0 +1,218 @@
+/**
+ * The recipe `shapes-resnet` and `shapes-vit` share: classify the shape of a scene's largest
+ * object. Every step draws fresh train-split scenes (the generator is unlimited, so there is
+ * no epoch and nothing to overfit), AdamW with warm-up cosine and global-norm clipping; the
+ * held-out metric is accuracy on the first `evalSamples` test-split scenes, so the card and
+ * `gradloc zoo eval` score exactly the same images.
+ */
+import { join } from 'node:path';
+import {
+  accuracy,
+  addClassificationLoss,
+  adamw,
+  fit,
+  GradlocError,
+  OnnxModel,
+  tensor,
+  tensorToProto,
+  Trainer,
+  warmupCosine,
+  type Feeds,
+  type Graph,
+  type RuntimeOptions,
+  type Tensor,
+} from '@gradloc/tensor-backend';
+import { generateSplitBatch, normalizeImages, SHAPES, SHAPES_MEAN, SHAPES_STD, SHAPES_SPLITS, type ShapesSplit } from '../data/shapes/index.js';
+import { readCard } from '../zoo/card.js';
+import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
+import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+
+export const SHAPES_IMAGE_SIZE = 96;
+
+export interface ShapesClassifierRecipe {
+  readonly name: string;
+  readonly summary: string;
+  /** One line for the card: layers, widths, what is unusual. */
+  readonly architecture: string;
+  /** Forward graph `input` [batch, 3, 96, 96] -> `logits` [batch, SHAPES.length]. */
+  build(seed: number): Graph;
+  /** Tensors for CAM-style explanations (the last block's output). */
+  readonly camLayers: readonly string[];
+  /** Extra card preprocessing (e.g. how a ViT's tokens map back to the image). */
+  readonly preprocessing?: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  readonly steps: number;
+  readonly batch: number;
+  readonly peakLr: number;
+  /** Warm-up as a fraction of the steps, so shortened runs (--steps) keep the shape of the schedule. */
+  readonly warmupFraction: number;
+  readonly weightDecay: number;
+  /** Parameters without weight decay. */
+  readonly noDecay: RegExp;
+  readonly clipNorm: number;
+  /** Test-split scenes the card's accuracy is measured on. */
+  readonly evalSamples: number;
+  /**
+   * Weights started at zero (the classifier head): the first steps then learn the head on the
+   * initial features instead of shrinking every feature to undo confident random logits.
+   */
+  readonly zeroInit: readonly string[];
+}
+
+/** Scenes per inference batch when scoring (memory stays small; the count does not change results). */
+const EVAL_BATCH = 100;
+/** Validation scenes scored a few times during training, for the progress log only. */
+const VALIDATION_SAMPLES = 500;
+const VALIDATIONS_PER_RUN = 5;
+/** Each seed reads its own stretch of the train split, so seeds differ in data as well as init. */
+const TRAIN_SCENES_PER_SEED = 1_000_000;
+/** Train scenes (in batches of EVAL_BATCH) whose statistics become the BatchNorm running statistics. */
+const BATCH_NORM_SCENES = 2000;
+
+const labelTensor = (labels: readonly number[]): Tensor<'int64'> => tensor('int64', [labels.length], labels);
+
+/** Normalised images and largest-shape labels of scenes `start .. start + count - 1` of a split. */
+function shapesFeeds(split: ShapesSplit, start: number, count: number): Feeds {
+  const { images, labels } = generateSplitBatch(split, start, count);
+  return { input: normalizeImages(images), labels: labelTensor(labels) };
+}
+
+const firstTrainScene = (seed: number): number => (seed * TRAIN_SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
+
+/** `count` batches of `batch` consecutive train scenes from the seed's first one. */
+function* trainStream(seed: number, batch: number, count: number): Generator<Feeds> {
+  for (let s = 0; s < count; s++) yield shapesFeeds('train', firstTrainScene(seed) + s * batch, batch);
+}
+
+function zeroInitializers(g: Graph, names: readonly string[]): void {
+  for (const name of names) {
+    const t = g.initializers.get(name);
+    if (!t) throw new GradlocError('UNKNOWN_TENSOR', `zeroInit: no weight named '${name}'`);
+    const dims = t.dims.map(Number);
+    g.initializers.set(name, tensorToProto(name, { dtype: 'float32', dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) }));
+  }
+}
+
+/** Accuracy over scenes 0..samples-1 of a split; `logitsOf` runs one batch. */
+async function splitAccuracy(split: ShapesSplit, samples: number, logitsOf: (feeds: Feeds) => Promise<Tensor>): Promise<number> {
+  let correct = 0;
+  for (let start = 0; start < samples; start += EVAL_BATCH) {
+    const feeds = shapesFeeds(split, start, Math.min(EVAL_BATCH, samples - start));
+    const rows = feeds.labels.dims[0];
+    // accuracy() is a fraction: back to a count so batches of any size add up exactly
+    correct += Math.round(accuracy(await logitsOf(feeds), feeds.labels) * rows);
+  }
+  return samples > 0 ? correct / samples : 0;
+}
+
+/** The card's metric: test accuracy of a forward model (shared by training and `evaluate`). */
+export function testAccuracy(model: OnnxModel, samples: number): Promise<number> {
+  return splitAccuracy('test', samples, async ({ input }) => (await model.run({ input }, ['logits'])).logits);
+}
+
+const runtimeOf = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
+
+async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<TrainReport> {
+  const t0 = performance.now();
+  const seed = opts.seed ?? r.seed;
+  const steps = opts.steps ?? r.steps;
+  const evalSamples = opts.evalSamples ?? r.evalSamples;
+  const log = opts.onLog ?? ((): void => {});
+  const forward = r.build(seed);
+  zeroInitializers(forward, r.zeroInit);
+  const parameters = countParameters(forward);
+  const batchNorm = forward.nodes.some((n) => n.op === 'BatchNormalization');
+  const warmupSteps = Math.floor(steps * r.warmupFraction);
+  const schedule = warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: steps, floor: r.peakLr / 100 });
+  const trainer = new Trainer({
+    model: addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward),
+    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
+    schedule,
+    clipNorm: r.clipNorm,
+    seed,
+    // training and validation sessions alternate: idle spinning would slow each other
+    runtime: { ...runtimeOf(opts.threads), spinning: false },
+  });
+  log(`${parameters} parameters; ${steps} steps of ${r.batch} fresh scenes`);
+
+  // never more than the final evaluation: quick looks (--eval-samples 100) stay quick
+  const validationSamples = Math.min(VALIDATION_SAMPLES, evalSamples);
+  const validate = async (t: Trainer): Promise<Metrics> => ({
+    val_accuracy: await splitAccuracy('validation', validationSamples, async (feeds) => (await t.evaluate(feeds, ['logits'])).logits),
+  });
+  await fit({
+    trainer,
+    train: trainStream(seed, r.batch, steps),
+    steps,
+    evalEvery: Math.max(1, Math.ceil(steps / VALIDATIONS_PER_RUN)),
+    evaluate: validate,
+    onProgress: (p) =>
+      opts.onProgress?.({ step: p.step, total: p.total, loss: p.loss, lr: p.lr, throughput: p.samplesPerSec, unit: 'samples', etaSec: p.etaSec, metrics: p.metrics }),
+  });
+
+  withTrainedWeights(forward, trainer);
+  if (batchNorm) {
+    log(`BatchNorm running statistics from ${BATCH_NORM_SCENES} train scenes`);
+    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, BATCH_NORM_SCENES / EVAL_BATCH), runtimeOf(opts.threads));
+  }
+  log(`scoring ${evalSamples} test scenes`);
+  const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeOf(opts.threads)), evalSamples) };
+  const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
+  shipModel(opts.outDir, forward, {
+    name: r.name,
+    task: 'image classification: the shape of the largest object in a `shapes` scene',
+    architecture: r.architecture,
+    parameters,
+    inputs: [{ name: 'input', dtype: 'float32', dims: ['batch', 3, SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE], meaning: 'RGB scene, NCHW, normalised per channel' }],
+    outputs: [{ name: 'logits', dtype: 'float32', dims: ['batch', SHAPES.length], meaning: 'unnormalised class scores, in `labels` order' }],
+    preprocessing: {
+      size: SHAPES_IMAGE_SIZE,
+      layout: 'NCHW RGB, pixel values in [0, 1] before normalisation',
+      normalization: { mean: SHAPES_MEAN, std: SHAPES_STD, formula: '(x - mean) / std per channel' },
+      ...r.preprocessing,
+    },
+    labels: SHAPES,
+    camLayers: r.camLayers,
+    training: {
+      command: trainCommand(r.name, [
+        ['seed', seed, r.seed],
+        ['steps', steps, r.steps],
+        ['eval-samples', evalSamples, r.evalSamples],
+      ]),
+      seed,
+      steps,
+      batch: r.batch,
+      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
+      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${r.peakLr / 100} at step ${steps}`,
+      data: `fresh shapes train-split scenes every step: indices ${firstTrainScene(seed)} + step * ${r.batch} .., label = SHAPES index of the largest object${batchNorm ? `; BatchNorm trained on batch statistics, running statistics then measured on train scenes ${firstTrainScene(seed)}..${firstTrainScene(seed) + BATCH_NORM_SCENES - 1}` : ''}`,
+      wallTimeSec,
+      machine: machineDescription(opts.threads),
+    },
+    metrics,
+    evaluation: {
+      command: `npx gradloc zoo eval ${r.name}`,
+      split: 'test',
+      samples: evalSamples,
+      notes: `test-split scenes 0..${evalSamples - 1} (seeds from ${SHAPES_SPLITS.test.start}), top-1 accuracy`,
+    },
+  });
+  log(`test accuracy ${metrics.accuracy.toFixed(4)} in ${wallTimeSec} s`);
+  return { metrics, wallTimeSec, steps };
+}
+
+/** A zoo entry that trains and evaluates the recipe. */
+export function shapesClassifier(r: ShapesClassifierRecipe): ZooEntry {
+  return {
+    name: r.name,
+    summary: r.summary,
+    train: (opts) => train(r, opts),
+    async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
+      const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeOf(opts.threads));
+      // default: the count on the card, so a bare `zoo eval` reproduces the card's number
+      const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
+      return { accuracy: await testAccuracy(model, samples) };
+    },
+  };
+}

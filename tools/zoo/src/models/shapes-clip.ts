@@ -1,0 +1,191 @@
+/**
+ * `shapes-clip`: the image/text dual encoder (clip/architecture.ts) trained with symmetric
+ * InfoNCE on batches of fresh train-split scenes and their captions (clip/batches.ts: no two
+ * scenes of a batch share a caption). The held-out metric `top1` is zero-shot caption
+ * retrieval among the first `evalSamples` test-split scenes (clip/retrieval.ts); the card
+ * and `gradloc zoo eval` score the same scenes with the same code.
+ */
+import { join } from 'node:path';
+import { adamw, fit, OnnxModel, Trainer, warmupCosine, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
+import { readCard } from '../zoo/card.js';
+import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { registerModel } from '../zoo/registry.js';
+import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
+import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
+import { evaluateRetrieval, type RunForward } from './clip/evaluate.js';
+
+const NAME = 'shapes-clip';
+
+export const SHAPES_CLIP_RECIPE = {
+  seed: 0,
+  steps: 3000,
+  batch: 64,
+  /** Hard negative captions per scene (clip/hard-negatives.ts). */
+  negatives: 3,
+  peakLr: 1e-3,
+  /** Fraction of the steps, so a shortened run (--steps) keeps the schedule's shape. */
+  warmupFraction: 0.05,
+  weightDecay: 0.05,
+  /** Biases, norms, position/class embeddings and the temperature are not decayed. */
+  noDecay: /bias$|norm|pos_emb|cls_token|logit_scale/,
+  clipNorm: 1,
+  /** Test-split scenes of the card's retrieval pool. */
+  evalSamples: 500,
+  /** Validation scenes scored during training (progress only). */
+  validationSamples: 250,
+  validations: 5,
+} as const;
+
+/** Each seed trains on its own stretch of the train split, so seeds differ in data as well as init. */
+const SCENES_PER_SEED = 1_000_000;
+const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
+
+const runtime = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
+
+const retrieval = (run: RunForward, split: 'validation' | 'test', samples: number): Promise<Metrics> =>
+  evaluateRetrieval(run, { split, samples, maxLen: CLIP_CONFIG.maxLen, embed: CLIP_CONFIG.embed });
+
+/** The card's metrics for a forward model (shared by training and `evaluate`). */
+export async function scoreShapesClip(model: OnnxModel, samples: number): Promise<Metrics> {
+  return retrieval((feeds, outputs) => model.run(feeds, outputs), 'test', samples);
+}
+
+function* feedsOf(batches: Iterable<ClipBatch>): Generator<Feeds> {
+  for (const b of batches) yield b.feeds;
+}
+
+async function train(opts: TrainOptions): Promise<TrainReport> {
+  const t0 = performance.now();
+  const r = SHAPES_CLIP_RECIPE;
+  const seed = opts.seed ?? r.seed;
+  const steps = opts.steps ?? r.steps;
+  const evalSamples = opts.evalSamples ?? r.evalSamples;
+  const log = opts.onLog ?? ((): void => {});
+  const cfg = CLIP_CONFIG;
+  // same seed, same initial weights: the training graph (with the loss) and the shipped one
+  const forward = buildClip(cfg, seed).graph;
+  const parameters = countParameters(forward);
+  const warmupSteps = Math.max(1, Math.floor(steps * r.warmupFraction));
+  const floor = r.peakLr / 100;
+  const withLoss = buildClip(cfg, seed);
+  addClipLoss(withLoss);
+  const trainer = new Trainer({
+    model: withLoss.graph,
+    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
+    schedule: warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: Math.max(steps, warmupSteps + 1), floor }),
+    clipNorm: r.clipNorm,
+    seed,
+    // the training and validation sessions alternate: idle spinning would slow each other
+    runtime: { ...runtime(opts.threads), spinning: false },
+  });
+  const first = firstTrainIndex(seed);
+  log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}`);
+  await fit({
+    trainer,
+    train: feedsOf(clipBatches({ startIndex: first, batch: r.batch, maxLen: cfg.maxLen, negatives: r.negatives, seed })),
+    steps,
+    evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
+    evaluate: async (t) => {
+      // the trainer's graph carries the loss, whose labels input must be fed even here
+      const run: RunForward = (f, outputs) => t.evaluate({ ...f, labels: diagonalLabels(f.pixel_values.dims[0]) }, outputs);
+      // no bigger than the test pool, so quick runs (tests, --eval-samples) stay quick
+      const m = await retrieval(run, 'validation', Math.min(r.validationSamples, evalSamples));
+      return { val_top1: m.top1, val_text_top1: m.text_top1 };
+    },
+    onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
+  });
+
+  log(`scoring ${evalSamples} test scenes`);
+  withTrainedWeights(forward, trainer);
+  await trainer.release();
+  const model = OnnxModel.fromGraph(forward, runtime(opts.threads));
+  const metrics = await scoreShapesClip(model, evalSamples);
+  await model.release();
+  const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
+  const grid = cfg.imageSize / cfg.patch;
+  const lastBlock = `vision.blocks.${cfg.depth - 1}`;
+  shipModel(opts.outDir, forward, {
+    name: NAME,
+    task: 'image/text dual encoder (CLIP-style) for `shapes` scenes and captions: zero-shot caption retrieval',
+    architecture:
+      `ViT image tower: conv stem (${cfg.stem.map((w) => `3x3/2 conv ${w} + ReLU`).join(', ')}), then ${cfg.patch}px patches (${grid}x${grid} tokens) + class token, ` +
+      `width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads ` +
+      `-> class token -> linear ${cfg.embed}; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}; ` +
+      'both L2-normalised; logits = exp(min(logit_scale, ln 100)) * cosine similarity',
+    parameters,
+    inputs: [
+      { name: 'pixel_values', dtype: 'float32', dims: ['batch', 3, cfg.imageSize, cfg.imageSize], meaning: 'RGB scenes, NCHW, values in [0, 1] (standardised inside the graph)' },
+      { name: 'input_ids', dtype: 'int64', dims: ['texts', cfg.maxLen], meaning: 'captions as shapes-vocabulary ids: <bos> words <eos>, padded with 0' },
+    ],
+    outputs: [
+      { name: 'image_embeds', dtype: 'float32', dims: ['batch', cfg.embed], meaning: 'unit-norm image embeddings' },
+      { name: 'text_embeds', dtype: 'float32', dims: ['texts', cfg.embed], meaning: 'unit-norm caption embeddings' },
+      { name: 'logits_per_image', dtype: 'float32', dims: ['batch', 'texts'], meaning: 'scaled cosine similarity of every image with every caption' },
+    ],
+    preprocessing: {
+      size: cfg.imageSize,
+      layout: 'NCHW RGB, pixel values in [0, 1]; the graph applies (x - mean) / std per channel itself',
+      normalization: { mean: SHAPES_MEAN, std: SHAPES_STD, in: 'graph (node pixel_norm)' },
+      camTokens: {
+        layer: lastBlock,
+        dims: ['batch', 1 + grid * grid, cfg.dim],
+        prefixTokens: 1,
+        grid: [grid, grid],
+        patch: cfg.patch,
+        reshape: `drop the first token (class token), reshape the remaining ${grid * grid} row-major to [batch, ${grid}, ${grid}, ${cfg.dim}]`,
+      },
+      tokenizer: `shapes tokenizePhrase(text, ${cfg.maxLen}): lower-cased words (punctuation dropped), <bos> ... <eos>, padded with <pad> = 0; ids are positions in 'vocabulary'`,
+      vocabulary: shapesVocabulary(),
+    },
+    camLayers: [lastBlock],
+    training: {
+      command: trainCommand(NAME, [
+        ['seed', seed, r.seed],
+        ['steps', steps, r.steps],
+        ['eval-samples', evalSamples, r.evalSamples],
+      ]),
+      seed,
+      steps,
+      batch: r.batch,
+      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
+      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
+      data:
+        `symmetric InfoNCE over batches of ${r.batch} fresh train-split scenes from index ${first} on, one caption each (scene i shows caption i % 2: largest-first or reverse order); ` +
+        'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal',
+      wallTimeSec,
+      machine: machineDescription(opts.threads),
+    },
+    metrics,
+    evaluation: {
+      command: `npx gradloc zoo eval ${NAME}`,
+      split: 'test',
+      samples: evalSamples,
+      notes:
+        `zero-shot caption retrieval over test-split scenes 0..${evalSamples - 1} (seeds from ${SHAPES_SPLITS.test.start}): the pool is each scene's canonical (largest-first) caption; ` +
+        'top1 = fraction of images whose most similar pool caption is, as text, one of the image\'s own captions (either order; a caption several scenes share counts for each of them); ' +
+        'text_top1 = the same from each pool caption to its most similar image. Ties go to the lower index.',
+    },
+  });
+  log(`test top1 ${metrics.top1.toFixed(4)} (text->image ${metrics.text_top1.toFixed(4)}) in ${wallTimeSec} s`);
+  return { metrics, wallTimeSec, steps };
+}
+
+export const shapesClip: ZooEntry = {
+  name: NAME,
+  summary: 'image/text dual encoder (ViT + transformer, contrastive), zero-shot caption retrieval',
+  train,
+  async evaluate(modelDir, opts = {}) {
+    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtime(opts.threads));
+    try {
+      // default: the card's count, so a bare `zoo eval` reproduces the card's numbers
+      return await scoreShapesClip(model, opts.samples ?? readCard(modelDir).evaluation.samples);
+    } finally {
+      await model.release();
+    }
+  },
+};
+
+registerModel(shapesClip);

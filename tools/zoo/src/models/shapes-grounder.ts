@@ -1,0 +1,216 @@
+/**
+ * `shapes-grounder`: open-vocabulary grounding in the style of OWL-ViT (grounder/architecture.ts)
+ * trained on fresh train-split scenes with the focal + L1 + GIoU loss (grounder/loss.ts).
+ * Every step scores all 42 colour + shape phrases; the phrase form ("a red circle",
+ * "the red circle", "red circle") rotates from step to step so all three work. Each object
+ * is assigned to the patch holding its box centre (grounder/targets.ts). The card's metrics
+ * (grounder/evaluate.ts) are measured on the shipped forward graph, as `gradloc zoo eval` does.
+ */
+import { join } from 'node:path';
+import { adamw, fit, float32, OnnxModel, Trainer, warmupCosine, type Feeds, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
+import { generateSplitBatch, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary, type PhraseForm } from '../data/shapes/index.js';
+import { readCard } from '../zoo/card.js';
+import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { registerModel } from '../zoo/registry.js';
+import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
+import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
+import { addGrounderLoss, LOSS_WEIGHTS } from './grounder/loss.js';
+import { grounderTargets, PHRASE_FORMS, queryIds, queryPhrases } from './grounder/targets.js';
+
+const NAME = 'shapes-grounder';
+
+export const SHAPES_GROUNDER_RECIPE = {
+  seed: 0,
+  steps: 3000,
+  batch: 32,
+  peakLr: 1e-3,
+  /** Fraction of the steps, so a shortened run (--steps) keeps the schedule's shape. */
+  warmupFraction: 0.05,
+  weightDecay: 0.05,
+  /** Biases, norms, embeddings and the logit scale/shift are not decayed. */
+  noDecay: /bias$|norm|pos_emb|tok_emb|cls_token|logit_/,
+  clipNorm: 1,
+  /** Test-split scenes the card's metrics are measured on. */
+  evalSamples: 500,
+  /** Validation scenes scored during training (progress only). */
+  validationSamples: 100,
+  validations: 5,
+} as const;
+
+/** Each seed trains on its own stretch of the train split, so seeds differ in data as well as init. */
+const SCENES_PER_SEED = 1_000_000;
+const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
+
+const runtime = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
+
+/** A forward function over any model with the grounder's inputs and outputs. */
+const forwardOf =
+  (run: (feeds: Feeds, outputs: readonly string[]) => Promise<Record<string, Tensor>>): GrounderForward =>
+  async (pixels, ids) => {
+    const out = await run({ pixel_values: pixels, input_ids: ids }, ['logits', 'pred_boxes']);
+    return { logits: out.logits, boxes: out.pred_boxes };
+  };
+
+/**
+ * The training graph also takes the loss's inputs, which onnxruntime wants fed even when only
+ * logits and boxes are asked for: zeros (any values give the same forward outputs).
+ */
+function lossPlaceholders(pixels: Tensor, queries: number): Feeds {
+  const batch = pixels.dims[0];
+  const P = (GROUNDER_CONFIG.imageSize / GROUNDER_CONFIG.patch) ** 2;
+  return { cls_targets: float32([batch, P, queries]), box_targets: float32([batch, P, 4]), box_weights: float32([batch, P]) };
+}
+
+const score = (forward: GrounderForward, split: 'validation' | 'test', samples: number, form?: PhraseForm): Promise<GrounderScores> =>
+  evaluateGrounder(forward, { split, samples, maxLen: GROUNDER_CONFIG.maxLen, form });
+
+/** The card's metrics (rounded, so the card and `zoo eval` print the same digits). */
+const cardMetrics = (s: GrounderScores): Metrics => ({ ap50: round4(s.ap50), absent_max_score: round4(s.absentMean) });
+
+/** Batches of fresh train scenes; the phrase form rotates per step. */
+function* trainFeeds(first: number, batch: number): Generator<Feeds> {
+  const grid = GROUNDER_CONFIG.imageSize / GROUNDER_CONFIG.patch;
+  const ids = PHRASE_FORMS.map((f) => queryIds(f, GROUNDER_CONFIG.maxLen));
+  for (let s = 0; ; s++) {
+    const { images, scenes } = generateSplitBatch('train', first + s * batch, batch);
+    yield { pixel_values: images, input_ids: ids[s % ids.length], ...grounderTargets(scenes, grid) };
+  }
+}
+
+async function train(opts: TrainOptions): Promise<TrainReport> {
+  const t0 = performance.now();
+  const r = SHAPES_GROUNDER_RECIPE;
+  const seed = opts.seed ?? r.seed;
+  const steps = opts.steps ?? r.steps;
+  const evalSamples = opts.evalSamples ?? r.evalSamples;
+  const log = opts.onLog ?? ((): void => {});
+  const cfg = GROUNDER_CONFIG;
+  // same seed, same initial weights: the training graph (with the loss) and the shipped one
+  const forward = buildGrounder(cfg, seed).graph;
+  const parameters = countParameters(forward);
+  const warmupSteps = Math.max(1, Math.floor(steps * r.warmupFraction));
+  const floor = r.peakLr / 100;
+  const withLoss = buildGrounder(cfg, seed);
+  addGrounderLoss(withLoss);
+  const trainer = new Trainer({
+    model: withLoss.graph,
+    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
+    schedule: warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: Math.max(steps, warmupSteps + 1), floor }),
+    clipNorm: r.clipNorm,
+    seed,
+    // the training and validation sessions alternate: idle spinning would slow each other
+    runtime: { ...runtime(opts.threads), spinning: false },
+  });
+  const first = firstTrainIndex(seed);
+  log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes x 42 queries from train index ${first}`);
+  await fit({
+    trainer,
+    train: trainFeeds(first, r.batch),
+    steps,
+    evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
+    evaluate: async (t) => {
+      const run = forwardOf((f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, f.input_ids.dims[0]) }, outputs));
+      // never more than the final evaluation, so quick runs stay quick
+      const s = await score(run, 'validation', Math.min(r.validationSamples, evalSamples));
+      return { val_ap50: round4(s.ap50), val_absent_max_score: round4(s.absentMean) };
+    },
+    onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
+  });
+
+  log(`scoring ${evalSamples} test scenes`);
+  withTrainedWeights(forward, trainer);
+  await trainer.release();
+  const model = OnnxModel.fromGraph(forward, runtime(opts.threads));
+  const run = forwardOf((f, outputs) => model.run(f, outputs));
+  const scores = await score(run, 'test', evalSamples);
+  const metrics = cardMetrics(scores);
+  // the other phrase forms, for the card's notes only
+  const [definite, bare] = [await score(run, 'test', evalSamples, 'definite'), await score(run, 'test', evalSamples, 'bare')];
+  await model.release();
+  const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
+  const grid = cfg.imageSize / cfg.patch;
+  const P = grid * grid;
+  shipModel(opts.outDir, forward, {
+    name: NAME,
+    task: 'open-vocabulary grounding (OWL-ViT style): an image and free-text queries -> a score and a box per (patch, query)',
+    architecture:
+      `ViT image tower (${cfg.imageSize}px, ${cfg.patch}px patches = ${grid}x${grid} tokens + class token, width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads); ` +
+      `each patch token -> linear ${cfg.embed}, L2-normalised; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}, L2-normalised; ` +
+      'logits[b, p, q] = exp(logit_scale) * cosine(patch p, query q) + logit_shift; ' +
+      `box head: MLP(${cfg.dim}-${cfg.dim}) -> linear 4 on each patch token, added to the patch's prior (its centre, 2 patches wide) in logit space, then sigmoid`,
+    parameters,
+    inputs: [
+      { name: 'pixel_values', dtype: 'float32', dims: ['batch', 3, cfg.imageSize, cfg.imageSize], meaning: 'RGB scenes, NCHW, raw values in [0, 1] (standardised inside the graph)' },
+      { name: 'input_ids', dtype: 'int64', dims: ['queries', cfg.maxLen], meaning: 'query phrases as shapes-vocabulary ids: <bos> words <eos>, padded with 0' },
+    ],
+    outputs: [
+      { name: 'logits', dtype: 'float32', dims: ['batch', P, 'queries'], meaning: 'score of query q at patch p; sigmoid gives a probability' },
+      { name: 'pred_boxes', dtype: 'float32', dims: ['batch', P, 4], meaning: 'box of the object at patch p: (cx, cy, w, h) as fractions of the image width/height' },
+    ],
+    preprocessing: {
+      size: cfg.imageSize,
+      layout: 'NCHW RGB, pixel values in [0, 1]; the graph applies (x - mean) / std per channel itself',
+      normalization: { mean: SHAPES_MEAN, std: SHAPES_STD, in: 'graph (node pixel_norm)' },
+      patches: { patch: cfg.patch, grid, order: 'patch p = row * grid + column (row-major); the class token is dropped' },
+      tokenizer: `shapes tokenizePhrase(text, ${cfg.maxLen}): lower-cased words (punctuation dropped), <bos> ... <eos>, padded with <pad> = 0; ids are positions in 'vocabulary'`,
+      vocabulary: shapesVocabulary(),
+      queries: queryPhrases('indefinite'),
+      postprocessing: `scores = sigmoid(logits); per query, NMS at IoU ${NMS_IOU} over the patches' boxes; boxes in pixels = (cx - w/2, cy - h/2, cx + w/2, cy + h/2) * image size`,
+    },
+    camLayers: [`vision.blocks.${cfg.depth - 1}`],
+    training: {
+      command: trainCommand(NAME, [
+        ['seed', seed, r.seed],
+        ['steps', steps, r.steps],
+        ['eval-samples', evalSamples, r.evalSamples],
+      ]),
+      seed,
+      steps,
+      batch: r.batch,
+      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
+      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
+      data:
+        `${r.batch} fresh train-split scenes per step from index ${first} on, scored against all 42 colour + shape phrases; phrase form by step % 3: "a red circle", "the red circle", "red circle". ` +
+        'Targets: each object -> the patch containing its box centre (the one with more visible pixels wins a shared patch), class target 1 for its phrase, box target its (cx, cy, w, h). ' +
+        `Loss: sigmoid focal (alpha 0.25, gamma 2) over all (patch, query) pairs + L1 + GIoU on assigned patches, weights ${LOSS_WEIGHTS.cls} : ${LOSS_WEIGHTS.l1} : ${LOSS_WEIGHTS.giou}, each divided by the number of assigned patches`,
+      wallTimeSec,
+      machine: machineDescription(opts.threads),
+    },
+    metrics,
+    evaluation: {
+      command: `npx gradloc zoo eval ${NAME}`,
+      split: 'test',
+      samples: evalSamples,
+      notes:
+        `test-split scenes 0..${evalSamples - 1} (seeds from ${SHAPES_SPLITS.test.start}), the 42 queries in the form "a red circle". ` +
+        `Per scene and query: scores = sigmoid(logits[0, :, q]), the 32 best patches -> NMS at IoU ${NMS_IOU} -> at most 10 detections. ` +
+        'ap50: per query, all-point AP at IoU 0.5 over the scenes where it names a present object (truth: boxes of every matching object; detections from those scenes), then the mean over queries. ' +
+        'absent_max_score: per (scene, query naming nothing in it), the max score over patches; the mean over all such pairs. ' +
+        `At training time: absent max-score p95 ${round4(scores.absentP95)}, max ${round4(scores.absentMax)}; present queries' mean max score ${round4(scores.presentMean)}; ` +
+        `ap50 with "the red circle" ${round4(definite.ap50)}, with "red circle" ${round4(bare.ap50)}`,
+    },
+  });
+  log(`test ap50 ${metrics.ap50}, absent_max_score ${metrics.absent_max_score} in ${wallTimeSec} s`);
+  return { metrics, wallTimeSec, steps };
+}
+
+export const shapesGrounder: ZooEntry = {
+  name: NAME,
+  summary: 'OWL-ViT-style grounder: image + text queries -> per-patch scores and boxes',
+  train,
+  async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
+    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtime(opts.threads));
+    // default: the count on the card, so a bare `zoo eval` reproduces the card's numbers
+    const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
+    try {
+      return cardMetrics(await score(forwardOf((f, outputs) => model.run(f, outputs)), 'test', samples));
+    } finally {
+      await model.release();
+    }
+  },
+};
+
+registerModel(shapesGrounder);

@@ -1,0 +1,19 @@
+/** What a card records about the run itself: the machine and the exact command. */
+import { arch, cpus, platform } from 'node:os';
+
+/** e.g. "2 x Intel(R) Xeon(R) CPU @ 2.20GHz, linux x64, node v20.11.0, 2 onnxruntime threads". */
+export function machineDescription(threads?: number): string {
+  const cores = cpus();
+  const model = cores[0]?.model.trim() || 'unknown CPU';
+  const ort = threads ? `${threads} onnxruntime threads` : 'onnxruntime default threads';
+  return `${cores.length} x ${model}, ${platform()} ${arch()}, node ${process.version}, ${ort}`;
+}
+
+/**
+ * `npx gradloc train <name>` plus the flags whose value differs from the recipe's default, so
+ * the card's command reproduces the run it describes. Flags: [flag, value used, default].
+ */
+export function trainCommand(name: string, flags: readonly (readonly [string, number, number])[]): string {
+  const extra = flags.filter(([, used, dflt]) => used !== dflt).map(([flag, used]) => ` --${flag} ${used}`);
+  return `npx gradloc train ${name}${extra.join('')}`;
+}

@@ -1,0 +1,83 @@
+/**
+ * shapes-resnet / shapes-vit through their real zoo entries, on runs short enough for a test:
+ * the shipped files, the card's fields, evaluate() reproducing the card, and learning.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OnnxModel } from '@gradloc/tensor-backend';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHAPES, SHAPES_MEAN, SHAPES_STD } from '../src/data/shapes/index.js';
+import { readCard, zooModel, type Card, type TrainReport } from '../src/index.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'shapes-classifier-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+interface Run {
+  readonly dir: string;
+  readonly report: TrainReport;
+  readonly card: Card;
+  readonly losses: number[];
+}
+
+async function shortRun(name: string, steps: number, evalSamples: number): Promise<Run> {
+  const dir = join(tmp, name);
+  const losses: number[] = [];
+  const report = await zooModel(name).train({ outDir: dir, steps, evalSamples, threads: 2, onProgress: (p) => losses.push(p.loss) });
+  return { dir, report, card: readCard(dir), losses };
+}
+
+/** What every shapes classifier's card and model.onnx must say after any run. */
+async function expectShippedClassifier(run: Run, name: string, steps: number, evalSamples: number): Promise<void> {
+  const { card, report } = run;
+  expect(card.name).toBe(name);
+  expect(card.architecture.length).toBeGreaterThan(20);
+  expect(card.labels).toEqual(SHAPES);
+  expect(card.preprocessing).toMatchObject({ size: 96, normalization: { mean: SHAPES_MEAN, std: SHAPES_STD } });
+  expect(card.training).toMatchObject({ command: `npx gradloc train ${name} --steps ${steps} --eval-samples ${evalSamples}`, seed: 0, steps, batch: 64 });
+  expect(card.training.wallTimeSec).toBeGreaterThan(0);
+  expect(card.training.wallTimeSec).toBe(report.wallTimeSec);
+  expect(card.training.machine).toMatch(/node v\d+/);
+  expect(card.metrics).toEqual(report.metrics);
+  expect(card.evaluation).toMatchObject({ command: `npx gradloc zoo eval ${name}`, split: 'test', samples: evalSamples });
+
+  // forward graph only, and the card counts exactly its weights
+  const model = OnnxModel.load(join(run.dir, 'model.onnx'));
+  expect(model.inputNames).toEqual(['input']);
+  expect(model.outputNames).toEqual(['logits']);
+  const weights = model.floatInitializers().reduce((n, w) => n + model.initializer(w).data.length, 0);
+  expect(card.parameters).toBe(weights);
+  for (const layer of card.camLayers ?? []) expect(model.graph.nodes.some((n) => n.outputs.includes(layer))).toBe(true);
+
+  // same test scenes, same model: the very same number, by default over the card's count
+  expect(await zooModel(name).evaluate(run.dir, { threads: 2 })).toEqual(card.metrics);
+}
+
+describe('shapes-resnet', () => {
+  const steps = 20;
+  let run: Run;
+  beforeAll(async () => {
+    run = await shortRun('shapes-resnet', steps, 100);
+  });
+
+  it('ships model.onnx and a card whose accuracy evaluate() recomputes exactly', async () => {
+    await expectShippedClassifier(run, 'shapes-resnet', steps, 100);
+    expect(run.card.camLayers).toEqual(['layer4.1']);
+    expect(run.report.steps).toBe(steps);
+  });
+
+  it('lowers the loss over 20 steps of a fixed seed', () => {
+    expect(run.losses).toHaveLength(steps);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(run.losses.slice(-5))).toBeLessThan(mean(run.losses.slice(0, 5)));
+  });
+});
+
+describe('shapes-vit', () => {
+  it('ships a ViT whose card says how to lay its tokens out for CAM', async () => {
+    const run = await shortRun('shapes-vit', 3, 40);
+    await expectShippedClassifier(run, 'shapes-vit', 3, 40);
+    expect(run.card.camLayers).toEqual(['blocks.5']);
+    expect(run.card.preprocessing.camTokens).toMatchObject({ layer: 'blocks.5', prefixTokens: 1, grid: [8, 8], dims: ['batch', 65, 128] });
+  });
+});

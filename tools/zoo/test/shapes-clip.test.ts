@@ -1,0 +1,153 @@
+/** shapes-clip: the retrieval metric, duplicate-free contrastive batches, and a tiny end-to-end run. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rng } from '@gradloc/tensor-backend';
+import { COLOURS, detokenize, generateScene, phraseWords, readCard, sceneCaptions, SHAPES } from '../src/index.js';
+import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
+import { captionKey, clipBatches, takeDistinct } from '../src/models/clip/batches.js';
+import { negativeCaption } from '../src/models/clip/hard-negatives.js';
+import { captionRetrieval } from '../src/models/clip/retrieval.js';
+import { shapesClip } from '../src/models/shapes-clip.js';
+
+const rows = (...v: number[][]): Float32Array => Float32Array.from(v.flat());
+
+describe('caption retrieval metric', () => {
+  it('scores text identity, not row identity', () => {
+    const pool = ['a red circle', 'a red circle', 'a blue star and a red circle', 'a green square'];
+    const own = [
+      ['a red circle'],
+      ['a red circle'],
+      ['a blue star and a red circle', 'a red circle and a blue star'],
+      ['a green square'],
+    ];
+    const r = captionRetrieval({
+      dim: 2,
+      pool,
+      own,
+      // image 1 is nearest to text 0, not its own row, but the same text: correct.
+      // image 3 is nearest to text 0 ("a red circle"): wrong.
+      images: rows([1, 0], [0.9, 0.1], [0, 1], [0.8, 0.2]),
+      texts: rows([1, 0], [0.7, 0.3], [0, 1], [-1, 0]),
+    });
+    expect(r.imageToText).toBe(3 / 4);
+    // text 0 -> image 0, text 1 -> image 0 (also "a red circle"), text 2 -> image 2, text 3 -> image 2: wrong
+    expect(r.textToImage).toBe(3 / 4);
+  });
+
+  it('counts a reverse-order caption of another scene as correct', () => {
+    const r = captionRetrieval({
+      dim: 1,
+      pool: ['a red circle and a blue star', 'a blue star and a red circle'],
+      own: [
+        ['a red circle and a blue star', 'a blue star and a red circle'],
+        ['a blue star and a red circle', 'a red circle and a blue star'],
+      ],
+      images: rows([1], [1]),
+      texts: rows([1], [0.5]),
+    });
+    expect(r).toEqual({ imageToText: 1, textToImage: 1 });
+  });
+
+  it('breaks ties toward the first candidate', () => {
+    const r = captionRetrieval({ dim: 1, pool: ['x', 'y'], own: [['y'], ['x']], images: rows([1], [1]), texts: rows([1], [1]) });
+    // both images pick text 0 ("x"); both texts pick image 0 (own "y")
+    expect(r).toEqual({ imageToText: 1 / 2, textToImage: 1 / 2 });
+  });
+
+  it('rejects mismatched sizes', () => {
+    expect(() => captionRetrieval({ dim: 2, pool: ['x'], own: [['x']], images: rows([1, 0]), texts: rows([1]) })).toThrow(RangeError);
+  });
+});
+
+describe('duplicate-free contrastive batches', () => {
+  it('takeDistinct defers repeated keys to the next call, in order', () => {
+    const stream = ['a1', 'b1', 'a2', 'c1', 'a3', 'b2', 'd1', 'e1'];
+    let i = 0;
+    const next = (): string => stream[i++];
+    const queue: string[] = [];
+    const key = (s: string): string => s[0];
+    expect(takeDistinct(queue, 3, key, next)).toEqual(['a1', 'b1', 'c1']);
+    expect(queue).toEqual(['a2']);
+    expect(takeDistinct(queue, 3, key, next)).toEqual(['a2', 'b2', 'd1']);
+    expect(queue).toEqual(['a3']);
+  });
+
+  it('the caption key ignores the order of the captions', () => {
+    expect(captionKey(['a red circle and a blue star', 'a blue star and a red circle'])).toBe(captionKey(['a blue star and a red circle', 'a red circle and a blue star']));
+    expect(captionKey(['a red circle'])).not.toBe(captionKey(['two red circles']));
+  });
+
+  it('no batch holds two scenes that could show the same caption, and no scene is lost', () => {
+    const batch = 64;
+    const negatives = 2;
+    const stream = clipBatches({ startIndex: 0, batch, maxLen: CLIP_CONFIG.maxLen, negatives });
+    const seen: number[] = [];
+    let deferred = 0;
+    for (let k = 0; k < 3; k++) {
+      const next = stream.next();
+      if (next.done) throw new Error('the batch stream ended');
+      const { feeds, captions, indices } = next.value;
+      expect(feeds.pixel_values.dims).toEqual([batch, 3, 96, 96]);
+      expect(feeds.input_ids.dims).toEqual([batch * (1 + negatives), CLIP_CONFIG.maxLen]);
+      expect(Array.from(feeds.labels.data, Number)).toEqual(Array.from({ length: batch }, (_, i) => i));
+      const positives = captions.slice(0, batch);
+      expect(new Set(positives).size).toBe(batch);
+      // a hard negative is never a caption an image of the batch has
+      expect(captions.slice(batch).filter((c) => positives.includes(c))).toEqual([]);
+      const ids = feeds.input_ids.data as BigInt64Array;
+      captions.forEach((c, n) => expect(detokenize(ids.subarray(n * CLIP_CONFIG.maxLen, (n + 1) * CLIP_CONFIG.maxLen))).toBe(phraseWords(c).join(' ')));
+      // a deferred scene comes before scenes the previous batch already went past
+      const previousMax = Math.max(-1, ...seen);
+      deferred += indices.filter((v) => v < previousMax).length;
+      seen.push(...indices);
+    }
+    // single-object scenes collide within a batch of 64, so some were deferred...
+    expect(deferred).toBeGreaterThan(0);
+    // ...to a later batch: every index is used once, and the gaps are the few still pending
+    expect(new Set(seen).size).toBe(seen.length);
+    const missing = Math.max(...seen) + 1 - seen.length;
+    expect(missing).toBeGreaterThanOrEqual(0);
+    expect(missing).toBeLessThan(batch / 4);
+  });
+});
+
+describe('hard negative captions', () => {
+  it('differ from every caption of the batch and fit the token length', () => {
+    const scenes = Array.from({ length: 64 }, (_, i) => generateScene(500 + i));
+    const taken = new Set(scenes.flatMap((s) => s.captions));
+    const rand = rng(1);
+    for (const [n, s] of scenes.entries()) {
+      const neg = negativeCaption(s.objects, n % 2, taken, rand);
+      expect(taken.has(neg)).toBe(false);
+      expect(phraseWords(neg).length + 2).toBeLessThanOrEqual(CLIP_CONFIG.maxLen);
+    }
+  });
+
+  it('fall back to a free single-object caption when every edit is taken', () => {
+    const singles = COLOURS.flatMap((colour) => SHAPES.flatMap((shape) => sceneCaptions([{ shape, colour, area: 1 }])));
+    const taken = new Set([...singles.filter((c) => c !== 'a blue star'), 'two red circles']);
+    // a red circle's one-attribute edits are all taken; a blue star is two edits away
+    expect(negativeCaption([{ shape: 'circle', colour: 'red', area: 300 }], 0, taken, rng(2))).toBe('a blue star');
+  });
+});
+
+describe('shapes-clip recipe', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'shapes-clip-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a tiny run writes model.onnx and card.json, and evaluate() recomputes the card exactly', async () => {
+    const report = await shapesClip.train({ outDir: dir, steps: 3, evalSamples: 40, threads: 1 });
+    expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
+    const card = readCard(dir);
+    expect(card.name).toBe('shapes-clip');
+    expect(card.training.steps).toBe(3);
+    expect(card.training.command).toBe('npx gradloc train shapes-clip --steps 3 --eval-samples 40');
+    expect(card.evaluation.samples).toBe(40);
+    expect(card.outputs.map((o) => o.name)).toEqual(['image_embeds', 'text_embeds', 'logits_per_image']);
+    expect(Object.keys(card.metrics).sort()).toEqual(['text_top1', 'top1']);
+    expect(card.metrics).toEqual(report.metrics);
+    expect(await shapesClip.evaluate(dir, { threads: 1 })).toEqual(card.metrics);
+  });
+});
