@@ -37,7 +37,7 @@ describe('grounder targets', () => {
   const sum = (t: ArrayLike<number>, from = 0, to = t.length): number => Array.from(t).slice(from, to).reduce((a, x) => a + x, 0);
   const patch = (row: number, col: number): number => row * GRID + col;
 
-  it('put each object\'s query on the patch holding its box centre, with its normalised box', () => {
+  it('put each object on the patch holding its box centre, with its query and normalised box', () => {
     const scene = handMade([
       { shape: 'circle', colour: 'red', box: [8, 16, 24, 40], area: 200 }, // centre (16, 28): row 3, column 2
       { shape: 'star', colour: 'blue', box: [60, 0, 96, 30], area: 300 }, // centre (78, 15): row 1, column 9
@@ -52,60 +52,34 @@ describe('grounder targets', () => {
       expect(at(t.cls_targets.data, p0, Q).indexOf(1)).toBe(queryIndex('red', 'circle'));
       expect(at(t.cls_targets.data, p1, Q).indexOf(1)).toBe(queryIndex('blue', 'star'));
       expect(sum(t.cls_targets.data, b * P * Q, (b + 1) * P * Q)).toBe(2);
+      expect(sum(t.box_weights.data, b * P, (b + 1) * P)).toBe(2);
+      expect([t.box_weights.data[p0], t.box_weights.data[p1]]).toEqual([1, 1]);
       expect(at(t.box_targets.data, p0, 4)).toEqual([16 / 96, 28 / 96, 16 / 96, 24 / 96].map(Math.fround));
       expect(at(t.box_targets.data, p1, 4)).toEqual([78 / 96, 15 / 96, 36 / 96, 30 / 96].map(Math.fround));
     }
   });
 
-  it('regress boxes from every patch whose centre lies inside an object box', () => {
-    const scene = handMade([
-      { shape: 'circle', colour: 'red', box: [8, 16, 24, 40], area: 200 }, // patch centres x 12, 20; y 20, 28, 36
-      { shape: 'star', colour: 'blue', box: [60, 0, 96, 30], area: 300 }, // x 60 .. 92 (5); y 4 .. 28 (4)
-    ]);
-    const t = grounderTargets([scene], GRID);
-    const w = t.box_weights.data as Float32Array;
-    expect(sum(w)).toBe(6 + 20);
-    for (const row of [2, 3, 4]) {
-      for (const col of [1, 2]) {
-        expect(w[patch(row, col)]).toBe(1);
-        expect(at(t.box_targets.data, patch(row, col), 4)).toEqual([16 / 96, 28 / 96, 16 / 96, 24 / 96].map(Math.fround));
-      }
-    }
-    expect([w[patch(0, 7)], w[patch(3, 11)], w[patch(0, 6)], w[patch(4, 7)]]).toEqual([1, 1, 0, 0]);
-  });
-
-  it('give a shared centre patch to the object with more visible pixels, a shared box patch to the smaller box', () => {
+  it('give a shared patch to the object with more visible pixels, and clamp at the border', () => {
     const scene = handMade([
       { shape: 'square', colour: 'green', box: [0, 0, 20, 20], area: 150 }, // centre (10, 10): row 1, column 1
       { shape: 'ring', colour: 'white', box: [4, 4, 18, 18], area: 400 }, // centre (11, 11): same patch, more visible
-      { shape: 'cross', colour: 'yellow', box: [95, 95, 96, 96], area: 1 }, // centre (95.5, 95.5): last patch, clamped
-      { shape: 'star', colour: 'red', box: [30, 30, 70, 70], area: 300 }, // centre (50, 50): row 6, column 6
-      { shape: 'triangle', colour: 'blue', box: [40, 40, 62, 62], area: 100 }, // centre (51, 51): same patch, less visible
+      { shape: 'cross', colour: 'yellow', box: [95, 95, 96, 96], area: 1 }, // centre (95.5, 95.5): the last patch
     ]);
     const t = grounderTargets([scene], GRID);
-    const ring = [11 / 96, 11 / 96, 14 / 96, 14 / 96].map(Math.fround);
-    const star = [50 / 96, 50 / 96, 40 / 96, 40 / 96].map(Math.fround);
-    const triangle = [51 / 96, 51 / 96, 22 / 96, 22 / 96].map(Math.fround);
     expect(at(t.cls_targets.data, patch(1, 1), Q).indexOf(1)).toBe(queryIndex('white', 'ring'));
-    expect(at(t.cls_targets.data, patch(6, 6), Q).indexOf(1)).toBe(queryIndex('red', 'star'));
+    expect(at(t.box_targets.data, patch(1, 1), 4)).toEqual([11 / 96, 11 / 96, 14 / 96, 14 / 96].map(Math.fround));
     expect(at(t.cls_targets.data, P - 1, Q).indexOf(1)).toBe(queryIndex('yellow', 'cross'));
-    expect(sum(t.cls_targets.data)).toBe(3);
-    // the ring's box is the smaller one on all four patches the square also covers
-    for (const p of [patch(0, 0), patch(0, 1), patch(1, 0), patch(1, 1)]) expect(at(t.box_targets.data, p, 4)).toEqual(ring);
-    // the centre owner keeps its patch; the other patches the triangle's box covers go to it
-    expect(at(t.box_targets.data, patch(6, 6), 4)).toEqual(star);
-    expect(at(t.box_targets.data, patch(5, 5), 4)).toEqual(triangle);
-    expect(at(t.box_targets.data, patch(4, 4), 4)).toEqual(star);
-    // a box too small to hold a patch centre still regresses from its centre patch
     expect(at(t.box_targets.data, P - 1, 4)).toEqual([95.5 / 96, 95.5 / 96, 1 / 96, 1 / 96].map(Math.fround));
+    expect(sum(t.cls_targets.data)).toBe(2);
+    expect(sum(t.box_weights.data)).toBe(2);
+    expect(sum(t.box_targets.data)).toBeCloseTo((11 + 11 + 14 + 14 + 95.5 + 95.5 + 1 + 1) / 96, 5);
   });
 });
 
 describe('grounder loss graph', () => {
-  /** The same formulas in JS: focal (alpha 0.25, gamma 2) over max(1, #positives), L1 and 1 - GIoU over max(1, #box targets). */
+  /** The same formulas in JS: focal (alpha 0.25, gamma 2), L1 and 1 - GIoU, each over max(1, #assigned patches). */
   function jsLoss(x: number[], y: number[], pred: number[][], tgt: number[][], w: number[]): number {
-    const numPos = Math.max(1, y.reduce((a, v) => a + v, 0));
-    const numBoxes = Math.max(1, w.reduce((a, v) => a + v, 0));
+    const numPos = Math.max(1, w.reduce((a, v) => a + v, 0));
     let cls = 0;
     x.forEach((xi, i) => {
       const p = 1 / (1 + Math.exp(-xi));
@@ -123,12 +97,12 @@ describe('grounder loss graph', () => {
       const hull = (Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * (Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
       giou += wi * (1 - (inter / union - (hull - union) / hull));
     });
-    return (LOSS_WEIGHTS.cls * cls) / numPos + (LOSS_WEIGHTS.l1 * l1 + LOSS_WEIGHTS.giou * giou) / numBoxes;
+    return (LOSS_WEIGHTS.cls * cls + LOSS_WEIGHTS.l1 * l1 + LOSS_WEIGHTS.giou * giou) / numPos;
   }
 
   it('equals a JS computation of focal + L1 + GIoU on a handmade case', async () => {
-    // one image, 3 patches, 2 queries, 2 positives, 3 box targets: patch 0 overlaps its
-    // target, patch 1 misses it (GIoU < 0), patch 2 contains it
+    // one image, 3 patches, 2 queries; patch 0 overlaps its target, patch 1 misses it
+    // (GIoU < 0), patch 2 contains it
     const net = new Net({ seed: 0 }, 'loss-test');
     const logits = net.b.input('x', 'float32', [1, 3, 2]);
     const boxes = net.b.input('boxes', 'float32', [1, 3, 4]);
@@ -154,7 +128,7 @@ describe('grounder loss graph', () => {
     await model.release();
     const expected = jsLoss(x, y, pred, tgt, w);
     expect(Number(out.loss.data[0])).toBeCloseTo(expected, 5);
-    // and the focal term alone without box targets
+    // and the focal term alone when nothing is assigned (divided by max(1, 0) = 1)
     const none = OnnxModel.fromGraph(net.graph);
     const cls = await none.run(
       { x: float32([1, 3, 2], x), boxes: float32([1, 3, 4], pred.flat()), cls_targets: float32([1, 3, 2], y), box_targets: float32([1, 3, 4], tgt.flat()), box_weights: float32([1, 3], [0, 0, 0]) },

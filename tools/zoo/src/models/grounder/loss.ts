@@ -2,13 +2,11 @@
  * The grounder's training loss, in the graph so one gradient session computes it:
  * sigmoid focal loss over every (patch, query) pair (Lin et al. 2017; alpha 0.25, gamma 2)
  * plus, on the patches assigned to an object, L1 and generalised-IoU box losses
- * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. The focal term is divided
- * by the number of positive (patch, query) pairs, the box terms by the number of patches with
- * a box target (more than the positives: targets.ts regresses boxes from every patch inside
- * an object), so each is a per-target mean.
+ * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. Each term is divided
+ * by the number of assigned patches.
  *
  * Extra inputs: cls_targets [B, P, Q] (1 where patch p shows an object query q names),
- * box_targets [B, P, 4] (cx, cy, w, h), box_weights [B, P] (1 on patches with a box target).
+ * box_targets [B, P, 4] (cx, cy, w, h), box_weights [B, P] (1 on assigned patches).
  */
 import type { Net } from '@gradloc/tensor-backend';
 import type { GrounderGraph } from './architecture.js';
@@ -25,8 +23,7 @@ export function addGrounderLoss(g: GrounderGraph): string {
   const y = b.input('cls_targets', 'float32', ['batch', P, 'queries']);
   const tgt = b.input('box_targets', 'float32', ['batch', P, 4]);
   const w = b.input('box_weights', 'float32', ['batch', P]);
-  const numPos = op('Max', [emit.reduceSum(y, [], false), c(1)]);
-  const numBoxes = op('Max', [emit.reduceSum(w, [], false), c(1)]);
+  const numPos = op('Max', [emit.reduceSum(w, [], false), c(1)]);
 
   // focal: ce * (1 - p_t)^2 * alpha_t with ce = softplus(x) - x y (stable BCE with logits)
   const x = g.logits;
@@ -38,8 +35,8 @@ export function addGrounderLoss(g: GrounderGraph): string {
   const cls = op('Div', [emit.reduceSum(op('Mul', [op('Mul', [ce, mod]), alphaT]), [], false), numPos]);
 
   const w3 = emit.unsqueeze(w, [2]);
-  const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numBoxes]);
-  const giou = op('Div', [emit.reduceSum(op('Mul', [op('Sub', [c(1), generalizedIoU(net, g.boxes, tgt)]), w]), [], false), numBoxes]);
+  const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numPos]);
+  const giou = op('Div', [emit.reduceSum(op('Mul', [op('Sub', [c(1), generalizedIoU(net, g.boxes, tgt)]), w]), [], false), numPos]);
 
   const total = op('Add', [op('Add', [op('Mul', [cls, c(LOSS_WEIGHTS.cls)]), op('Mul', [l1, c(LOSS_WEIGHTS.l1)])]), op('Mul', [giou, c(LOSS_WEIGHTS.giou)])]);
   b.op('Identity', [total], {}, { outputs: ['loss'] });

@@ -35,28 +35,18 @@ export function normalizedBox(box: Box, width: number, height: number): [number,
 export interface GrounderTargets {
   /** [B, P, Q]: 1 where patch p holds the centre of an object query q names. */
   readonly cls_targets: Tensor<'float32'>;
-  /** [B, P, 4]: the normalised (cx, cy, w, h) of the object patch p regresses; zeros elsewhere. */
+  /** [B, P, 4]: that object's normalised (cx, cy, w, h); zeros elsewhere. */
   readonly box_targets: Tensor<'float32'>;
-  /** [B, P]: 1 on patches with a box target. */
+  /** [B, P]: 1 on assigned patches. */
   readonly box_weights: Tensor<'float32'>;
 }
 
-type Obj = SceneAnnotation['objects'][number];
-
-const boxArea = (o: Obj): number => (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]);
-
 /**
- * Classes by centre assignment (as in CenterNet, rather than OWL-ViT's Hungarian matching,
- * which needs the predictions): each object goes to the patch of a `grid` x `grid` layout
- * (row-major, the ViT's token order) that contains its box centre. When two objects fall into
- * one patch, the one with more visible pixels keeps it, so a patch never has two objects.
- *
- * Boxes are regressed from every patch whose centre lies inside an object's box (FCOS; the
- * smallest box wins a contested patch, the centre owner its own patch), not from the centre
- * patch alone: the top-scoring patch of an object is often a neighbour of the centre one
- * (the class targets cannot say which of two near-identical patches holds a centre close to
- * their border), and an untrained box there fails IoU 0.5 (measured: the best patch's box
- * matched 75% of the time with centre-only boxes while it lay inside the object 88% of the time).
+ * Centre assignment (as in CenterNet, rather than OWL-ViT's Hungarian matching, which needs
+ * the predictions): each object goes to the patch of a `grid` x `grid` layout (row-major, the
+ * ViT's token order) that contains its box centre. When two objects fall into one patch, the
+ * one with more visible pixels keeps it, so a patch never has two box targets; the other is
+ * then unassigned in that image.
  */
 export function grounderTargets(scenes: readonly SceneAnnotation[], grid: number): GrounderTargets {
   const P = grid * grid;
@@ -66,30 +56,18 @@ export function grounderTargets(scenes: readonly SceneAnnotation[], grid: number
   const weights = new Float32Array(scenes.length * P);
   const cell = (v: number): number => Math.min(grid - 1, Math.max(0, Math.floor(v * grid)));
   scenes.forEach((scene, b) => {
-    const centre = new Map<number, Obj>();
+    const owner = new Map<number, SceneAnnotation['objects'][number]>();
     for (const o of scene.objects) {
       const [cx, cy] = normalizedBox(o.box, scene.width, scene.height);
       const p = cell(cy) * grid + cell(cx);
-      const prev = centre.get(p);
-      if (!prev || o.area > prev.area) centre.set(p, o);
+      const prev = owner.get(p);
+      if (!prev || o.area > prev.area) owner.set(p, o);
     }
-    const regressed = new Map<number, Obj>();
-    for (let p = 0; p < P; p++) {
-      const x = (((p % grid) + 0.5) / grid) * scene.width;
-      const y = ((Math.floor(p / grid) + 0.5) / grid) * scene.height;
-      for (const o of scene.objects) {
-        const inside = x >= o.box[0] && x < o.box[2] && y >= o.box[1] && y < o.box[3];
-        const prev = regressed.get(p);
-        if (inside && (!prev || boxArea(o) < boxArea(prev))) regressed.set(p, o);
-      }
-    }
-    for (const [p, o] of centre) {
-      cls[(b * P + p) * Q + queryIndex(o.colour, o.shape)] = 1;
-      regressed.set(p, o);
-    }
-    for (const [p, o] of regressed) {
-      boxes.set(normalizedBox(o.box, scene.width, scene.height), (b * P + p) * 4);
-      weights[b * P + p] = 1;
+    for (const [p, o] of owner) {
+      const bp = b * P + p;
+      cls[bp * Q + queryIndex(o.colour, o.shape)] = 1;
+      boxes.set(normalizedBox(o.box, scene.width, scene.height), bp * 4);
+      weights[bp] = 1;
     }
   });
   return {
