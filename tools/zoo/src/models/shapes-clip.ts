@@ -21,7 +21,7 @@ const NAME = 'shapes-clip';
 
 export const SHAPES_CLIP_RECIPE = {
   seed: 0,
-  steps: 3000,
+  steps: 2500,
   batch: 64,
   /** Hard negative captions per scene (clip/hard-negatives.ts). */
   negatives: 3,

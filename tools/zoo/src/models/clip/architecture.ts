@@ -25,10 +25,11 @@ export interface ClipConfig extends TextTowerConfig {
   /**
    * Widths of 3x3 stride-2 convolutions (ReLU) before the patch embedding, an early-conv stem
    * (Xiao et al. 2021, "Early convolutions help transformers see better"). With raw-pixel
-   * patches the ViT learned colours but after 600 steps still told a ring from a circle or a
-   * cross no better than chance; the stem gives each token local edge features. Each conv
+   * patches the ViT learned colours within 100 steps but after 600 still told a ring from a
+   * circle or a cross little better than chance; overlapping convolutions give each token
+   * local edge features that do not depend on where the patch grid cuts an object. Each conv
    * halves the resolution, so the ViT patch shrinks by the same factor and the token grid
-   * (imageSize / patch) stays the same.
+   * (imageSize / patch) stays the same. Narrow (16, 32) to cost ~5% of a step.
    */
   readonly stem: readonly number[];
 }
@@ -39,7 +40,7 @@ export const CLIP_CONFIG: ClipConfig = {
   dim: 128,
   depth: 4,
   heads: 4,
-  stem: [32, 64],
+  stem: [16, 32],
   embed: 64,
   textDim: 64,
   textDepth: 2,
