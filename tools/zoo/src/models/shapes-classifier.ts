@@ -4,30 +4,31 @@
  * no epoch and nothing to overfit), AdamW with warm-up cosine and global-norm clipping; the
  * held-out metric is accuracy on the first `evalSamples` test-split scenes, so the card and
  * `gradloc zoo eval` score exactly the same images.
+ *
+ * The task has no low-order cue (shapes have equal areas, random colours, poses and places),
+ * so networks first sit at chance: a recipe can start on easier scenes (`curriculum`), and a
+ * model with BatchNormalization trains on batch statistics (common/batch-norm-training.ts).
  */
 import { join } from 'node:path';
 import {
-  accuracy,
   addClassificationLoss,
   adamw,
   fit,
   GradlocError,
   OnnxModel,
-  tensor,
   tensorToProto,
   Trainer,
   warmupCosine,
-  type Feeds,
   type Graph,
   type RuntimeOptions,
-  type Tensor,
 } from '@gradloc/tensor-backend';
-import { generateSplitBatch, normalizeImages, SHAPES, SHAPES_MEAN, SHAPES_STD, SHAPES_SPLITS, type ShapesSplit } from '../data/shapes/index.js';
-import { readCard } from '../zoo/card.js';
-import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
+import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } from '../data/shapes/index.js';
+import { readCard, type Card } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { machineDescription, trainCommand } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
+import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
 
 export const SHAPES_IMAGE_SIZE = 96;
 
@@ -52,39 +53,27 @@ export interface ShapesClassifierRecipe {
   /** Parameters without weight decay. */
   readonly noDecay: RegExp;
   readonly clipNorm: number;
+  /**
+   * Easier scenes for the first fraction of the steps. Equal-area shapes in random poses,
+   * colours and places leave no low-order cue to the label, and with up to four objects the
+   * label first looks like noise: single objects let the network find shape features before
+   * it has to learn which object is the largest.
+   */
+  readonly curriculum?: { readonly fraction: number; readonly scenes: ShapesOptions; readonly description: string };
   /** Test-split scenes the card's accuracy is measured on. */
   readonly evalSamples: number;
   /**
    * Weights started at zero (the classifier head): the first steps then learn the head on the
    * initial features instead of shrinking every feature to undo confident random logits.
    */
-  readonly zeroInit: readonly string[];
+  readonly zeroInit?: readonly string[];
 }
 
-/** Scenes per inference batch when scoring (memory stays small; the count does not change results). */
-const EVAL_BATCH = 100;
 /** Validation scenes scored a few times during training, for the progress log only. */
 const VALIDATION_SAMPLES = 500;
 const VALIDATIONS_PER_RUN = 5;
-/** Each seed reads its own stretch of the train split, so seeds differ in data as well as init. */
-const TRAIN_SCENES_PER_SEED = 1_000_000;
 /** Train scenes (in batches of EVAL_BATCH) whose statistics become the BatchNorm running statistics. */
 const BATCH_NORM_SCENES = 2000;
-
-const labelTensor = (labels: readonly number[]): Tensor<'int64'> => tensor('int64', [labels.length], labels);
-
-/** Normalised images and largest-shape labels of scenes `start .. start + count - 1` of a split. */
-function shapesFeeds(split: ShapesSplit, start: number, count: number): Feeds {
-  const { images, labels } = generateSplitBatch(split, start, count);
-  return { input: normalizeImages(images), labels: labelTensor(labels) };
-}
-
-const firstTrainScene = (seed: number): number => (seed * TRAIN_SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
-
-/** `count` batches of `batch` consecutive train scenes from the seed's first one. */
-function* trainStream(seed: number, batch: number, count: number): Generator<Feeds> {
-  for (let s = 0; s < count; s++) yield shapesFeeds('train', firstTrainScene(seed) + s * batch, batch);
-}
 
 function zeroInitializers(g: Graph, names: readonly string[]): void {
   for (const name of names) {
@@ -93,23 +82,6 @@ function zeroInitializers(g: Graph, names: readonly string[]): void {
     const dims = t.dims.map(Number);
     g.initializers.set(name, tensorToProto(name, { dtype: 'float32', dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)) }));
   }
-}
-
-/** Accuracy over scenes 0..samples-1 of a split; `logitsOf` runs one batch. */
-async function splitAccuracy(split: ShapesSplit, samples: number, logitsOf: (feeds: Feeds) => Promise<Tensor>): Promise<number> {
-  let correct = 0;
-  for (let start = 0; start < samples; start += EVAL_BATCH) {
-    const feeds = shapesFeeds(split, start, Math.min(EVAL_BATCH, samples - start));
-    const rows = feeds.labels.dims[0];
-    // accuracy() is a fraction: back to a count so batches of any size add up exactly
-    correct += Math.round(accuracy(await logitsOf(feeds), feeds.labels) * rows);
-  }
-  return samples > 0 ? correct / samples : 0;
-}
-
-/** The card's metric: test accuracy of a forward model (shared by training and `evaluate`). */
-export function testAccuracy(model: OnnxModel, samples: number): Promise<number> {
-  return splitAccuracy('test', samples, async ({ input }) => (await model.run({ input }, ['logits'])).logits);
 }
 
 const runtimeOf = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
@@ -121,10 +93,11 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   const evalSamples = opts.evalSamples ?? r.evalSamples;
   const log = opts.onLog ?? ((): void => {});
   const forward = r.build(seed);
-  zeroInitializers(forward, r.zeroInit);
+  zeroInitializers(forward, r.zeroInit ?? []);
   const parameters = countParameters(forward);
   const batchNorm = forward.nodes.some((n) => n.op === 'BatchNormalization');
   const warmupSteps = Math.floor(steps * r.warmupFraction);
+  const curriculum: SceneCurriculum | undefined = r.curriculum && { steps: Math.floor(steps * r.curriculum.fraction), scenes: r.curriculum.scenes };
   const schedule = warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: steps, floor: r.peakLr / 100 });
   const trainer = new Trainer({
     model: addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward),
@@ -144,7 +117,7 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   });
   await fit({
     trainer,
-    train: trainStream(seed, r.batch, steps),
+    train: trainStream(seed, r.batch, steps, curriculum),
     steps,
     evalEvery: Math.max(1, Math.ceil(steps / VALIDATIONS_PER_RUN)),
     evaluate: validate,
@@ -160,11 +133,38 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   log(`scoring ${evalSamples} test scenes`);
   const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeOf(opts.threads)), evalSamples) };
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
-  shipModel(opts.outDir, forward, {
+  shipModel(opts.outDir, forward, classifierCard(r, { seed, steps, evalSamples, warmupSteps, curriculum, batchNorm, parameters, metrics, wallTimeSec, threads: opts.threads }));
+  log(`test accuracy ${metrics.accuracy.toFixed(4)} in ${wallTimeSec} s`);
+  return { metrics, wallTimeSec, steps };
+}
+
+interface RunFacts {
+  readonly seed: number;
+  readonly steps: number;
+  readonly evalSamples: number;
+  readonly warmupSteps: number;
+  readonly curriculum: SceneCurriculum | undefined;
+  readonly batchNorm: boolean;
+  readonly parameters: number;
+  readonly metrics: Metrics;
+  readonly wallTimeSec: number;
+  readonly threads: number | undefined;
+}
+
+/** card.json of a finished run: every field from the recipe or measured in the run. */
+function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
+  const { seed, steps, evalSamples, warmupSteps, curriculum, batchNorm } = run;
+  const first = firstTrainScene(seed);
+  const data = [
+    `fresh shapes train-split scenes every step: indices ${first} + step * ${r.batch} .., label = SHAPES index of the largest object`,
+    ...(curriculum ? [`steps 1..${curriculum.steps}: ${r.curriculum?.description}`] : []),
+    ...(batchNorm ? [`BatchNorm trained on batch statistics, running statistics then measured on train scenes ${first}..${first + BATCH_NORM_SCENES - 1}`] : []),
+  ];
+  return {
     name: r.name,
     task: 'image classification: the shape of the largest object in a `shapes` scene',
     architecture: r.architecture,
-    parameters,
+    parameters: run.parameters,
     inputs: [{ name: 'input', dtype: 'float32', dims: ['batch', 3, SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE], meaning: 'RGB scene, NCHW, normalised per channel' }],
     outputs: [{ name: 'logits', dtype: 'float32', dims: ['batch', SHAPES.length], meaning: 'unnormalised class scores, in `labels` order' }],
     preprocessing: {
@@ -186,20 +186,18 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
       batch: r.batch,
       optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
       schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${r.peakLr / 100} at step ${steps}`,
-      data: `fresh shapes train-split scenes every step: indices ${firstTrainScene(seed)} + step * ${r.batch} .., label = SHAPES index of the largest object${batchNorm ? `; BatchNorm trained on batch statistics, running statistics then measured on train scenes ${firstTrainScene(seed)}..${firstTrainScene(seed) + BATCH_NORM_SCENES - 1}` : ''}`,
-      wallTimeSec,
-      machine: machineDescription(opts.threads),
+      data: data.join('; '),
+      wallTimeSec: run.wallTimeSec,
+      machine: machineDescription(run.threads),
     },
-    metrics,
+    metrics: run.metrics,
     evaluation: {
       command: `npx gradloc zoo eval ${r.name}`,
       split: 'test',
       samples: evalSamples,
       notes: `test-split scenes 0..${evalSamples - 1} (seeds from ${SHAPES_SPLITS.test.start}), top-1 accuracy`,
     },
-  });
-  log(`test accuracy ${metrics.accuracy.toFixed(4)} in ${wallTimeSec} s`);
-  return { metrics, wallTimeSec, steps };
+  };
 }
 
 /** A zoo entry that trains and evaluates the recipe. */

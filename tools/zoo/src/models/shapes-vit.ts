@@ -8,7 +8,7 @@ import { registerModel } from '../zoo/registry.js';
 import { SHAPES } from '../data/shapes/index.js';
 import { SHAPES_IMAGE_SIZE, shapesClassifier } from './shapes-classifier.js';
 
-const VIT = { patch: 12, dim: 128, depth: 6, heads: 4, mlpRatio: 4 } as const;
+const VIT = { patch: 12, dim: 128, depth: 4, heads: 4, mlpRatio: 4 } as const;
 const GRID = SHAPES_IMAGE_SIZE / VIT.patch;
 const LAST_BLOCK = `blocks.${VIT.depth - 1}`;
 
@@ -30,14 +30,14 @@ registerModel(
       },
     },
     seed: 0,
-    steps: 2000,
-    batch: 64,
+    steps: 6000,
+    batch: 32,
     peakLr: 1e-3,
+    curriculum: { fraction: 0.1, scenes: { maxObjects: 1 }, description: 'one object per scene' },
     warmupFraction: 0.05,
     weightDecay: 0.05,
     noDecay: /bias$|norm\d*\.weight$|cls_token$|pos_embed$/,
     clipNorm: 1,
     evalSamples: 2000,
-    zeroInit: ['head.weight', 'head.bias'],
   }),
 );
