@@ -12,19 +12,18 @@
 import { join } from 'node:path';
 import {
   addClassificationLoss,
-  adamw,
   fit,
   GradlocError,
   OnnxModel,
   tensorToProto,
   Trainer,
-  warmupCosine,
   type Graph,
   type RuntimeOptions,
 } from '@gradloc/tensor-backend';
 import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } from '../data/shapes/index.js';
 import { readCard, type Card } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { adamwPlan, type AdamWPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, trainCommand } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
@@ -96,14 +95,13 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   zeroInitializers(forward, r.zeroInit ?? []);
   const parameters = countParameters(forward);
   const batchNorm = forward.nodes.some((n) => n.op === 'BatchNormalization');
-  const warmupSteps = Math.floor(steps * r.warmupFraction);
+  const plan = adamwPlan(r, steps);
   const curriculum: SceneCurriculum | undefined = r.curriculum && { steps: Math.floor(steps * r.curriculum.fraction), scenes: r.curriculum.scenes };
-  const schedule = warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: steps, floor: r.peakLr / 100 });
   const trainer = new Trainer({
     model: addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward),
-    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
-    schedule,
-    clipNorm: r.clipNorm,
+    optimizer: plan.optimizer,
+    schedule: plan.schedule,
+    clipNorm: plan.clipNorm,
     seed,
     // training and validation sessions alternate: idle spinning would slow each other
     runtime: { ...runtimeOf(opts.threads), spinning: false },
@@ -133,7 +131,7 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   log(`scoring ${evalSamples} test scenes`);
   const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeOf(opts.threads)), evalSamples) };
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
-  shipModel(opts.outDir, forward, classifierCard(r, { seed, steps, evalSamples, warmupSteps, curriculum, batchNorm, parameters, metrics, wallTimeSec, threads: opts.threads }));
+  shipModel(opts.outDir, forward, classifierCard(r, { seed, steps, evalSamples, describe: plan.describe, curriculum, batchNorm, parameters, metrics, wallTimeSec, threads: opts.threads }));
   log(`test accuracy ${metrics.accuracy.toFixed(4)} in ${wallTimeSec} s`);
   return { metrics, wallTimeSec, steps };
 }
@@ -142,7 +140,8 @@ interface RunFacts {
   readonly seed: number;
   readonly steps: number;
   readonly evalSamples: number;
-  readonly warmupSteps: number;
+  /** The optimiser's card lines. */
+  readonly describe: AdamWPlan['describe'];
   readonly curriculum: SceneCurriculum | undefined;
   readonly batchNorm: boolean;
   readonly parameters: number;
@@ -153,7 +152,7 @@ interface RunFacts {
 
 /** card.json of a finished run: every field from the recipe or measured in the run. */
 function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
-  const { seed, steps, evalSamples, warmupSteps, curriculum, batchNorm } = run;
+  const { seed, steps, evalSamples, curriculum, batchNorm } = run;
   const first = firstTrainScene(seed);
   const data = [
     `fresh shapes train-split scenes every step: indices ${first} + step * ${r.batch} .., label = SHAPES index of the largest object`,
@@ -184,8 +183,8 @@ function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
       seed,
       steps,
       batch: r.batch,
-      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
-      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${r.peakLr / 100} at step ${steps}`,
+      optimizer: run.describe.optimizer,
+      schedule: run.describe.schedule,
       data: data.join('; '),
       wallTimeSec: run.wallTimeSec,
       machine: machineDescription(run.threads),

@@ -6,11 +6,12 @@
  * and `gradloc zoo eval` score the same scenes with the same code.
  */
 import { join } from 'node:path';
-import { adamw, fit, OnnxModel, Trainer, warmupCosine, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { fit, OnnxModel, Trainer, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
+import { adamwPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, trainCommand } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
@@ -68,15 +69,14 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildClip(cfg, seed).graph;
   const parameters = countParameters(forward);
-  const warmupSteps = Math.max(1, Math.floor(steps * r.warmupFraction));
-  const floor = r.peakLr / 100;
+  const plan = adamwPlan(r, steps);
   const withLoss = buildClip(cfg, seed);
   addClipLoss(withLoss);
   const trainer = new Trainer({
     model: withLoss.graph,
-    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
-    schedule: warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: Math.max(steps, warmupSteps + 1), floor }),
-    clipNorm: r.clipNorm,
+    optimizer: plan.optimizer,
+    schedule: plan.schedule,
+    clipNorm: plan.clipNorm,
     seed,
     // the training and validation sessions alternate: idle spinning would slow each other
     runtime: { ...runtime(opts.threads), spinning: false },
@@ -150,8 +150,8 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       seed,
       steps,
       batch: r.batch,
-      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
-      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
+      optimizer: plan.describe.optimizer,
+      schedule: plan.describe.schedule,
       data:
         `symmetric InfoNCE over batches of ${r.batch} fresh train-split scenes from index ${first} on, one caption each (scene i shows caption i % 2: largest-first or reverse order); ` +
         'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal',

@@ -7,11 +7,12 @@
  * (grounder/evaluate.ts) are measured on the shipped forward graph, as `gradloc zoo eval` does.
  */
 import { join } from 'node:path';
-import { adamw, fit, float32, OnnxModel, Trainer, warmupCosine, type Feeds, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
+import { fit, float32, OnnxModel, Trainer, type Feeds, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
 import { generateSplitBatch, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary, type PhraseForm } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
+import { adamwPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, trainCommand } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
@@ -91,15 +92,14 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildGrounder(cfg, seed).graph;
   const parameters = countParameters(forward);
-  const warmupSteps = Math.max(1, Math.floor(steps * r.warmupFraction));
-  const floor = r.peakLr / 100;
+  const plan = adamwPlan(r, steps);
   const withLoss = buildGrounder(cfg, seed);
   addGrounderLoss(withLoss);
   const trainer = new Trainer({
     model: withLoss.graph,
-    optimizer: adamw({ weightDecay: r.weightDecay, noDecay: r.noDecay }),
-    schedule: warmupCosine({ peak: r.peakLr, warmupSteps, totalSteps: Math.max(steps, warmupSteps + 1), floor }),
-    clipNorm: r.clipNorm,
+    optimizer: plan.optimizer,
+    schedule: plan.schedule,
+    clipNorm: plan.clipNorm,
     seed,
     // the training and validation sessions alternate: idle spinning would slow each other
     runtime: { ...runtime(opts.threads), spinning: false },
@@ -170,8 +170,8 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       seed,
       steps,
       batch: r.batch,
-      optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
-      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
+      optimizer: plan.describe.optimizer,
+      schedule: plan.describe.schedule,
       data:
         `${r.batch} fresh train-split scenes per step from index ${first} on, scored against all 42 colour + shape phrases; phrase form by step % 3: "a red circle", "the red circle", "red circle". ` +
         'Targets: each object -> the patch containing its box centre (the one with more visible pixels wins a shared patch), class target 1 for its phrase, box target its (cx, cy, w, h). ' +

@@ -3,3 +3,4 @@ export * from './card.js';
 export * from './registry.js';
 export * from './export.js';
 export * from './run-info.js';
+export * from './adamw-recipe.js';
