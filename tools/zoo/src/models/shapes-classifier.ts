@@ -24,7 +24,7 @@ import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } fr
 import { readCard, type Card } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { adamwPlan, type AdamWPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
 import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
@@ -175,11 +175,7 @@ function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
     labels: SHAPES,
     camLayers: r.camLayers,
     training: {
-      command: trainCommand(r.name, [
-        ['seed', seed, r.seed],
-        ['steps', steps, r.steps],
-        ['eval-samples', evalSamples, r.evalSamples],
-      ]),
+      command: recipeCommand(r.name, { seed, steps, evalSamples }, r),
       seed,
       steps,
       batch: r.batch,

@@ -12,7 +12,7 @@ import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { adamwPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
@@ -142,11 +142,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     },
     camLayers: [lastBlock],
     training: {
-      command: trainCommand(NAME, [
-        ['seed', seed, r.seed],
-        ['steps', steps, r.steps],
-        ['eval-samples', evalSamples, r.evalSamples],
-      ]),
+      command: recipeCommand(NAME, { seed, steps, evalSamples }, r),
       seed,
       steps,
       batch: r.batch,

@@ -13,7 +13,7 @@ import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { adamwPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, trainCommand } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
@@ -162,11 +162,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     },
     camLayers: [`vision.blocks.${cfg.depth - 1}`],
     training: {
-      command: trainCommand(NAME, [
-        ['seed', seed, r.seed],
-        ['steps', steps, r.steps],
-        ['eval-samples', evalSamples, r.evalSamples],
-      ]),
+      command: recipeCommand(NAME, { seed, steps, evalSamples }, r),
       seed,
       steps,
       batch: r.batch,

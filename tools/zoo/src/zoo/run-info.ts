@@ -17,3 +17,19 @@ export function trainCommand(name: string, flags: readonly (readonly [string, nu
   const extra = flags.filter(([, used, dflt]) => used !== dflt).map(([flag, used]) => ` --${flag} ${used}`);
   return `npx gradloc train ${name}${extra.join('')}`;
 }
+
+/** The three run settings a recipe has defaults for and `gradloc train` can override. */
+export interface RunSettings {
+  readonly seed: number;
+  readonly steps: number;
+  readonly evalSamples: number;
+}
+
+/** trainCommand for a run's seed, steps and eval samples against the recipe's defaults. */
+export function recipeCommand(name: string, run: RunSettings, recipe: RunSettings): string {
+  return trainCommand(name, [
+    ['seed', run.seed, recipe.seed],
+    ['steps', run.steps, recipe.steps],
+    ['eval-samples', run.evalSamples, recipe.evalSamples],
+  ]);
+}
