@@ -16,15 +16,14 @@ import {
   GradlocError,
   OnnxModel,
   tensorToProto,
-  Trainer,
+  type Trainer,
   type Graph,
-  type RuntimeOptions,
 } from '@gradloc/tensor-backend';
 import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } from '../data/shapes/index.js';
 import { readCard, type Card } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
-import { adamwPlan, type AdamWPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand } from '../zoo/run-info.js';
+import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
+import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
 import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
@@ -83,7 +82,6 @@ function zeroInitializers(g: Graph, names: readonly string[]): void {
   }
 }
 
-const runtimeOf = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
 
 async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<TrainReport> {
   const t0 = performance.now();
@@ -95,17 +93,8 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   zeroInitializers(forward, r.zeroInit ?? []);
   const parameters = countParameters(forward);
   const batchNorm = forward.nodes.some((n) => n.op === 'BatchNormalization');
-  const plan = adamwPlan(r, steps);
   const curriculum: SceneCurriculum | undefined = r.curriculum && { steps: Math.floor(steps * r.curriculum.fraction), scenes: r.curriculum.scenes };
-  const trainer = new Trainer({
-    model: addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward),
-    optimizer: plan.optimizer,
-    schedule: plan.schedule,
-    clipNorm: plan.clipNorm,
-    seed,
-    // training and validation sessions alternate: idle spinning would slow each other
-    runtime: { ...runtimeOf(opts.threads), spinning: false },
-  });
+  const { trainer, plan } = adamwTrainer(addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward), r, steps, seed, opts.threads);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} fresh scenes`);
 
   // never more than the final evaluation: quick looks (--eval-samples 100) stay quick
@@ -126,10 +115,10 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   withTrainedWeights(forward, trainer);
   if (batchNorm) {
     log(`BatchNorm running statistics from ${BATCH_NORM_SCENES} train scenes`);
-    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, BATCH_NORM_SCENES / EVAL_BATCH), runtimeOf(opts.threads));
+    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, BATCH_NORM_SCENES / EVAL_BATCH), runtimeFor(opts.threads));
   }
   log(`scoring ${evalSamples} test scenes`);
-  const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeOf(opts.threads)), evalSamples) };
+  const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeFor(opts.threads)), evalSamples) };
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
   shipModel(opts.outDir, forward, classifierCard(r, { seed, steps, evalSamples, describe: plan.describe, curriculum, batchNorm, parameters, metrics, wallTimeSec, threads: opts.threads }));
   log(`test accuracy ${metrics.accuracy.toFixed(4)} in ${wallTimeSec} s`);
@@ -202,7 +191,7 @@ export function shapesClassifier(r: ShapesClassifierRecipe): ZooEntry {
     summary: r.summary,
     train: (opts) => train(r, opts),
     async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
-      const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeOf(opts.threads));
+      const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
       // default: the count on the card, so a bare `zoo eval` reproduces the card's number
       const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
       return { accuracy: await testAccuracy(model, samples) };

@@ -6,13 +6,13 @@
  * and `gradloc zoo eval` score the same scenes with the same code.
  */
 import { join } from 'node:path';
-import { fit, OnnxModel, Trainer, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { fit, OnnxModel, type Feeds } from '@gradloc/tensor-backend';
 import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
-import { adamwPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand } from '../zoo/run-info.js';
+import { adamwTrainer } from '../zoo/adamw-recipe.js';
+import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
@@ -44,7 +44,6 @@ export const SHAPES_CLIP_RECIPE = {
 const SCENES_PER_SEED = 1_000_000;
 const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
 
-const runtime = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
 
 const retrieval = (run: RunForward, split: 'validation' | 'test', samples: number): Promise<Metrics> =>
   evaluateRetrieval(run, { split, samples, maxLen: CLIP_CONFIG.maxLen, embed: CLIP_CONFIG.embed });
@@ -69,18 +68,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildClip(cfg, seed).graph;
   const parameters = countParameters(forward);
-  const plan = adamwPlan(r, steps);
   const withLoss = buildClip(cfg, seed);
   addClipLoss(withLoss);
-  const trainer = new Trainer({
-    model: withLoss.graph,
-    optimizer: plan.optimizer,
-    schedule: plan.schedule,
-    clipNorm: plan.clipNorm,
-    seed,
-    // the training and validation sessions alternate: idle spinning would slow each other
-    runtime: { ...runtime(opts.threads), spinning: false },
-  });
+  const { trainer, plan } = adamwTrainer(withLoss.graph, r, steps, seed, opts.threads);
   const first = firstTrainIndex(seed);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}`);
   await fit({
@@ -101,7 +91,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   log(`scoring ${evalSamples} test scenes`);
   withTrainedWeights(forward, trainer);
   await trainer.release();
-  const model = OnnxModel.fromGraph(forward, runtime(opts.threads));
+  const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
   const metrics = await scoreShapesClip(model, evalSamples);
   await model.release();
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
@@ -174,7 +164,7 @@ export const shapesClip: ZooEntry = {
   summary: 'image/text dual encoder (ViT + transformer, contrastive), zero-shot caption retrieval',
   train,
   async evaluate(modelDir, opts = {}) {
-    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtime(opts.threads));
+    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
     try {
       // default: the card's count, so a bare `zoo eval` reproduces the card's numbers
       return await scoreShapesClip(model, opts.samples ?? readCard(modelDir).evaluation.samples);

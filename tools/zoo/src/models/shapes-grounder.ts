@@ -7,13 +7,13 @@
  * (grounder/evaluate.ts) are measured on the shipped forward graph, as `gradloc zoo eval` does.
  */
 import { join } from 'node:path';
-import { fit, float32, OnnxModel, Trainer, type Feeds, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
+import { fit, float32, OnnxModel, type Feeds, type Tensor } from '@gradloc/tensor-backend';
 import { generateSplitBatch, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary, type PhraseForm } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
-import { adamwPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand } from '../zoo/run-info.js';
+import { adamwTrainer } from '../zoo/adamw-recipe.js';
+import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
@@ -44,7 +44,6 @@ export const SHAPES_GROUNDER_RECIPE = {
 const SCENES_PER_SEED = 1_000_000;
 const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
 
-const runtime = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
 const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
 /** A forward function over any model with the grounder's inputs and outputs. */
@@ -92,18 +91,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildGrounder(cfg, seed).graph;
   const parameters = countParameters(forward);
-  const plan = adamwPlan(r, steps);
   const withLoss = buildGrounder(cfg, seed);
   addGrounderLoss(withLoss);
-  const trainer = new Trainer({
-    model: withLoss.graph,
-    optimizer: plan.optimizer,
-    schedule: plan.schedule,
-    clipNorm: plan.clipNorm,
-    seed,
-    // the training and validation sessions alternate: idle spinning would slow each other
-    runtime: { ...runtime(opts.threads), spinning: false },
-  });
+  const { trainer, plan } = adamwTrainer(withLoss.graph, r, steps, seed, opts.threads);
   const first = firstTrainIndex(seed);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes x 42 queries from train index ${first}`);
   await fit({
@@ -123,7 +113,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   log(`scoring ${evalSamples} test scenes`);
   withTrainedWeights(forward, trainer);
   await trainer.release();
-  const model = OnnxModel.fromGraph(forward, runtime(opts.threads));
+  const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
   const run = forwardOf((f, outputs) => model.run(f, outputs));
   const scores = await score(run, 'test', evalSamples);
   const metrics = cardMetrics(scores);
@@ -198,7 +188,7 @@ export const shapesGrounder: ZooEntry = {
   summary: 'OWL-ViT-style grounder: image + text queries -> per-patch scores and boxes',
   train,
   async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
-    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtime(opts.threads));
+    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
     // default: the count on the card, so a bare `zoo eval` reproduces the card's numbers
     const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
     try {

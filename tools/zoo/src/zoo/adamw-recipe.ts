@@ -2,7 +2,8 @@
  * The optimisation most zoo recipes share: AdamW with decay off for some weights, a linear
  * warm-up then cosine to 1% of the peak, global-norm clipping; and how a card describes it.
  */
-import { adamw, warmupCosine, type Optimizer, type Schedule } from '@gradloc/tensor-backend';
+import { adamw, Trainer, warmupCosine, type Graph, type Optimizer, type Schedule } from '@gradloc/tensor-backend';
+import { runtimeFor } from './run-info.js';
 
 export interface AdamWRecipe {
   readonly peakLr: number;
@@ -36,4 +37,22 @@ export function adamwPlan(r: AdamWRecipe, steps: number): AdamWPlan {
       schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
     },
   };
+}
+
+/**
+ * A Trainer for `model` (a graph with a scalar `loss`) under the recipe's AdamW plan. Its
+ * sessions do not spin: training and validation sessions alternate, and idle spinning
+ * threads would slow each other.
+ */
+export function adamwTrainer(model: Graph, r: AdamWRecipe, steps: number, seed: number, threads: number | undefined): { trainer: Trainer; plan: AdamWPlan } {
+  const plan = adamwPlan(r, steps);
+  const trainer = new Trainer({
+    model,
+    optimizer: plan.optimizer,
+    schedule: plan.schedule,
+    clipNorm: plan.clipNorm,
+    seed,
+    runtime: { ...runtimeFor(threads), spinning: false },
+  });
+  return { trainer, plan };
 }

@@ -1,5 +1,6 @@
 /** What a card records about the run itself: the machine and the exact command. */
 import { arch, cpus, platform } from 'node:os';
+import type { RuntimeOptions } from '@gradloc/tensor-backend';
 
 /** e.g. "2 x Intel(R) Xeon(R) CPU @ 2.20GHz, linux x64, node v20.11.0, 2 onnxruntime threads". */
 export function machineDescription(threads?: number): string {
@@ -33,3 +34,6 @@ export function recipeCommand(name: string, run: RunSettings, recipe: RunSetting
     ['eval-samples', run.evalSamples, recipe.evalSamples],
   ]);
 }
+
+/** onnxruntime options for a `--threads` flag (absent: onnxruntime's default). */
+export const runtimeFor = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
