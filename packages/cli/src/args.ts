@@ -87,6 +87,15 @@ export function optionalInt(command: string, flags: Flags, name: string, min: nu
   return n;
 }
 
+/** A finite number in [min, max], or undefined when the flag is absent. */
+export function optionalNumber(command: string, flags: Flags, name: string, min: number, max: number): number | undefined {
+  const v = optionalString(flags, name);
+  if (v === undefined) return undefined;
+  const n = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v.trim()) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw usageError(command, `--${name} must be a number in [${min}, ${max}], got '${v}'`);
+  return n;
+}
+
 /** One of a fixed set of words, or undefined when the flag is absent. */
 export function optionalChoice<T extends string>(command: string, flags: Flags, name: string, choices: readonly T[]): T | undefined {
   const v = optionalString(flags, name);

@@ -3,6 +3,7 @@ export type { Command, Io } from './command.js';
 export { main, formatError, version } from './main.js';
 export { COMMANDS } from './commands/index.js';
 export { grad, parseGradArgs, gradCommand, type GradOptions, type GradResult } from './commands/grad.js';
+export { cam, camCommand, parseBoxes, parseCamArgs, parseClasses, parseGrid, type CamCommandOptions, type CamCommandResult } from './commands/cam.js';
 export { demo, demoCommand, type DemoReport } from './commands/demo.js';
 export { safeName, safeNames, writeOutputs, type OutputFile } from './output.js';
 export { parseFeedSpec, conform, CONVERSIONS } from './feeds.js';

@@ -37,7 +37,7 @@ describe('grounder targets', () => {
   const sum = (t: ArrayLike<number>, from = 0, to = t.length): number => Array.from(t).slice(from, to).reduce((a, x) => a + x, 0);
   const patch = (row: number, col: number): number => row * GRID + col;
 
-  it('put each object on the patch holding its box centre, with its query and normalised box', () => {
+  it('put each object on the patch holding its box centre, and its box also on the neighbours inside it', () => {
     const scene = handMade([
       { shape: 'circle', colour: 'red', box: [8, 16, 24, 40], area: 200 }, // centre (16, 28): row 3, column 2
       { shape: 'star', colour: 'blue', box: [60, 0, 96, 30], area: 300 }, // centre (78, 15): row 1, column 9
@@ -52,8 +52,15 @@ describe('grounder targets', () => {
       expect(at(t.cls_targets.data, p0, Q).indexOf(1)).toBe(queryIndex('red', 'circle'));
       expect(at(t.cls_targets.data, p1, Q).indexOf(1)).toBe(queryIndex('blue', 'star'));
       expect(sum(t.cls_targets.data, b * P * Q, (b + 1) * P * Q)).toBe(2);
-      expect(sum(t.box_weights.data, b * P, (b + 1) * P)).toBe(2);
       expect([t.box_weights.data[p0], t.box_weights.data[p1]]).toEqual([1, 1]);
+      // box targets also on the neighbours whose centres (4 + 8 i px) lie in the box: the circle
+      // [8, 24) x [16, 40) covers columns 1-2 of rows 2-4, the star [60, 96) x [0, 30) all of
+      // rows 0-2, columns 8-10
+      const circle = [2, 3, 4].flatMap((r) => [1, 2].map((c) => patch(r, c)));
+      const star = [0, 1, 2].flatMap((r) => [8, 9, 10].map((c) => patch(r, c)));
+      expect(sum(t.box_weights.data, b * P, (b + 1) * P)).toBe(circle.length + star.length);
+      for (const p of circle) expect(at(t.box_targets.data, b * P + p, 4)).toEqual([16 / 96, 28 / 96, 16 / 96, 24 / 96].map(Math.fround));
+      for (const p of star) expect(at(t.box_targets.data, b * P + p, 4)).toEqual([78 / 96, 15 / 96, 36 / 96, 30 / 96].map(Math.fround));
       expect(at(t.box_targets.data, p0, 4)).toEqual([16 / 96, 28 / 96, 16 / 96, 24 / 96].map(Math.fround));
       expect(at(t.box_targets.data, p1, 4)).toEqual([78 / 96, 15 / 96, 36 / 96, 30 / 96].map(Math.fround));
     }
@@ -71,15 +78,19 @@ describe('grounder targets', () => {
     expect(at(t.cls_targets.data, P - 1, Q).indexOf(1)).toBe(queryIndex('yellow', 'cross'));
     expect(at(t.box_targets.data, P - 1, 4)).toEqual([95.5 / 96, 95.5 / 96, 1 / 96, 1 / 96].map(Math.fround));
     expect(sum(t.cls_targets.data)).toBe(2);
-    expect(sum(t.box_weights.data)).toBe(2);
-    expect(sum(t.box_targets.data)).toBeCloseTo((11 + 11 + 14 + 14 + 95.5 + 95.5 + 1 + 1) / 96, 5);
+    // the ring [4, 18) also teaches its box to patches (0, 0), (0, 1) and (1, 0) (centres 4 and
+    // 12 px); the square's centre patch is taken and no free neighbour centre is inside it
+    for (const p of [patch(0, 0), patch(0, 1), patch(1, 0)]) expect(at(t.box_targets.data, p, 4)).toEqual([11 / 96, 11 / 96, 14 / 96, 14 / 96].map(Math.fround));
+    expect(sum(t.box_weights.data)).toBe(5);
+    expect(sum(t.box_targets.data)).toBeCloseTo((4 * (11 + 11 + 14 + 14) + 95.5 + 95.5 + 1 + 1) / 96, 5);
   });
 });
 
 describe('grounder loss graph', () => {
-  /** The same formulas in JS: focal (alpha 0.25, gamma 2), L1 and 1 - GIoU, each over max(1, #assigned patches). */
+  /** The same formulas in JS: focal (alpha 0.25, gamma 2) over max(1, #class targets), L1 and 1 - GIoU over max(1, #box targets). */
   function jsLoss(x: number[], y: number[], pred: number[][], tgt: number[][], w: number[]): number {
-    const numPos = Math.max(1, w.reduce((a, v) => a + v, 0));
+    const numObjects = Math.max(1, y.reduce((a, v) => a + v, 0));
+    const numBoxes = Math.max(1, w.reduce((a, v) => a + v, 0));
     let cls = 0;
     x.forEach((xi, i) => {
       const p = 1 / (1 + Math.exp(-xi));
@@ -97,12 +108,12 @@ describe('grounder loss graph', () => {
       const hull = (Math.max(a[2], b[2]) - Math.min(a[0], b[0])) * (Math.max(a[3], b[3]) - Math.min(a[1], b[1]));
       giou += wi * (1 - (inter / union - (hull - union) / hull));
     });
-    return (LOSS_WEIGHTS.cls * cls + LOSS_WEIGHTS.l1 * l1 + LOSS_WEIGHTS.giou * giou) / numPos;
+    return (LOSS_WEIGHTS.cls * cls) / numObjects + (LOSS_WEIGHTS.l1 * l1 + LOSS_WEIGHTS.giou * giou) / numBoxes;
   }
 
   it('equals a JS computation of focal + L1 + GIoU on a handmade case', async () => {
-    // one image, 3 patches, 2 queries; patch 0 overlaps its target, patch 1 misses it
-    // (GIoU < 0), patch 2 contains it
+    // one image, 3 patches, 2 queries, 2 class targets but 3 box targets (the divisors differ);
+    // patch 0 overlaps its target, patch 1 misses it (GIoU < 0), patch 2 contains it
     const net = new Net({ seed: 0 }, 'loss-test');
     const logits = net.b.input('x', 'float32', [1, 3, 2]);
     const boxes = net.b.input('boxes', 'float32', [1, 3, 4]);
@@ -128,7 +139,7 @@ describe('grounder loss graph', () => {
     await model.release();
     const expected = jsLoss(x, y, pred, tgt, w);
     expect(Number(out.loss.data[0])).toBeCloseTo(expected, 5);
-    // and the focal term alone when nothing is assigned (divided by max(1, 0) = 1)
+    // the box terms vanish when no patch has a box target (their divisor is max(1, 0) = 1)
     const none = OnnxModel.fromGraph(net.graph);
     const cls = await none.run(
       { x: float32([1, 3, 2], x), boxes: float32([1, 3, 4], pred.flat()), cls_targets: float32([1, 3, 2], y), box_targets: float32([1, 3, 4], tgt.flat()), box_weights: float32([1, 3], [0, 0, 0]) },

@@ -1,9 +1,10 @@
 /** Every `gradloc` command, in the order `gradloc --help` lists them. */
 import type { Command } from '../command.js';
+import { camCommand } from './cam.js';
 import { demoCommand } from './demo.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { gradCommand } from './grad.js';
 import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, trainCommand, zooCommand, evalPplCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, demoCommand];

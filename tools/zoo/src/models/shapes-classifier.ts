@@ -25,7 +25,7 @@ import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js
 import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
-import { setRunningStatistics, withBatchStatistics } from './common/batch-norm-training.js';
+import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
 
 export const SHAPES_IMAGE_SIZE = 96;
@@ -70,8 +70,6 @@ export interface ShapesClassifierRecipe {
 /** Validation scenes scored a few times during training, for the progress log only. */
 const VALIDATION_SAMPLES = 500;
 const VALIDATIONS_PER_RUN = 5;
-/** Train scenes (in batches of EVAL_BATCH) whose statistics become the BatchNorm running statistics. */
-const BATCH_NORM_SCENES = 2000;
 
 function zeroInitializers(g: Graph, names: readonly string[]): void {
   for (const name of names) {
@@ -92,9 +90,9 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   const forward = r.build(seed);
   zeroInitializers(forward, r.zeroInit ?? []);
   const parameters = countParameters(forward);
-  const batchNorm = forward.nodes.some((n) => n.op === 'BatchNormalization');
+  const batchNorm = hasBatchNorm(forward);
   const curriculum: SceneCurriculum | undefined = r.curriculum && { steps: Math.floor(steps * r.curriculum.fraction), scenes: r.curriculum.scenes };
-  const { trainer, plan } = adamwTrainer(addClassificationLoss(batchNorm ? withBatchStatistics(forward) : forward), r, steps, seed, opts.threads);
+  const { trainer, plan } = adamwTrainer(addClassificationLoss(trainingGraph(forward)), r, steps, seed, opts.threads);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} fresh scenes`);
 
   // never more than the final evaluation: quick looks (--eval-samples 100) stay quick
@@ -114,8 +112,8 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
 
   withTrainedWeights(forward, trainer);
   if (batchNorm) {
-    log(`BatchNorm running statistics from ${BATCH_NORM_SCENES} train scenes`);
-    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, BATCH_NORM_SCENES / EVAL_BATCH), runtimeFor(opts.threads));
+    log(`BatchNorm running statistics from ${runningStatisticsScenes(steps * r.batch)} train scenes`);
+    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, runningStatisticsScenes(steps * r.batch) / EVAL_BATCH), runtimeFor(opts.threads));
   }
   log(`scoring ${evalSamples} test scenes`);
   const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeFor(opts.threads)), evalSamples) };
@@ -146,7 +144,7 @@ function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
   const data = [
     `fresh shapes train-split scenes every step: indices ${first} + step * ${r.batch} .., label = SHAPES index of the largest object`,
     ...(curriculum ? [`steps 1..${curriculum.steps}: ${r.curriculum?.description}`] : []),
-    ...(batchNorm ? [`BatchNorm trained on batch statistics, running statistics then measured on train scenes ${first}..${first + BATCH_NORM_SCENES - 1}`] : []),
+    ...(batchNorm ? [`BatchNorm trained on batch statistics, running statistics then measured on train scenes ${first}..${first + runningStatisticsScenes(steps * r.batch) - 1}`] : []),
   ];
   return {
     name: r.name,

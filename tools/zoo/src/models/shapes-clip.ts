@@ -15,6 +15,8 @@ import { adamwTrainer } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
+import { describeStem } from './common/conv-stem.js';
+import { runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
 import { evaluateRetrieval, type RunForward } from './clip/evaluate.js';
 
@@ -31,7 +33,7 @@ export const SHAPES_CLIP_RECIPE = {
   warmupFraction: 0.05,
   weightDecay: 0.05,
   /** Biases, norms, position/class embeddings and the temperature are not decayed. */
-  noDecay: /bias$|norm|pos_emb|cls_token|logit_scale/,
+  noDecay: /bias$|norm|bn\.weight$|pos_emb|cls_token|logit_scale/,
   clipNorm: 1,
   /** Test-split scenes of the card's retrieval pool. */
   evalSamples: 500,
@@ -53,6 +55,9 @@ export async function scoreShapesClip(model: OnnxModel, samples: number): Promis
   return retrieval((feeds, outputs) => model.run(feeds, outputs), 'test', samples);
 }
 
+/** Scenes per batch when measuring the running statistics (divides runningStatisticsScenes). */
+const RUNNING_STATISTICS_BATCH = 100;
+
 function* feedsOf(batches: Iterable<ClipBatch>): Generator<Feeds> {
   for (const b of batches) yield b.feeds;
 }
@@ -70,12 +75,14 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const parameters = countParameters(forward);
   const withLoss = buildClip(cfg, seed);
   addClipLoss(withLoss);
-  const { trainer, plan } = adamwTrainer(withLoss.graph, r, steps, seed, opts.threads);
+  // the stem's BatchNorms train on batch statistics (common/batch-norm-training.ts)
+  const { trainer, plan } = adamwTrainer(trainingGraph(withLoss.graph), r, steps, seed, opts.threads);
   const first = firstTrainIndex(seed);
+  const batches = (batch: number): Iterable<ClipBatch> => clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed });
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}`);
   await fit({
     trainer,
-    train: feedsOf(clipBatches({ startIndex: first, batch: r.batch, maxLen: cfg.maxLen, negatives: r.negatives, seed })),
+    train: feedsOf(batches(r.batch)),
     steps,
     evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
     evaluate: async (t) => {
@@ -88,9 +95,12 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
   });
 
-  log(`scoring ${evalSamples} test scenes`);
   withTrainedWeights(forward, trainer);
   await trainer.release();
+  const bnScenes = runningStatisticsScenes(steps * r.batch);
+  log(`BatchNorm running statistics from ${bnScenes} train scenes`);
+  await setRunningStatistics(forward, feedsOf(batches(RUNNING_STATISTICS_BATCH)), runtimeFor(opts.threads), bnScenes / RUNNING_STATISTICS_BATCH);
+  log(`scoring ${evalSamples} test scenes`);
   const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
   const metrics = await scoreShapesClip(model, evalSamples);
   await model.release();
@@ -101,7 +111,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     name: NAME,
     task: 'image/text dual encoder (CLIP-style) for `shapes` scenes and captions: zero-shot caption retrieval',
     architecture:
-      `ViT image tower: conv stem (${cfg.stem.map((w) => `3x3/2 conv ${w} + ReLU`).join(', ')}), then ${cfg.patch}px patches (${grid}x${grid} tokens) + class token, ` +
+      `ViT image tower: ${describeStem(cfg.stem)}, then ${cfg.patch}px patches (${grid}x${grid} tokens) + class token, ` +
       `width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads ` +
       `-> class token -> linear ${cfg.embed}; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}; ` +
       'both L2-normalised; logits = exp(min(logit_scale, ln 100)) * cosine similarity',
@@ -140,7 +150,8 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       schedule: plan.describe.schedule,
       data:
         `symmetric InfoNCE over batches of ${r.batch} fresh train-split scenes from index ${first} on, one caption each (scene i shows caption i % 2: largest-first or reverse order); ` +
-        'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal',
+        'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal; ' +
+        `the stem's BatchNorm trained on batch statistics, running statistics then measured on the first ${runningStatisticsScenes(steps * r.batch)} scenes of that stream (batches of ${RUNNING_STATISTICS_BATCH})`,
       wallTimeSec,
       machine: machineDescription(opts.threads),
     },

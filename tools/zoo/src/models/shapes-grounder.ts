@@ -16,6 +16,8 @@ import { adamwTrainer } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
+import { describeStem } from './common/conv-stem.js';
+import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
 import { addGrounderLoss, LOSS_WEIGHTS } from './grounder/loss.js';
 import { grounderTargets, PHRASE_FORMS, queryIds, queryPhrases } from './grounder/targets.js';
@@ -31,7 +33,7 @@ export const SHAPES_GROUNDER_RECIPE = {
   warmupFraction: 0.05,
   weightDecay: 0.05,
   /** Biases, norms, embeddings and the logit scale/shift are not decayed. */
-  noDecay: /bias$|norm|pos_emb|tok_emb|cls_token|logit_/,
+  noDecay: /bias$|norm|bn\.weight$|pos_emb|tok_emb|cls_token|logit_/,
   clipNorm: 1,
   /** Test-split scenes the card's metrics are measured on. */
   evalSamples: 500,
@@ -93,7 +95,8 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const parameters = countParameters(forward);
   const withLoss = buildGrounder(cfg, seed);
   addGrounderLoss(withLoss);
-  const { trainer, plan } = adamwTrainer(withLoss.graph, r, steps, seed, opts.threads);
+  // a conv stem's BatchNorms train on batch statistics (common/batch-norm-training.ts)
+  const { trainer, plan } = adamwTrainer(trainingGraph(withLoss.graph), r, steps, seed, opts.threads);
   const first = firstTrainIndex(seed);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes x 42 queries from train index ${first}`);
   await fit({
@@ -110,9 +113,14 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
   });
 
-  log(`scoring ${evalSamples} test scenes`);
   withTrainedWeights(forward, trainer);
   await trainer.release();
+  if (hasBatchNorm(forward)) {
+    const bnScenes = runningStatisticsScenes(steps * r.batch);
+    log(`BatchNorm running statistics from ${bnScenes} train scenes`);
+    await setRunningStatistics(forward, trainFeeds(first, r.batch), runtimeFor(opts.threads), Math.ceil(bnScenes / r.batch));
+  }
+  log(`scoring ${evalSamples} test scenes`);
   const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
   const run = forwardOf((f, outputs) => model.run(f, outputs));
   const scores = await score(run, 'test', evalSamples);
@@ -127,7 +135,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     name: NAME,
     task: 'open-vocabulary grounding (OWL-ViT style): an image and free-text queries -> a score and a box per (patch, query)',
     architecture:
-      `ViT image tower (${cfg.imageSize}px, ${cfg.patch}px patches = ${grid}x${grid} tokens + class token, width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads); ` +
+      `ViT image tower (${cfg.stem.length > 0 ? `${describeStem(cfg.stem)}, then ` : ''}${cfg.imageSize}px, ${cfg.patch}px patches = ${grid}x${grid} tokens + class token, width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads); ` +
       `each patch token -> linear ${cfg.embed}, L2-normalised; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}, L2-normalised; ` +
       'logits[b, p, q] = exp(logit_scale) * cosine(patch p, query q) + logit_shift; ' +
       `box head: MLP(${cfg.dim}-${cfg.dim}) -> linear 4 on each patch token, added to the patch's prior (its centre, 2 patches wide) in logit space, then sigmoid`,
@@ -160,8 +168,10 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       schedule: plan.describe.schedule,
       data:
         `${r.batch} fresh train-split scenes per step from index ${first} on, scored against all 42 colour + shape phrases; phrase form by step % 3: "a red circle", "the red circle", "red circle". ` +
-        'Targets: each object -> the patch containing its box centre (the one with more visible pixels wins a shared patch), class target 1 for its phrase, box target its (cx, cy, w, h). ' +
-        `Loss: sigmoid focal (alpha 0.25, gamma 2) over all (patch, query) pairs + L1 + GIoU on assigned patches, weights ${LOSS_WEIGHTS.cls} : ${LOSS_WEIGHTS.l1} : ${LOSS_WEIGHTS.giou}, each divided by the number of assigned patches`,
+        'Targets: each object -> the patch containing its box centre (the one with more visible pixels wins a shared patch), class target 1 for its phrase, box target its (cx, cy, w, h); ' +
+        'the box target also on the centre patch\'s neighbours whose centres lie inside the box (larger objects first, assigned patches kept). ' +
+        `Loss: sigmoid focal (alpha 0.25, gamma 2) over all (patch, query) pairs / class targets + (L1 + GIoU on patches with a box target) / those patches, weights ${LOSS_WEIGHTS.cls} : ${LOSS_WEIGHTS.l1} : ${LOSS_WEIGHTS.giou}` +
+        (hasBatchNorm(forward) ? `; the stem's BatchNorm trained on batch statistics, running statistics then measured on the first ${runningStatisticsScenes(steps * r.batch)} scenes of the stream` : ''),
       wallTimeSec,
       machine: machineDescription(opts.threads),
     },

@@ -2,15 +2,17 @@
  * shapes-clip: an image/text dual encoder trained contrastively (Radford et al. 2021).
  * The image tower is a ViT whose class token is projected to the joint space; the text
  * tower is the one the grounder uses. The ViT patchifies the output of a small convolutional
- * stem rather than raw pixels (`stem`), still one token per 12x12 pixel patch. Both embeddings are L2-normalised, so
+ * stem (common/conv-stem.ts) rather than raw pixels, still one token per 12x12 pixel patch.
+ * Both embeddings are L2-normalised, so
  * logits = exp(scale) * image_embeds . text_embeds^T are scaled cosine similarities.
  *
  * Inputs: pixel_values [B, 3, S, S] in [0, 1] (standardised inside the graph, see
  * common/pixel-norm.ts); input_ids [T, L] int64 (pad id 0).
  * Outputs: image_embeds [B, E], text_embeds [T, E], logits_per_image [B, T].
  */
-import { conv2d, linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
+import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
 import { shapesVocabulary } from '../../data/shapes/index.js';
+import { convStem, type StemLayer } from '../common/conv-stem.js';
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 
@@ -22,16 +24,8 @@ export interface ClipConfig extends TextTowerConfig {
   readonly dim: number;
   readonly depth: number;
   readonly heads: number;
-  /**
-   * Widths of 3x3 stride-2 convolutions (ReLU) before the patch embedding, an early-conv stem
-   * (Xiao et al. 2021, "Early convolutions help transformers see better"). With raw-pixel
-   * patches the ViT learned colours within 100 steps but after 600 still told a ring from a
-   * circle or a cross little better than chance; overlapping convolutions give each token
-   * local edge features that do not depend on where the patch grid cuts an object. Each conv
-   * halves the resolution, so the ViT patch shrinks by the same factor and the token grid
-   * (imageSize / patch) stays the same. Narrow (16, 32) to cost ~5% of a step.
-   */
-  readonly stem: readonly number[];
+  /** Convolutions before the patch embedding (common/conv-stem.ts). */
+  readonly stem: readonly StemLayer[];
 }
 
 export const CLIP_CONFIG: ClipConfig = {
@@ -40,7 +34,10 @@ export const CLIP_CONFIG: ClipConfig = {
   dim: 128,
   depth: 4,
   heads: 4,
-  stem: [16, 32],
+  stem: [
+    { width: 16, stride: 2 },
+    { width: 32, stride: 2 },
+  ],
   embed: 64,
   textDim: 64,
   textDepth: 2,
@@ -60,16 +57,9 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const { b } = net;
   const pixels = b.input('pixel_values', 'float32', ['batch', 3, cfg.imageSize, cfg.imageSize]);
   const ids = b.input('input_ids', 'int64', ['texts', cfg.maxLen]);
-  let x = normalizePixels(net, pixels);
-  let channels = 3;
-  cfg.stem.forEach((width, i) => {
-    const conv = conv2d(net, x, `vision.stem.${i}`, { cin: channels, cout: width, k: 3, stride: 2, pad: 1 });
-    x = net.op('Relu', [conv], {}, `vision.stem.${i}.relu`);
-    channels = width;
-  });
-  const shrink = 2 ** cfg.stem.length;
-  const vit = { ...cfg, imageSize: cfg.imageSize / shrink, patch: cfg.patch / shrink, inChannels: channels, layerNorm: 'op' } as const;
-  const { tokens } = vitEncoder(net, x, vit, 'vision.');
+  const stem = convStem(net, normalizePixels(net, pixels), cfg.stem, 'vision.');
+  const vit = { ...cfg, imageSize: cfg.imageSize / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op' } as const;
+  const { tokens } = vitEncoder(net, stem.output, vit, 'vision.');
   const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled');
   const img = l2normalize(net, linear(net, cls, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));
   b.op('Identity', [img], {}, { outputs: ['image_embeds'] });

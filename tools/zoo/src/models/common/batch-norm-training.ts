@@ -23,6 +23,20 @@ function batchNormSites(g: Graph): BatchNormSite[] {
   return g.nodes.filter((n) => n.op === 'BatchNormalization').map((n) => ({ output: n.outputs[0], runningMean: n.inputs[3], runningVar: n.inputs[4] }));
 }
 
+export const hasBatchNorm = (g: Graph): boolean => g.nodes.some((n) => n.op === 'BatchNormalization');
+
+/** Train-split scenes whose batch statistics become a shipped model's running statistics. */
+export const RUNNING_STATISTICS_SCENES = 2000;
+
+/**
+ * Scenes for the running statistics of a run that trained on `trainedScenes`: 2000, or for
+ * quick looks (tests, --steps 3) no more than training saw, rounded up to whole hundreds.
+ */
+export const runningStatisticsScenes = (trainedScenes: number): number => Math.min(RUNNING_STATISTICS_SCENES, Math.max(100, Math.ceil(trainedScenes / 100) * 100));
+
+/** The graph a Trainer differentiates: `g` itself, or its batch-statistics twin when it has BatchNorm. */
+export const trainingGraph = (g: Graph): Graph => (hasBatchNorm(g) ? withBatchStatistics(g) : g);
+
 /**
  * A copy of `forward` whose BatchNormalizations use batch statistics (NCHW, per channel),
  * exposed as `<layer>.batch_mean` / `<layer>.batch_var` [1, C, 1, 1]. The running statistics
@@ -57,13 +71,14 @@ export function withBatchStatistics(forward: Graph): Graph {
 
 /**
  * Sets `forward`'s running statistics (in place) from its batch-statistics twin run over
- * `batches` (equal sizes, `forward` already holding the trained weights; feeds it has no input
- * for are ignored): per channel the mean
+ * the first `maxBatches` of `batches` (equal sizes, `forward` already holding the trained
+ * weights; feeds it has no input for are ignored): per channel the mean
  * of the batch means, and the mean batch variance plus the variance of the batch means, which
  * is the variance over every pixel of every batch.
  */
-export async function setRunningStatistics(forward: Graph, batches: Iterable<Feeds>, runtime: RuntimeOptions = {}): Promise<void> {
+export async function setRunningStatistics(forward: Graph, batches: Iterable<Feeds>, runtime: RuntimeOptions = {}, maxBatches = Infinity): Promise<void> {
   const sites = batchNormSites(forward);
+  if (sites.length === 0) return;
   const g = withBatchStatistics(forward);
   const fetch = sites.flatMap((s) => [batchMeanOf(s), batchVarOf(s)]);
   for (const name of fetch) g.addOutput(name, 'float32');
@@ -76,6 +91,7 @@ export async function setRunningStatistics(forward: Graph, batches: Iterable<Fee
   // batches may carry training-only feeds (labels): keep the graph's inputs
   const inputs = new Set(g.inputs.map((i) => i.name));
   for (const feeds of batches) {
+    if (n >= maxBatches) break;
     const out = await model.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => inputs.has(k))), fetch);
     sites.forEach((s, i) => {
       const m = out[batchMeanOf(s)].data as Float32Array;

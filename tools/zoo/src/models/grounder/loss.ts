@@ -2,11 +2,12 @@
  * The grounder's training loss, in the graph so one gradient session computes it:
  * sigmoid focal loss over every (patch, query) pair (Lin et al. 2017; alpha 0.25, gamma 2)
  * plus, on the patches assigned to an object, L1 and generalised-IoU box losses
- * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. Each term is divided
- * by the number of assigned patches.
+ * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. The focal term is divided
+ * by the number of class targets (one per assigned object), the box terms by the number of
+ * patches with a box target (targets.ts also teaches the centre's neighbours the box).
  *
  * Extra inputs: cls_targets [B, P, Q] (1 where patch p shows an object query q names),
- * box_targets [B, P, 4] (cx, cy, w, h), box_weights [B, P] (1 on assigned patches).
+ * box_targets [B, P, 4] (cx, cy, w, h), box_weights [B, P] (1 on patches with a box target).
  */
 import type { Net } from '@gradloc/tensor-backend';
 import type { GrounderGraph } from './architecture.js';
@@ -23,7 +24,8 @@ export function addGrounderLoss(g: GrounderGraph): string {
   const y = b.input('cls_targets', 'float32', ['batch', P, 'queries']);
   const tgt = b.input('box_targets', 'float32', ['batch', P, 4]);
   const w = b.input('box_weights', 'float32', ['batch', P]);
-  const numPos = op('Max', [emit.reduceSum(w, [], false), c(1)]);
+  const numObjects = op('Max', [emit.reduceSum(y, [], false), c(1)]);
+  const numBoxes = op('Max', [emit.reduceSum(w, [], false), c(1)]);
 
   // focal: ce * (1 - p_t)^2 * alpha_t with ce = softplus(x) - x y (stable BCE with logits)
   const x = g.logits;
@@ -32,11 +34,11 @@ export function addGrounderLoss(g: GrounderGraph): string {
   const pT = op('Add', [op('Mul', [p, y]), op('Mul', [op('Sub', [c(1), p]), op('Sub', [c(1), y])])]);
   const mod = op('Pow', [op('Sub', [c(1), pT]), c(2)]);
   const alphaT = op('Add', [op('Mul', [y, c(2 * ALPHA - 1)]), c(1 - ALPHA)]); // alpha y + (1 - alpha)(1 - y)
-  const cls = op('Div', [emit.reduceSum(op('Mul', [op('Mul', [ce, mod]), alphaT]), [], false), numPos]);
+  const cls = op('Div', [emit.reduceSum(op('Mul', [op('Mul', [ce, mod]), alphaT]), [], false), numObjects]);
 
   const w3 = emit.unsqueeze(w, [2]);
-  const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numPos]);
-  const giou = op('Div', [emit.reduceSum(op('Mul', [op('Sub', [c(1), generalizedIoU(net, g.boxes, tgt)]), w]), [], false), numPos]);
+  const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numBoxes]);
+  const giou = op('Div', [emit.reduceSum(op('Mul', [op('Sub', [c(1), generalizedIoU(net, g.boxes, tgt)]), w]), [], false), numBoxes]);
 
   const total = op('Add', [op('Add', [op('Mul', [cls, c(LOSS_WEIGHTS.cls)]), op('Mul', [l1, c(LOSS_WEIGHTS.l1)])]), op('Mul', [giou, c(LOSS_WEIGHTS.giou)])]);
   b.op('Identity', [total], {}, { outputs: ['loss'] });

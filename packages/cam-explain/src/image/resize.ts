@@ -1,0 +1,54 @@
+/**
+ * Bilinear resizing with half-pixel centres: output pixel x samples the input at
+ * (x + 0.5) * inW / outW - 0.5, clamped to the edge. This is torch's
+ * `interpolate(mode='bilinear', align_corners=False)` and OpenCV's INTER_LINEAR (which
+ * pytorch-grad-cam uses), so upsampled maps match theirs to float rounding.
+ */
+
+interface Taps {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly w: Float32Array;
+}
+
+function taps(inSize: number, outSize: number): Taps {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const w = new Float32Array(outSize);
+  const scale = inSize / outSize;
+  for (let x = 0; x < outSize; x++) {
+    const src = Math.max(0, (x + 0.5) * scale - 0.5);
+    const i = Math.min(Math.floor(src), inSize - 1);
+    lo[x] = i;
+    hi[x] = Math.min(i + 1, inSize - 1);
+    w[x] = src - i;
+  }
+  return { lo, hi, w };
+}
+
+/** Resizes `planes` maps of [inH, inW] (consecutive in `src`) to [outH, outW]. */
+export function resizeBilinear(src: ArrayLike<number>, planes: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
+  const out = new Float32Array(planes * outH * outW);
+  if (inH === outH && inW === outW) {
+    for (let i = 0; i < out.length; i++) out[i] = src[i];
+    return out;
+  }
+  const ty = taps(inH, outH);
+  const tx = taps(inW, outW);
+  for (let p = 0; p < planes; p++) {
+    const base = p * inH * inW;
+    const ob = p * outH * outW;
+    for (let y = 0; y < outH; y++) {
+      const r0 = base + ty.lo[y] * inW;
+      const r1 = base + ty.hi[y] * inW;
+      const wy = ty.w[y];
+      for (let x = 0; x < outW; x++) {
+        const [x0, x1, wx] = [tx.lo[x], tx.hi[x], tx.w[x]];
+        const top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * wx;
+        const bottom = src[r1 + x0] + (src[r1 + x1] - src[r1 + x0]) * wx;
+        out[ob + y * outW + x] = top + (bottom - top) * wy;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,802 @@
+/**
+ * Known-by-construction tests: tiny hand-built ONNX models (test/tiny-models.ts) and point
+ * sets whose right answer follows from their construction, so each check says more than
+ * "returns a map of the right shape". Internals (channel weights, raw layer maps, signed
+ * attributions) are read through subclasses that record what the protected hooks return.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { tensor, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import {
+  AblationCAM,
+  bilateralFilter,
+  capture,
+  CFCAM,
+  classTarget,
+  createMethod,
+  dbscan,
+  EigenCAM,
+  gaussianFilter,
+  GradCAM,
+  GradCAMElementWise,
+  GradCAMPlusPlus,
+  GuidedBackprop,
+  HiResCAM,
+  IntegratedGradients,
+  LayerCAM,
+  percentile,
+  resizeBilinear,
+  Saliency,
+  ScoreCAM,
+  toSpatial,
+  XGradCAM,
+  type CamResult,
+  type ItemContext,
+  type LayerContext,
+  type MethodName,
+} from '../src/index.js';
+import { flattenHeadModel, guidedModel, quadrantModel, quadrantOf, rankOneModel, scoreModel, smoothModel, uniform } from './tiny-models.js';
+
+// ------------------------------------------------------------------------------------------
+// Recorders: the same methods, keeping what their protected hooks computed
+// ------------------------------------------------------------------------------------------
+class RecGradCAM extends GradCAM {
+  readonly seen: Float64Array[] = [];
+  protected override weights(ctx: LayerContext): Float64Array {
+    const w = super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecGradCAMPlusPlus extends GradCAMPlusPlus {
+  readonly seen: Float64Array[] = [];
+  protected override weights(ctx: LayerContext): Float64Array {
+    const w = super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecXGradCAM extends XGradCAM {
+  readonly seen: Float64Array[] = [];
+  protected override weights(ctx: LayerContext): Float64Array {
+    const w = super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecScoreCAM extends ScoreCAM {
+  readonly seen: Float64Array[] = [];
+  protected override async weights(ctx: LayerContext): Promise<Float64Array> {
+    const w = await super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecAblationCAM extends AblationCAM {
+  readonly seen: Float64Array[] = [];
+  protected override async weights(ctx: LayerContext): Promise<Float64Array> {
+    const w = await super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecCFCAM extends CFCAM {
+  readonly seen: Float64Array[] = [];
+  protected override weights(ctx: LayerContext): Float64Array {
+    const w = super.weights(ctx);
+    this.seen.push(w);
+    return w;
+  }
+}
+class RecHiResCAM extends HiResCAM {
+  readonly seen: Float32Array[] = [];
+  protected override layerMap(ctx: LayerContext): Float32Array {
+    const m = super.layerMap(ctx);
+    this.seen.push(Float32Array.from(m)); // the pipeline ReLUs the returned array in place
+    return m;
+  }
+}
+class RecLayerCAM extends LayerCAM {
+  readonly seen: Float32Array[] = [];
+  protected override layerMap(ctx: LayerContext): Float32Array {
+    const m = super.layerMap(ctx);
+    this.seen.push(Float32Array.from(m));
+    return m;
+  }
+}
+class RecElementWise extends GradCAMElementWise {
+  readonly seen: Float32Array[] = [];
+  protected override layerMap(ctx: LayerContext): Float32Array {
+    const m = super.layerMap(ctx);
+    this.seen.push(Float32Array.from(m));
+    return m;
+  }
+}
+class RecIntegratedGradients extends IntegratedGradients {
+  readonly seen: Float32Array[] = [];
+  protected override async attribute(ctx: ItemContext): Promise<Float32Array> {
+    const a = await super.attribute(ctx);
+    this.seen.push(Float32Array.from(a));
+    return a;
+  }
+}
+class RecSaliency extends Saliency {
+  readonly seen: Float32Array[] = [];
+  protected override async attribute(ctx: ItemContext): Promise<Float32Array> {
+    const a = await super.attribute(ctx);
+    this.seen.push(Float32Array.from(a));
+    return a;
+  }
+}
+class RecGuidedBackprop extends GuidedBackprop {
+  readonly seen: Float32Array[] = [];
+  protected override async attribute(ctx: ItemContext): Promise<Float32Array> {
+    const a = await super.attribute(ctx);
+    this.seen.push(Float32Array.from(a));
+    return a;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Helpers
+// ------------------------------------------------------------------------------------------
+const models: OnnxModel[] = [];
+afterAll(async () => {
+  for (const m of models) await m.release();
+});
+function keep<T extends { model: OnnxModel }>(t: T): T {
+  models.push(t.model);
+  return t;
+}
+
+const plane = (r: CamResult, b: number): Float32Array => r.maps.subarray(b * r.height * r.width, (b + 1) * r.height * r.width);
+
+function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return Number.isNaN(m) ? Infinity : m;
+}
+
+function minMax(a: ArrayLike<number>): Float64Array {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < a.length; i++) {
+    lo = Math.min(lo, a[i]);
+    hi = Math.max(hi, a[i]);
+  }
+  return Float64Array.from(a, (v) => (v - lo) / (hi - lo + 1e-7));
+}
+
+function softmax(xs: readonly number[]): number[] {
+  const m = Math.max(...xs);
+  const e = xs.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+const itemOf = (t: Tensor, b: number): Float32Array => {
+  const per = t.data.length / t.dims[0];
+  return (t.data as Float32Array).subarray(b * per, (b + 1) * per);
+};
+
+// ------------------------------------------------------------------------------------------
+// A logit that depends on one quadrant only
+// ------------------------------------------------------------------------------------------
+describe('quadrant model: logit k reads only channel k, which only sees input quadrant k', () => {
+  const { model, layer } = keep(quadrantModel());
+  const x = uniform([4, 3, 16, 16], 1, 0.2, 1);
+  const feeds = { x };
+  // item b explains class b, so one batch covers the four quadrants
+  const target = classTarget({ output: 'logits', classes: [0, 1, 2, 3] });
+  const request = { model, feeds, target, layers: [{ name: layer }] };
+
+  /** Share of the map's mass that lies in quadrant b, per item, and whether the argmax is there. */
+  function quadrantStats(r: CamResult): { share: number; peakInside: boolean }[] {
+    return [0, 1, 2, 3].map((b) => {
+      const p = plane(r, b);
+      let inside = 0;
+      let total = 0;
+      for (let i = 0; i < p.length; i++) {
+        total += p[i];
+        if (quadrantOf(Math.floor(i / 16), i % 16, 16) === b) inside += p[i];
+      }
+      const top = argmax(p);
+      return { share: inside / total, peakInside: quadrantOf(Math.floor(top / 16), top % 16, 16) === b };
+    });
+  }
+
+  // CAMs upsample an 8x8 layer: bilinear interpolation leaks about a quarter of the border
+  // row into the neighbouring quadrant, so they keep >= 90% of the mass, not all of it.
+  // CF-CAM is not listed: with K = 4 the 75th-percentile rule keeps one channel, DBSCAN
+  // groups the zero-gradient channels and the relevant one can end up as noise, and its
+  // softmax gives every kept channel weight e^0 at least; on this model it is not
+  // class-discriminative by design (tested by hand below instead). EigenCAM has no class.
+  const camMethods: MethodName[] = ['gradcam', 'hirescam', 'gradcam-elementwise', 'gradcam++', 'xgradcam', 'layercam', 'eigengradcam', 'scorecam', 'ablationcam', 'fullgrad'];
+  for (const name of camMethods) {
+    it(`${name}: the class-k map peaks in quadrant k and keeps >= 90% of its mass there`, async () => {
+      const r = await createMethod(name).explain(request);
+      expect([r.batch, r.height, r.width]).toEqual([4, 16, 16]);
+      for (const s of quadrantStats(r)) {
+        expect(s.peakInside).toBe(true);
+        expect(s.share).toBeGreaterThan(0.9);
+      }
+    });
+  }
+
+  // Input gradients: pixels outside quadrant k have exactly zero gradient.
+  const inputMethods: MethodName[] = ['saliency', 'inputxgradient', 'integratedgradients', 'smoothgrad', 'guidedbackprop'];
+  for (const name of inputMethods) {
+    it(`${name}: the class-k map is zero outside quadrant k`, async () => {
+      const r = await createMethod(name, { steps: 8, samples: 8 }).explain(request);
+      for (const s of quadrantStats(r)) {
+        expect(s.peakInside).toBe(true);
+        expect(s.share).toBeGreaterThan(1 - 1e-6);
+      }
+    });
+  }
+
+  it('augSmooth: flipped copies explain the mirrored quadrant, mapped back; scores are the original image\'s', async () => {
+    // The model is not flip-invariant: in the flipped image, class k still reads quadrant k,
+    // which is the mirror (k xor 1) of the original. Undoing the flip puts those maps on the
+    // mirror quadrant, so the average splits between quadrant k (brightness 0.9, 1, 1.1) and
+    // its mirror (the same, flipped).
+    const plain = await createMethod('gradcam').explain(request);
+    const r = await createMethod('gradcam', { augSmooth: true }).explain(request);
+    expect(Array.from(r.scores)).toEqual(Array.from(plain.scores));
+    for (let b = 0; b < 4; b++) {
+      const p = plane(r, b);
+      const mass = [0, 0, 0, 0];
+      for (let i = 0; i < p.length; i++) mass[quadrantOf(Math.floor(i / 16), i % 16, 16)] += p[i];
+      const total = mass.reduce((a, v) => a + v, 0);
+      expect((mass[b] + mass[b ^ 1]) / total).toBeGreaterThan(0.9);
+      expect(mass[b] / total).toBeGreaterThan(0.3);
+      expect(mass[b ^ 1] / total).toBeGreaterThan(0.3);
+    }
+  });
+
+  it("classes 'auto' = each item's top class (forward first for Grad-CAM, frozen for Score-CAM and IG)", async () => {
+    // item b's quadrant 3 - b is made 4x brighter, so the items' top classes differ
+    const bright = uniform([4, 3, 16, 16], 1, 0.2, 1);
+    for (let b = 0; b < 4; b++) {
+      for (let i = 0; i < 3 * 256; i++) if (quadrantOf(Math.floor((i % 256) / 16), i % 16, 16) === 3 - b) (bright.data as Float32Array)[b * 768 + i] *= 4;
+    }
+    const logits = (await model.run({ x: bright }, ['logits'])).logits;
+    const top = [0, 1, 2, 3].map((b) => argmax(Array.from(logits.data as Float32Array).slice(b * 4, b * 4 + 4)));
+    expect(top).toEqual([3, 2, 1, 0]);
+    const auto = { ...request, feeds: { x: bright }, target: classTarget({ output: 'logits', classes: 'auto' }) };
+    const fixed = { ...request, feeds: { x: bright }, target: classTarget({ output: 'logits', classes: top }) };
+    for (const name of ['gradcam', 'scorecam', 'integratedgradients'] as const) {
+      const a = await createMethod(name, { steps: 4 }).explain(auto);
+      const f = await createMethod(name, { steps: 4 }).explain(fixed);
+      expect(maxAbsDiff(a.maps, f.maps), name).toBe(0);
+      expect(Array.from(a.scores), name).toEqual(Array.from(f.scores));
+    }
+  });
+
+  it('Grad-CAM weights: 16/64 for channel k (the head weight over the pooled 8x8 grid), 0 for the others', async () => {
+    const m = new RecGradCAM();
+    await m.explain(request);
+    const expected = Array.from({ length: 16 }, (_, i) => (Math.floor(i / 4) === i % 4 ? 16 / 64 : 0));
+    expect(maxAbsDiff(m.seen[0], expected)).toBeLessThan(1e-7);
+  });
+
+  it('Ablation-CAM weights: positive for the relevant channel only (exact zeros elsewhere)', async () => {
+    const m = new RecAblationCAM();
+    await m.explain(request);
+    for (let b = 0; b < 4; b++) {
+      for (let k = 0; k < 4; k++) {
+        if (k === b) expect(m.seen[0][b * 4 + k]).toBeGreaterThan(0.5);
+        else expect(m.seen[0][b * 4 + k]).toBe(0);
+      }
+    }
+  });
+
+  it('Score-CAM weights (a softmax, so all positive): the relevant channel takes > 0.95', async () => {
+    const m = new RecScoreCAM();
+    await m.explain(request);
+    for (let b = 0; b < 4; b++) {
+      const w = Array.from(m.seen[0].subarray(b * 4, b * 4 + 4));
+      expect(w.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+      expect(argmax(w)).toBe(b);
+      expect(w[b]).toBeGreaterThan(0.95);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// Score-CAM and Ablation-CAM against hand computations
+// ------------------------------------------------------------------------------------------
+describe('Score-CAM and Ablation-CAM weights by hand (1x1 conv, quadrant-masked channels at input resolution)', () => {
+  const u = [0.5, 1, 1.5, 2];
+  const s = 4;
+  const bias = 0.2;
+  const { model, layer } = keep(scoreModel(u, s, bias));
+  const x = uniform([4, 1, 8, 8], 2, 0.2, 1);
+  const request = { model, feeds: { x }, target: classTarget({ output: 'logits', classes: [0, 1, 2, 3] }), layers: [{ name: layer }] };
+
+  /** A_k on quadrant k for item b = u_k x (float32 products, as the model computes them). */
+  const activation = (b: number, k: number): number[] => {
+    const xb = itemOf(x, b);
+    const out: number[] = [];
+    for (let p = 0; p < 64; p++) if (quadrantOf(Math.floor(p / 8), p % 8, 8) === k) out.push(Math.fround(u[k] * xb[p]));
+    return out;
+  };
+
+  it('Score-CAM: mask_k = A_k / (max A_k + 1e-7); masked by j != k the logit is the bias; weights = softmax', async () => {
+    const m = new RecScoreCAM();
+    await m.explain(request);
+    for (let b = 0; b < 4; b++) {
+      const a = activation(b, b);
+      const top = Math.max(...a);
+      // channel b of the masked image x * M_b is u_b x M_b = A_b^2 / max, only on quadrant b
+      const own = bias + (s * a.reduce((acc, v) => acc + (v * v) / (top + 1e-7), 0)) / 64;
+      const scores = [0, 1, 2, 3].map((j) => (j === b ? own : bias));
+      const expected = softmax(scores);
+      expect(maxAbsDiff(m.seen[0].subarray(b * 4, b * 4 + 4), expected)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('Score-CAM in chunks of 3 copies (4 channels: a full chunk and a partial one) gives the same weights', async () => {
+    const whole = new RecScoreCAM();
+    const chunked = new RecScoreCAM({ batchSize: 3 });
+    await whole.explain(request);
+    await chunked.explain(request);
+    expect(maxAbsDiff(chunked.seen[0], whole.seen[0])).toBeLessThan(1e-7);
+  });
+
+  it('Ablation-CAM: w_k = (y - y_k) / y with y_k = the bias; 0 for the other channels (also in chunks of 3)', async () => {
+    const m = new RecAblationCAM({ batchSize: 3 });
+    await m.explain(request);
+    for (let b = 0; b < 4; b++) {
+      const y = bias + (s * activation(b, b).reduce((acc, v) => acc + v, 0)) / 64;
+      const expected = [0, 1, 2, 3].map((k) => (k === b ? (y - bias) / y : 0));
+      expect(maxAbsDiff(m.seen[0].subarray(b * 4, b * 4 + 4), expected)).toBeLessThan(1e-6);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// Gradient-weighted CAMs against a linear head (d logit_c / d feat = column c of the head)
+// ------------------------------------------------------------------------------------------
+describe('a flatten + linear head: the gradient at the layer is the head column, so every formula can be done by hand', () => {
+  const K = 3;
+  const n = 9; // the conv gives 3x3 from 6x6 (stride 2, pad 1)
+  const C = 5;
+  const convW = uniform([K, 2, 3, 3], 3, -0.6, 0.6);
+  const head = uniform([K * n, C], 4, -1, 1);
+  const { model, layer } = keep(flattenHeadModel({ inputDims: [2, 6, 6], convW: { dims: [K, 2, 3, 3], data: convW.data as Float32Array }, conv: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }, relu: true, head: { dims: [K * n, C], data: head.data as Float32Array } }));
+  const x = uniform([2, 2, 6, 6], 5, -1, 1);
+  const classes = [3, 1];
+  const target = classTarget({ output: 'logits', classes });
+  const request = { model, feeds: { x }, target, layers: [{ name: layer }] };
+  const H = (b: number, k: number, p: number): number => (head.data as Float32Array)[(k * n + p) * C + classes[b]];
+
+  async function activations(): Promise<Float32Array> {
+    const cap = await capture(model, { x }, target, { layers: [{ name: layer }] });
+    const g = cap.layers[0].gradients!;
+    // the captured gradient is exactly the head column (the capture itself is right)
+    for (let b = 0; b < 2; b++) for (let k = 0; k < K; k++) for (let p = 0; p < n; p++) expect(g.data[(b * K + k) * n + p]).toBe(H(b, k, p));
+    return cap.layers[0].activations.data;
+  }
+
+  it('Grad-CAM weights = spatial means of the head weights of each channel', async () => {
+    const m = new RecGradCAM();
+    await m.explain(request);
+    const expected = [0, 1].flatMap((b) => [0, 1, 2].map((k) => [...Array(n).keys()].reduce((s, p) => s + H(b, k, p), 0) / n));
+    expect(maxAbsDiff(m.seen[0], expected)).toBeLessThan(1e-7);
+  });
+
+  it('XGrad-CAM weights = sum_p H A / (sum_p A + 1e-7)', async () => {
+    const A = await activations();
+    const m = new RecXGradCAM();
+    await m.explain(request);
+    const expected = [0, 1].flatMap((b) =>
+      [0, 1, 2].map((k) => {
+        let num = 0;
+        let den = 0;
+        for (let p = 0; p < n; p++) {
+          num += H(b, k, p) * A[(b * K + k) * n + p];
+          den += A[(b * K + k) * n + p];
+        }
+        return num / (den + 1e-7);
+      }),
+    );
+    expect(maxAbsDiff(m.seen[0], expected)).toBeLessThan(1e-6);
+  });
+
+  it("Grad-CAM++ weights = sum_p ReLU(g) g^2 / (2 g^2 + sum A g^3 + 1e-6), alpha = 0 where g = 0", async () => {
+    const A = await activations();
+    const m = new RecGradCAMPlusPlus();
+    await m.explain(request);
+    const expected = [0, 1].flatMap((b) =>
+      [0, 1, 2].map((k) => {
+        let sumA = 0;
+        for (let p = 0; p < n; p++) sumA += A[(b * K + k) * n + p];
+        let w = 0;
+        for (let p = 0; p < n; p++) {
+          const g = H(b, k, p);
+          if (g > 0) w += (g * g * g) / (2 * g * g + sumA * g * g * g + 1e-6);
+        }
+        return w;
+      }),
+    );
+    expect(maxAbsDiff(m.seen[0], expected)).toBeLessThan(1e-6);
+  });
+
+  it('HiResCAM, LayerCAM and element-wise Grad-CAM raw maps = sum_k of H A, ReLU(H) A, ReLU(H A)', async () => {
+    const A = await activations();
+    const cases = [
+      { m: new RecHiResCAM(), f: (h: number, a: number) => h * a },
+      { m: new RecLayerCAM(), f: (h: number, a: number) => Math.max(0, h) * a },
+      { m: new RecElementWise(), f: (h: number, a: number) => Math.max(0, h * a) },
+    ];
+    for (const { m, f } of cases) {
+      await m.explain(request);
+      const expected = [0, 1].flatMap((b) => [...Array(n).keys()].map((p) => [0, 1, 2].reduce((s, k) => s + f(H(b, k, p), A[(b * K + k) * n + p]), 0)));
+      expect(maxAbsDiff(m.seen[0], expected), m.name).toBeLessThan(1e-6);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// EigenCAM: rank-1 activations
+// ------------------------------------------------------------------------------------------
+describe('EigenCAM on rank-1 activations A_k(p) = u_k m(p) recovers m', () => {
+  // centred, X = (m - mean m) u^T is rank 1: the projection is +-|u| (m - mean m). The sign is
+  // fixed to agree with the summed activations sum_k u_k m(p), so the map is
+  // min-max(ReLU(m - mean m)) when sum u > 0 and min-max(ReLU(mean m - m)) when sum u < 0.
+  const cases = [
+    { what: 'K = 3 < 25 positions (K x K Gram matrix)', u: [1, 2, 0.5], s: 5 },
+    { what: 'K = 3 with sum u < 0 (the sign follows the summed activations)', u: [1, -3, 0.5], s: 5 },
+    { what: 'K = 8 > 4 positions (n x n Gram matrix)', u: [0.3, 1, -0.2, 0.7, 0.1, 0.9, 0.4, 0.2], s: 2 },
+  ];
+  for (const c of cases) {
+    it(c.what, async () => {
+      const { model, layer } = keep(rankOneModel(c.u, c.s));
+      const m = uniform([2, 1, c.s, c.s], 6, 0, 1);
+      const r = await new EigenCAM().explain({ model, feeds: { x: m }, target: classTarget({ output: 'logits', classes: 0 }), layers: [{ name: layer }] });
+      const sign = Math.sign(c.u.reduce((a, b) => a + b, 0));
+      for (let b = 0; b < 2; b++) {
+        const mb = itemOf(m, b);
+        const mean = mb.reduce((a, v) => a + v, 0) / mb.length;
+        const expected = minMax(Array.from(mb, (v) => Math.max(0, sign * (v - mean))));
+        expect(maxAbsDiff(plane(r, b), expected)).toBeLessThan(1e-5);
+      }
+    });
+  }
+});
+
+// ------------------------------------------------------------------------------------------
+// CF-CAM with channels whose high-norm set, clusters and noise are known
+// ------------------------------------------------------------------------------------------
+describe('CF-CAM weights by hand', () => {
+  // A_k = s_k x (1x1 conv, no activation), so channel norms rank as s_k; the flatten head
+  // makes G_k = the head's block for channel k, chosen freely.
+  const K = 12;
+  const n = 16;
+  const scales = [3.0, 0.6, 0.7, 0.8, 0.9, 2.5, 1.0, 1.1, 1.2, 2.8, 1.3, 1.4];
+  // 75th percentile of the 12 norms: position 8.25 in the sorted scales, between 1.4 and 2.5:
+  // channels 0, 5, 9 keep their own gradient
+  const high = [0, 5, 9];
+  const pm = (f: (p: number) => boolean): number[] => [...Array(n).keys()].map((p) => (f(p) ? 1 : -1));
+  const D1 = pm((p) => p % 2 === 1);
+  const D2 = pm((p) => Math.floor(p / 4) % 2 === 1);
+  const D3 = pm((p) => p < 8);
+  const D4 = [...Array(n).keys()].map((p) => ((p * 5) % 3) - 1);
+  const eps = 0.01;
+  const cA = 0.3;
+  const cB = -0.2;
+  const maps: number[][] = [];
+  maps[0] = D1.map((d) => 0.5 + 0.2 * d);
+  maps[5] = D2.map((d) => -0.4 + 0.3 * d);
+  maps[9] = D3.map((d) => 0.05 + 0.1 * d);
+  // cluster A: four maps cA +- eps D1, cA +- eps D2 (their mean is the constant cA, which the
+  // Gaussian smoothing keeps); cluster B: cB +- eps D3 and cB. Within-cluster distances are
+  // <= 0.08, A-B distances ~2, so DBSCAN's eps (25th percentile of the 36 distances: position
+  // 8.75, between the 9 within-cluster ones and the first A-B one) is ~1.45 and separates them
+  const clusterA = [1, 3, 7, 10];
+  const clusterB = [2, 6, 11];
+  [D1, D1.map((d) => -d), D2, D2.map((d) => -d)].forEach((d, i) => (maps[clusterA[i]] = d.map((v) => cA + eps * v)));
+  [D3, D3.map((d) => -d), D3.map(() => 0)].forEach((d, i) => (maps[clusterB[i]] = d.map((v) => cB + eps * v)));
+  // noise: far from everything and from each other (no neighbour within eps, min_samples 2)
+  const noise = [4, 8];
+  maps[4] = D4.map((d) => 1.5 + d);
+  maps[8] = D4.map((d) => -1.5 - d);
+  const head = new Float32Array(K * n);
+  for (let k = 0; k < K; k++) for (let p = 0; p < n; p++) head[k * n + p] = maps[k][p];
+  const { model, layer } = keep(flattenHeadModel({ inputDims: [1, 4, 4], convW: { dims: [K, 1, 1, 1], data: scales }, conv: { kernel_shape: [1, 1] }, relu: false, head: { dims: [K * n, 1], data: head } }));
+  const x = uniform([2, 1, 4, 4], 8, 0.2, 1);
+  const request = { model, feeds: { x }, target: classTarget({ output: 'logits', classes: 0 }), layers: [{ name: layer }] };
+
+  it('kept 3 high-norm channels, 2 clusters, 2 noise channels; weights = softmax over the kept raw weights', async () => {
+    const m = new RecCFCAM();
+    const r = await m.explain(request);
+    expect(m.lastReport).toEqual([
+      { kept: 3, clusters: 2, noise: 2 },
+      { kept: 3, clusters: 2, noise: 2 },
+    ]);
+    const meanOf = (k: number): number => Array.from(head.subarray(k * n, (k + 1) * n)).reduce((a, v) => a + v, 0) / n;
+    const raw = new Map<number, number>();
+    for (const k of high) raw.set(k, meanOf(k));
+    for (const k of clusterA) raw.set(k, cA);
+    for (const k of clusterB) raw.set(k, cB);
+    const keptIds = [...raw.keys()];
+    const sm = softmax(keptIds.map((k) => raw.get(k)!));
+    const expected = new Float64Array(K);
+    keptIds.forEach((k, i) => (expected[k] = sm[i]));
+    for (const k of noise) expect(expected[k]).toBe(0);
+    for (let b = 0; b < 2; b++) expect(maxAbsDiff(m.seen[0].subarray(b * K, (b + 1) * K), expected)).toBeLessThan(1e-6);
+    // all weights >= 0 and A_k = s_k x > 0, so the map is x divided by its max (CF-CAM's
+    // scaling; a min-max would send the smallest pixel to 0)
+    for (let b = 0; b < 2; b++) {
+      const xb = itemOf(x, b);
+      const top = Math.max(...xb);
+      expect(maxAbsDiff(plane(r, b), Array.from(xb, (v) => v / top))).toBeLessThan(1e-6);
+    }
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// Input attributions
+// ------------------------------------------------------------------------------------------
+describe('input attributions', () => {
+  it('Integrated Gradients is complete: attributions sum to score(x) - score(0) on a smooth model', async () => {
+    const { model, layer } = keep(smoothModel());
+    const x = uniform([2, 3, 6, 6], 9, -1, 1);
+    const classes = [0, 2];
+    const m = new RecIntegratedGradients({ steps: 64 });
+    await m.explain({ model, feeds: { x }, target: classTarget({ output: 'logits', classes }), layers: [{ name: layer }] });
+    const fx = (await model.run({ x }, ['logits'])).logits;
+    const f0 = (await model.run({ x: tensor('float32', x.dims) }, ['logits'])).logits;
+    for (let b = 0; b < 2; b++) {
+      const delta = Number(fx.data[b * 3 + classes[b]]) - Number(f0.data[b * 3 + classes[b]]);
+      const sum = m.seen[b].reduce((a, v) => a + v, 0);
+      expect(Math.abs(delta)).toBeGreaterThan(0.05); // a non-trivial check
+      expect(Math.abs(sum - delta)).toBeLessThan(1e-3 * Math.abs(delta));
+    }
+  });
+
+  it('guided backprop equals the plain gradient on a ReLU-free model', async () => {
+    const { model, layer } = keep(smoothModel());
+    const x = uniform([2, 3, 6, 6], 10, -1, 1);
+    const request = { model, feeds: { x }, target: classTarget({ output: 'logits', classes: [1, 2] }), layers: [{ name: layer }] };
+    const plain = new RecSaliency();
+    const guided = new RecGuidedBackprop();
+    await plain.explain(request);
+    await guided.explain(request);
+    for (let b = 0; b < 2; b++) {
+      expect(Math.max(...plain.seen[b].map(Math.abs))).toBeGreaterThan(1e-3);
+      expect(maxAbsDiff(guided.seen[b], plain.seen[b])).toBeLessThan(1e-7);
+    }
+  });
+
+  it('guided backprop drops the negative gradient a ReLU passes; plain backprop keeps it', async () => {
+    const { model, layer } = keep(guidedModel());
+    // z0 = x, z1 = 0.5 x - 0.1; logit = mean(ReLU(z0) - ReLU(z1)) over the 16 pixels
+    const xs = [-0.5, -0.1, 0.05, 0.1, 0.15, 0.3, 0.5, 0.8, 1, -1, 0.25, 0.19, 0.21, 0.6, -0.3, 0.9];
+    const x = tensor('float32', [1, 1, 4, 4], Float32Array.from(xs));
+    const request = { model, feeds: { x }, target: classTarget({ output: 'logits', classes: 0 }), layers: [{ name: layer }] };
+    const plain = new RecSaliency();
+    const guided = new RecGuidedBackprop();
+    await plain.explain(request);
+    await guided.explain(request);
+    const xf = Float32Array.from(xs);
+    const open0 = (v: number): boolean => v > 0;
+    const open1 = (v: number): boolean => Math.fround(0.5 * v) - Math.fround(0.1) > 0;
+    const expectedPlain = Array.from(xf, (v) => (open0(v) ? 1 / 16 : 0) - (open1(v) ? 0.5 / 16 : 0));
+    const expectedGuided = Array.from(xf, (v) => (open0(v) ? 1 / 16 : 0));
+    expect(maxAbsDiff(plain.seen[0], expectedPlain)).toBeLessThan(1e-7);
+    expect(maxAbsDiff(guided.seen[0], expectedGuided)).toBeLessThan(1e-7);
+    // they differ exactly where the second ReLU is open
+    const differs = Array.from(xf, (_, i) => Math.abs(plain.seen[0][i] - guided.seen[0][i]) > 1e-6);
+    expect(differs).toEqual(Array.from(xf, open1));
+    expect(differs.filter(Boolean).length).toBeGreaterThan(4);
+  });
+});
+
+// ------------------------------------------------------------------------------------------
+// Building blocks
+// ------------------------------------------------------------------------------------------
+describe('DBSCAN (scikit-learn conventions) on hand-labelled point sets', () => {
+  const line = (pts: number[]) => (i: number, j: number) => Math.abs(pts[i] - pts[j]);
+
+  it('two clusters, a border point reachable from both (taken by the cluster seeded first), and noise', () => {
+    // eps 1, min_samples 4 (the point itself counts); values exact in binary, so distances
+    // of exactly 1 are exactly 1.
+    // 0-3: cluster Y (3 .. 3.75), each core
+    // 4: 2, within eps of Y's core 3 and X's core 1 only: 3 neighbours -> a border point,
+    //    reached first from cluster 0 (seeded at index 0) -> label 0
+    // 5-8: cluster X (0 .. 1), each core
+    // 9: isolated; 10, 11: a close pair, but 2 < 4 neighbours and no core nearby -> noise
+    const pts = [3, 3.25, 3.5, 3.75, 2, 0, 0.25, 0.5, 1, 10, 7, 7.5];
+    const r = dbscan(pts.length, line(pts), 1, 4);
+    expect(r.clusters).toBe(2);
+    expect(Array.from(r.labels)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, -1, -1, -1]);
+  });
+
+  it('the same points with cluster X listed first: the border point now goes to X', () => {
+    const pts = [0, 0.25, 0.5, 1, 2, 3, 3.25, 3.5, 3.75];
+    expect(Array.from(dbscan(pts.length, line(pts), 1, 4).labels)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1]);
+  });
+
+  it('clusters grow through core points only: a point next to a border point only is noise', () => {
+    // 2 is a border point of {0, 0.25, 0.5, 1} (neighbours 1, 2, 3: 3 < 4);
+    // 3 is within eps of 2 only, which is not core -> noise
+    const pts = [0, 0.25, 0.5, 1, 2, 3];
+    expect(Array.from(dbscan(pts.length, line(pts), 1, 4).labels)).toEqual([0, 0, 0, 0, 0, -1]);
+  });
+
+  it('distance exactly eps counts as a neighbour; 2-D Euclidean points', () => {
+    // three corners of a unit square are mutual neighbours at eps = 1 (the diagonal, sqrt 2,
+    // is not): with min_samples 3 the corner (0,0) with neighbours (1,0), (0,1) is core
+    const pts: [number, number][] = [[0, 0], [1, 0], [0, 1], [5, 5], [5, 6], [9, 0]];
+    const d = (i: number, j: number): number => Math.hypot(pts[i][0] - pts[j][0], pts[i][1] - pts[j][1]);
+    const r = dbscan(pts.length, d, 1, 3);
+    expect(Array.from(r.labels)).toEqual([0, 0, 0, -1, -1, -1]);
+    expect(Array.from(dbscan(pts.length, d, 1, 2).labels)).toEqual([0, 0, 0, 1, 1, -1]);
+    // a hair below 1, every pair is too far apart
+    expect(Array.from(dbscan(pts.length, d, 1 - 1e-9, 2).labels)).toEqual([-1, -1, -1, -1, -1, -1]);
+  });
+});
+
+describe('percentile = numpy.percentile (linear interpolation)', () => {
+  // expected values from numpy 1.24: np.percentile(values, q)
+  const cases: [number[], number, number][] = [
+    [[1, 2, 3, 4], 25, 1.75],
+    [[1, 2, 3, 4], 50, 2.5],
+    [[1, 2, 3, 4], 75, 3.25],
+    [[10, 0, 5], 50, 5],
+    [[3.5, -1, 2, 8, 0.25], 10, -0.5],
+    [[3.5, -1, 2, 8, 0.25], 75, 3.5],
+    [[3.5, -1, 2, 8, 0.25], 100, 8],
+    [[3.5, -1, 2, 8, 0.25], 0, -1],
+    [[7], 30, 7],
+    [[2, 2, 2, 9], 62.5, 2],
+  ];
+  for (const [values, q, expected] of cases) {
+    it(`[${values.join(', ')}] at ${q} -> ${expected}`, () => {
+      expect(percentile(Float64Array.from(values), q)).toBeCloseTo(expected, 12);
+    });
+  }
+});
+
+describe('bilinear resize with half-pixel centres', () => {
+  it('2x2 -> 4x4 by hand', () => {
+    // output x samples the input at (x + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, clamped to
+    // [0, 1]: weights 0, 0.25, 0.75, 1 along each axis
+    const out = resizeBilinear([0, 1, 2, 3], 1, 2, 2, 4, 4);
+    expect(Array.from(out)).toEqual([0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]);
+  });
+
+  /** The formula written out: src = (dst + 0.5) * in / out - 0.5, clamped below at 0; i0 = floor, i1 = min(i0 + 1, in - 1). */
+  function formula(src: ArrayLike<number>, ih: number, iw: number, oh: number, ow: number): Float64Array {
+    const coord = (d: number, i: number, o: number): [number, number, number] => {
+      const s = Math.max(0, ((d + 0.5) * i) / o - 0.5);
+      const i0 = Math.min(Math.floor(s), i - 1);
+      return [i0, Math.min(i0 + 1, i - 1), s - i0];
+    };
+    const out = new Float64Array(oh * ow);
+    for (let y = 0; y < oh; y++) {
+      const [y0, y1, wy] = coord(y, ih, oh);
+      for (let x = 0; x < ow; x++) {
+        const [x0, x1, wx] = coord(x, iw, ow);
+        const at = (yy: number, xx: number): number => src[yy * iw + xx];
+        out[y * ow + x] = (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x1)) + wy * ((1 - wx) * at(y1, x0) + wx * at(y1, x1));
+      }
+    }
+    return out;
+  }
+
+  for (const [ih, iw, oh, ow] of [
+    [3, 5, 7, 11],
+    [7, 10, 48, 64],
+    [9, 7, 4, 3],
+    [4, 4, 4, 9],
+    [1, 3, 5, 5],
+  ]) {
+    it(`${ih}x${iw} -> ${oh}x${ow} equals the half-pixel formula`, () => {
+      const src = Float32Array.from({ length: 2 * ih * iw }, (_, i) => Math.sin(1.3 * i) + 0.01 * i);
+      const out = resizeBilinear(src, 2, ih, iw, oh, ow);
+      for (let p = 0; p < 2; p++) {
+        const expected = formula(src.subarray(p * ih * iw, (p + 1) * ih * iw), ih, iw, oh, ow);
+        expect(maxAbsDiff(out.subarray(p * oh * ow, (p + 1) * oh * ow), expected)).toBeLessThan(1e-6);
+      }
+    });
+  }
+
+  it("3x5 -> 7x11 equals torch's F.interpolate(bilinear, align_corners=False)", () => {
+    // v[i, j] = 5 i + j^2 / 7; expected values printed by torch 1.13 in float64
+    const src = Array.from({ length: 15 }, (_, k) => 5 * Math.floor(k / 5) + (k % 5) ** 2 / 7);
+    const row0 = [0, 0.025974026, 0.0909090909, 0.1818181818, 0.3766233766, 0.5714285714, 0.8961038961, 1.2207792208, 1.6493506494, 2.1038961039, 2.2857142857];
+    // the input is linear in i, so rows are row0 + 5 * (clamped source row)
+    const rowShift = [0, 0.7142857143, 2.8571428571, 5, 7.1428571429, 9.2857142857, 10];
+    const out = resizeBilinear(src, 1, 3, 5, 7, 11);
+    const expected = rowShift.flatMap((s) => row0.map((v) => v + s));
+    expect(maxAbsDiff(out, expected)).toBeLessThan(1e-6);
+  });
+
+  it("9x7 -> 4x3 (downsampling, no antialiasing) equals torch's F.interpolate", () => {
+    const src = Array.from({ length: 63 }, (_, k) => ((k * 37) % 11) / 10);
+    const expected = [0.6416666667, 0.475, 0.5833333333, 0.25, 0.725, 0.65, 0.3625, 0.8375, 0.6708333333, 0.5208333333, 0.8125, 0.4166666667];
+    expect(maxAbsDiff(resizeBilinear(src, 1, 9, 7, 4, 3), expected)).toBeLessThan(1e-6);
+  });
+});
+
+describe('smoothing filters (CF-CAM smooths cluster gradients with them)', () => {
+  it('Gaussian: an impulse gives the normalised kernel exp(-d^2 / 2) (radius 3) in each direction; constants stay', () => {
+    const src = new Float64Array(81);
+    src[4 * 9 + 4] = 1;
+    const out = gaussianFilter(src, 9, 9, 1);
+    const k = [-3, -2, -1, 0, 1, 2, 3].map((d) => Math.exp(-(d * d) / 2));
+    const ks = k.reduce((a, v) => a + v, 0);
+    for (let y = 0; y < 9; y++) {
+      for (let x = 0; x < 9; x++) {
+        const dy = y - 4;
+        const dx = x - 4;
+        const expected = Math.abs(dy) <= 3 && Math.abs(dx) <= 3 ? (k[dy + 3] / ks) * (k[dx + 3] / ks) : 0;
+        expect(out[y * 9 + x]).toBeCloseTo(expected, 7);
+      }
+    }
+    expect(maxAbsDiff(gaussianFilter(new Float64Array(20).fill(0.3), 4, 5, 1.5), new Array(20).fill(0.3))).toBeLessThan(1e-7);
+  });
+
+  it('Gaussian borders replicate the edge pixel: a map constant along rows stays constant along rows', () => {
+    // a ramp in y only, 3x3: the horizontal pass sees replicated equal values, the vertical
+    // pass at the top row averages rows 0 (replicated above), 0, 1 ...
+    const src = Float64Array.from({ length: 9 }, (_, i) => Math.floor(i / 3));
+    const out = gaussianFilter(src, 3, 3, 1);
+    for (let y = 0; y < 3; y++) expect(out[y * 3]).toBeCloseTo(out[y * 3 + 2], 7);
+    // row 0 = sum over d of k[d] * row(clamp(d)) = (k(-3) + k(-2) + k(-1) + k(0)) * 0 + k(1) * 1 + (k(2) + k(3)) * 2
+    const k = [-3, -2, -1, 0, 1, 2, 3].map((d) => Math.exp(-(d * d) / 2));
+    const ks = k.reduce((a, v) => a + v, 0);
+    expect(out[0]).toBeCloseTo((k[4] + 2 * (k[5] + k[6])) / ks, 6);
+  });
+
+  it('bilateral: a huge range sigma is the spatial Gaussian; a small one keeps a step edge', () => {
+    const src = Float64Array.from({ length: 36 }, (_, i) => (i % 6 < 3 ? 0 : 1) + 0.01 * Math.sin(i));
+    expect(maxAbsDiff(bilateralFilter(src, 6, 6, 1, 1e6), gaussianFilter(src, 6, 6, 1))).toBeLessThan(1e-6);
+    const kept = bilateralFilter(src, 6, 6, 1, 0.05);
+    for (let i = 0; i < 36; i++) expect(Math.abs(kept[i] - src[i])).toBeLessThan(0.02);
+    // the Gaussian blurs the edge
+    expect(Math.abs(gaussianFilter(src, 6, 6, 1)[2] - src[2])).toBeGreaterThan(0.1);
+  });
+});
+
+describe('token layers -> grids (toSpatial)', () => {
+  // value = 100 b + 10 n + d, so every element says where it came from
+  const tokens = (B: number, N: number, D: number): Tensor<'float32'> =>
+    tensor('float32', [B, N, D], Float32Array.from({ length: B * N * D }, (_, i) => 100 * Math.floor(i / (N * D)) + 10 * (Math.floor(i / D) % N) + (i % D)));
+
+  it('1 prefix token and a 2x3 grid: the class token is dropped, patches row-major, channels first', () => {
+    const m = toSpatial('t', tokens(2, 7, 3), { prefixTokens: 1, grid: [2, 3] });
+    expect([m.batch, m.channels, m.height, m.width, m.source]).toEqual([2, 3, 2, 3, 'tokens']);
+    for (let b = 0; b < 2; b++) {
+      for (let d = 0; d < 3; d++) {
+        for (let p = 0; p < 6; p++) expect(m.data[(b * 3 + d) * 6 + p]).toBe(100 * b + 10 * (p + 1) + d);
+      }
+    }
+  });
+
+  it('the default layout: 17 tokens = class token + 4x4, 16 tokens = 4x4, 7 tokens = an error', () => {
+    const withCls = toSpatial('t', tokens(1, 17, 2));
+    expect([withCls.height, withCls.width]).toEqual([4, 4]);
+    expect(withCls.data[0]).toBe(10); // token 1 (the first patch), channel 0
+    expect(withCls.data[16 + 15]).toBe(10 * 16 + 1); // channel 1 of the last patch
+    const plain = toSpatial('t', tokens(1, 16, 2));
+    expect(plain.data[0]).toBe(0);
+    expect(() => toSpatial('t', tokens(1, 7, 2))).toThrow(/prefixTokens/);
+  });
+
+  it('feature maps [B, C, H, W] pass through unchanged', () => {
+    const t = tensor('float32', [1, 2, 2, 3], Float32Array.from({ length: 12 }, (_, i) => i));
+    const m = toSpatial('t', t);
+    expect([m.batch, m.channels, m.height, m.width, m.source]).toEqual([1, 2, 2, 3, 'map']);
+    expect(Array.from(m.data)).toEqual(Array.from(t.data as Float32Array));
+  });
+});
