@@ -35,6 +35,14 @@ export interface ViTOptions extends BaseModelOptions {
   readonly gelu?: GeluMode;
   /** Default 'decomposed' (opset < 17 exports). */
   readonly layerNorm?: LayerNormMode;
+  /**
+   * Init std of `cls_token` and `pos_embed` (default 1 and 0.5: large, so gradient tests see
+   * them matter). Models meant to be TRAINED should use timm's 0.02: a class token whose
+   * residual stream starts as a large constant only receives the image through the
+   * attention average, and after the final LayerNorm that signal is too small to learn from
+   * (a shapes ViT sat at chance for 1000 steps with the defaults).
+   */
+  readonly tokenInitStd?: { readonly cls: number; readonly pos: number };
 }
 
 /** What the ViT trunk needs; the classifier head's `classes` is not among them. */
@@ -81,11 +89,11 @@ export function vitEncoder(net: Net, input: string, opts: ViTEncoderOptions, pre
   }
 
   // Class token, expanded to the batch size read from the input's shape (as exports do)
-  const cls = net.normal(`${prefix}cls_token`, [1, 1, dim], 1);
+  const cls = net.normal(`${prefix}cls_token`, [1, 1, dim], opts.tokenInitStd?.cls ?? 1);
   const batch = emit.unsqueeze(b.op('Gather', [b.op('Shape', [input]), b.constant(tensor('int64', [], [0]))], { axis: 0 }), [0]);
   const clsShape = b.op('Concat', [batch, b.ints([1, dim])], { axis: 0 });
   x = b.op('Concat', [b.op('Expand', [cls, clsShape]), x], { axis: 1 });
-  x = net.op('Add', [x, net.normal(`${prefix}pos_embed`, [1, tokens + 1, dim], 0.5)], {}, `${prefix}embeddings`);
+  x = net.op('Add', [x, net.normal(`${prefix}pos_embed`, [1, tokens + 1, dim], opts.tokenInitStd?.pos ?? 0.5)], {}, `${prefix}embeddings`);
 
   for (let i = 0; i < depth; i++) {
     const p = `${prefix}blocks.${i}`;

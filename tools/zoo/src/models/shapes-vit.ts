@@ -9,7 +9,7 @@ import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-bac
 import { registerModel } from '../zoo/registry.js';
 import { SHAPES } from '../data/shapes/index.js';
 import { SHAPES_IMAGE_SIZE, shapesClassifier, type ShapesClassifierRecipe } from './shapes-classifier.js';
-import { convStem, describeStem, type StemLayer } from './common/conv-stem.js';
+import { convStem, describeStem, TRAINABLE_TOKEN_INIT, type StemLayer } from './common/conv-stem.js';
 
 export interface ShapesViTConfig {
   readonly stem: readonly StemLayer[];
@@ -40,7 +40,7 @@ export function buildShapesViT(cfg: ShapesViTConfig, seed: number): Graph {
   const { b } = net;
   const input = b.input('input', 'float32', ['batch', 3, SHAPES_IMAGE_SIZE, SHAPES_IMAGE_SIZE]);
   const stem = convStem(net, input, cfg.stem, '');
-  const vit = { ...cfg, imageSize: SHAPES_IMAGE_SIZE / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op' } as const;
+  const vit = { ...cfg, imageSize: SHAPES_IMAGE_SIZE / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op', tokenInitStd: TRAINABLE_TOKEN_INIT } as const;
   const { tokens } = vitEncoder(net, stem.output, vit);
   const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'pooled');
   b.op('Identity', [linear(net, cls, 'head', { din: cfg.dim, dout: SHAPES.length })], {}, { outputs: ['logits'] });
@@ -71,11 +71,13 @@ export function shapesViTRecipe(cfg: ShapesViTConfig, name = 'shapes-vit'): Shap
     seed: 0,
     // the stem costs about as much as the transformer, so fewer steps than shapes-resnet keep
     // the run under 30 minutes on two cores; the single-object phase is longer, since the
-    // ViT needed ~200 one-object steps to leave chance
+    // ViT needed ~200 one-object steps to leave chance; 20% of the run is one-object scenes
     steps: 5000,
     batch: 32,
-    peakLr: 1e-3,
-    curriculum: { fraction: 0.12, scenes: { maxObjects: 1 }, description: 'one object per scene' },
+    // at 1e-3 (shapes-resnet's order) the loss sat at ln 6 through 750 one-object steps and
+    // only fell once a short run's cosine had decayed the rate: transformers at batch 32 want less
+    peakLr: 3e-4,
+    curriculum: { fraction: 0.2, scenes: { maxObjects: 1 }, description: 'one object per scene' },
     warmupFraction: 0.05,
     weightDecay: 0.05,
     noDecay: /bias$|norm\d*\.weight$|bn\.weight$|cls_token$|pos_embed$/,

@@ -12,7 +12,7 @@
  */
 import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
 import { shapesVocabulary } from '../../data/shapes/index.js';
-import { convStem, type StemLayer } from '../common/conv-stem.js';
+import { convStem, TRAINABLE_TOKEN_INIT, type StemLayer } from '../common/conv-stem.js';
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 
@@ -58,7 +58,7 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const pixels = b.input('pixel_values', 'float32', ['batch', 3, cfg.imageSize, cfg.imageSize]);
   const ids = b.input('input_ids', 'int64', ['texts', cfg.maxLen]);
   const stem = convStem(net, normalizePixels(net, pixels), cfg.stem, 'vision.');
-  const vit = { ...cfg, imageSize: cfg.imageSize / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op' } as const;
+  const vit = { ...cfg, imageSize: cfg.imageSize / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op', tokenInitStd: TRAINABLE_TOKEN_INIT } as const;
   const { tokens } = vitEncoder(net, stem.output, vit, 'vision.');
   const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled');
   const img = l2normalize(net, linear(net, cls, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));

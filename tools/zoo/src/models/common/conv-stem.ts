@@ -46,3 +46,11 @@ export function convStem(net: Net, x: string, layers: readonly StemLayer[], pref
 /** One line for a model card. */
 export const describeStem = (layers: readonly StemLayer[]): string =>
   `${layers.length} 3x3 conv + BatchNorm + ReLU stem (${layers.map((l) => `${l.width}${l.stride === 2 ? '/s2' : ''}`).join(', ')})`;
+
+/**
+ * Init std of a trained ViT's class token and position embedding (timm's 0.02, vs the
+ * model builders' test defaults of 1 and 0.5; see ViTOptions.tokenInitStd). The shapes
+ * classifier and dual encoder read the class token, which with the large defaults stayed at
+ * chance; the grounder reads the patch tokens and was trained with the defaults.
+ */
+export const TRAINABLE_TOKEN_INIT = { cls: 0.02, pos: 0.02 } as const;
