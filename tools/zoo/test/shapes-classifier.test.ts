@@ -9,6 +9,7 @@ import { OnnxModel } from '@gradloc/tensor-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHAPES, SHAPES_MEAN, SHAPES_STD } from '../src/data/shapes/index.js';
 import { readCard, zooModel, type Card, type TrainReport } from '../src/index.js';
+import { shapesFeeds } from '../src/models/shapes-classifier-data.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shapes-classifier-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,10 +79,17 @@ describe('shapes-vit', () => {
   it('ships a ViT whose card says how to lay its tokens out for CAM', async () => {
     const run = await shortRun('shapes-vit', 3, 40);
     await expectShippedClassifier(run, 'shapes-vit', 3, 40);
-    // the CAM layer is the last transformer block, and its tokens are 1 class token + 8x8 patches
-    const blocks = OnnxModel.load(join(run.dir, 'model.onnx')).graph.nodes.flatMap((n) => n.outputs).filter((o) => /^blocks\.\d+$/.test(o));
-    const last = `blocks.${blocks.length - 1}`;
+    // the CAM layer is the last transformer block's first LayerNorm, its tokens 1 class token + 8x8 patches
+    const model = OnnxModel.load(join(run.dir, 'model.onnx'));
+    const blocks = model.graph.nodes.flatMap((n) => n.outputs).filter((o) => /^blocks\.\d+$/.test(o));
+    const last = `blocks.${blocks.length - 1}.norm1`;
     expect(run.card.camLayers).toEqual([last]);
     expect(run.card.preprocessing.camTokens).toMatchObject({ layer: last, prefixTokens: 1, grid: [8, 8], dims: ['batch', 65, 128] });
-  });
+    // its patch tokens get a gradient from the logits (the last block's OUTPUT reaches the head
+    // only through the class token, so its patch tokens would not)
+    const feeds = shapesFeeds('test', 0, 1);
+    const g = (await model.grad({ input: feeds.input }, 'logits[0,0]', [last]))[last].data as Float32Array;
+    expect(g.subarray(128).some((v) => v !== 0)).toBe(true);
+    await model.release();
+  }, 180_000); // three training steps of a conv-stem ViT, running statistics, scoring and a gradient compile
 });

@@ -107,7 +107,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   await model.release();
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
   const grid = cfg.imageSize / cfg.patch;
-  const lastBlock = `vision.blocks.${cfg.depth - 1}`;
+  // the last block's first LayerNorm: the block's output reaches the embedding only through
+  // the class token, so its patch tokens have zero gradient (see shapes-vit.ts)
+  const lastBlock = `vision.blocks.${cfg.depth - 1}.norm1`;
   shipModel(opts.outDir, forward, {
     name: NAME,
     task: 'image/text dual encoder (CLIP-style) for `shapes` scenes and captions: zero-shot caption retrieval',

@@ -51,7 +51,10 @@ export function buildShapesViT(cfg: ShapesViTConfig, seed: number): Graph {
 /** The shapes-vit recipe for a configuration (the registered model uses SHAPES_VIT_CONFIG). */
 export function shapesViTRecipe(cfg: ShapesViTConfig, name = 'shapes-vit'): ShapesClassifierRecipe {
   const grid = SHAPES_IMAGE_SIZE / cfg.patch;
-  const last = `blocks.${cfg.depth - 1}`;
+  // The last block's first LayerNorm, not the block's output: after the last block only the
+  // class token reaches the head, so the patch tokens there have zero gradient (the reason
+  // pytorch-grad-cam's ViT example targets blocks[-1].norm1).
+  const last = `blocks.${cfg.depth - 1}.norm1`;
   return {
     name,
     summary: 'hybrid ViT (conv stem, 12 px patch tokens, class token) classifying the shape of the largest object',

@@ -34,7 +34,7 @@ export function adamwPlan(r: AdamWRecipe, steps: number): AdamWPlan {
     warmupSteps,
     describe: {
       optimizer: `AdamW (betas 0.9/0.999, weight decay ${r.weightDecay}, none on ${r.noDecay.source}), gradients clipped to global norm ${r.clipNorm}`,
-      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${floor} at step ${steps}`,
+      schedule: `warmupCosine: peak ${r.peakLr}, ${warmupSteps} warm-up steps, cosine to ${Number(floor.toPrecision(6))} at step ${steps}`,
     },
   };
 }

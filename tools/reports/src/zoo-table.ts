@@ -1,0 +1,54 @@
+/**
+ * `npm run zoo-table -w @gradloc/reports`: the table of shipped models in tools/zoo/README.md,
+ * read from the committed cards and files (so it cannot drift from them).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelDir, modelsDir, readCard, zooModels } from '@gradloc/zoo';
+import { replaceSection } from './readme-section.js';
+
+/** What the issue asked of each model's card metric. */
+const TARGETS: Readonly<Record<string, string>> = {
+  'brown-gpt': 'report (>= 3M parameters)',
+  'shapes-resnet': 'accuracy >= 0.95',
+  'shapes-vit': 'accuracy >= 0.90',
+  'shapes-grounder': 'ap50 >= 0.80, absent low',
+  'shapes-clip': 'top1 >= 0.90',
+};
+
+const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+const minutes = (s: number): string => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+const fmt = (v: number): string => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(5))));
+
+function dirBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((s, e) => s + (e.isDirectory() ? dirBytes(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+}
+
+function main(): void {
+  const rows = zooModels()
+    .map((m) => m.name)
+    .filter((name) => {
+      try {
+        readCard(modelDir(name));
+        return true;
+      } catch {
+        return false;
+      }
+    })
+    .map((name) => {
+      const c = readCard(modelDir(name));
+      const metrics = Object.entries(c.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
+      return `| ${name} | ${c.parameters.toLocaleString('en-US')} | ${c.training.steps} x ${c.training.batch} | ${minutes(c.training.wallTimeSec)} | ${metrics} (${c.evaluation.samples} ${c.evaluation.split} samples) | ${TARGETS[name] ?? ''} | ${mb(dirBytes(modelDir(name)))} |`;
+    });
+  const table = [
+    '| model | parameters | steps x batch | wall time | held-out metrics (card) | asked for | files |',
+    '|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `All of models/: ${mb(dirBytes(modelsDir()))}. Produced by \`npm run zoo-table -w @gradloc/reports\` from the cards.`,
+  ].join('\n');
+  replaceSection(join(modelsDir(), '..', 'tools/zoo/README.md'), 'zoo-models', table);
+  console.log(table);
+}
+
+main();
