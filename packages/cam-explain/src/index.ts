@@ -1,4 +1,5 @@
 export * from './target.js';
+export * from './box-target.js';
 export * from './spatial.js';
 export * from './capture.js';
 export * from './perturb.js';

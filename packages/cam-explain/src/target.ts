@@ -33,7 +33,7 @@ export interface CamTarget {
   readonly description: string;
 }
 
-const need = (outputs: Outputs, name: string): Tensor => {
+export const need = (outputs: Outputs, name: string): Tensor => {
   const t = outputs[name];
   if (!t) throw new GradlocError('BAD_INPUT', `target output '${name}' was not computed`);
   return t;
@@ -205,78 +205,4 @@ export function similarityTarget(output: string, reference: ArrayLike<number>): 
     for (let b = 0; b < batch; b++) (seed.data as Float32Array).set(ref, b * width);
     return seed;
   });
-}
-
-export interface BoxTargetOptions {
-  /** Per-(patch or anchor, query) logits [B, P, Q]. */
-  readonly logits: string;
-  /** Boxes [B, P, 4] as normalised (cx, cy, w, h) (OWL-ViT's pred_boxes). */
-  readonly boxes: string;
-  readonly query: number;
-  /** The box to explain, normalised (x0, y0, x1, y1), for every batch item. */
-  readonly box: readonly [number, number, number, number];
-}
-
-const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
-
-function iouXyxy(a: readonly number[], b: readonly number[]): number {
-  const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
-/**
- * A detection's score for box-level explanations (D-RISE / VPS style): over the predictions p,
- * max IoU(box_p, box) * sigmoid(logit[p, query]). The seed is that score's derivative at the
- * winning prediction w.r.t. its logit (the IoU taken as a constant).
- */
-export function boxTarget(o: BoxTargetOptions): CamTarget {
-  const best = (outputs: Outputs): { p: number[]; iou: number[]; score: Float64Array; P: number; Q: number } => {
-    const logits = need(outputs, o.logits);
-    const boxes = need(outputs, o.boxes);
-    const [B, P, Q] = logits.dims;
-    if (o.query < 0 || o.query >= Q) throw new GradlocError('BAD_INPUT', `query ${o.query} is out of range for ${Q} queries`);
-    const p: number[] = [];
-    const iou: number[] = [];
-    const score = new Float64Array(B);
-    for (let b = 0; b < B; b++) {
-      let top = -1;
-      for (let k = 0; k < P; k++) {
-        const i = (b * P + k) * 4;
-        const [cx, cy, w, h] = [0, 1, 2, 3].map((j) => Number(boxes.data[i + j]));
-        const v = iouXyxy([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], o.box) * sigmoid(Number(logits.data[(b * P + k) * Q + o.query]));
-        if (v > top) {
-          top = v;
-          p[b] = k;
-          iou[b] = v === 0 ? 0 : v / sigmoid(Number(logits.data[(b * P + k) * Q + o.query]));
-        }
-      }
-      score[b] = Math.max(0, top);
-    }
-    return { p, iou, score, P, Q };
-  };
-  const target: CamTarget = {
-    output: o.logits,
-    reads: [o.boxes],
-    needsForward: true,
-    description: `${o.logits} query ${o.query} at box [${o.box.join(',')}]`,
-    seed(outputs, dims) {
-      const { p, iou, P, Q } = best(outputs);
-      const logits = need(outputs, o.logits);
-      const seed = tensor('float32', dims);
-      p.forEach((k, b) => {
-        const at = (b * P + k) * Q + o.query;
-        const s = sigmoid(Number(logits.data[at]));
-        (seed.data as Float32Array)[at] = iou[b] * s * (1 - s);
-      });
-      return seed;
-    },
-    score: (outputs) => best(outputs).score,
-    value: (outputs) => best(outputs).score,
-    freeze: () => target,
-    select: () => target,
-  };
-  return target;
 }
