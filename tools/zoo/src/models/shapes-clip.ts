@@ -16,6 +16,7 @@ import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.j
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
 import { describeStem } from './common/conv-stem.js';
+import { vitCamTokens } from './common/cam-tokens.js';
 import { runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
 import { evaluateRetrieval, type RunForward } from './clip/evaluate.js';
@@ -107,9 +108,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   await model.release();
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
   const grid = cfg.imageSize / cfg.patch;
-  // the last block's first LayerNorm: the block's output reaches the embedding only through
-  // the class token, so its patch tokens have zero gradient (see shapes-vit.ts)
-  const lastBlock = `vision.blocks.${cfg.depth - 1}.norm1`;
+  const camTokens = vitCamTokens('vision.', cfg.depth, grid, cfg.dim, cfg.patch);
   shipModel(opts.outDir, forward, {
     name: NAME,
     task: 'image/text dual encoder (CLIP-style) for `shapes` scenes and captions: zero-shot caption retrieval',
@@ -132,18 +131,11 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       size: cfg.imageSize,
       layout: 'NCHW RGB, pixel values in [0, 1]; the graph applies (x - mean) / std per channel itself',
       normalization: { mean: SHAPES_MEAN, std: SHAPES_STD, in: 'graph (node pixel_norm)' },
-      camTokens: {
-        layer: lastBlock,
-        dims: ['batch', 1 + grid * grid, cfg.dim],
-        prefixTokens: 1,
-        grid: [grid, grid],
-        patch: cfg.patch,
-        reshape: `drop the first token (class token), reshape the remaining ${grid * grid} row-major to [batch, ${grid}, ${grid}, ${cfg.dim}]`,
-      },
+      camTokens,
       tokenizer: `shapes tokenizePhrase(text, ${cfg.maxLen}): lower-cased words (punctuation dropped), <bos> ... <eos>, padded with <pad> = 0; ids are positions in 'vocabulary'`,
       vocabulary: shapesVocabulary(),
     },
-    camLayers: [lastBlock],
+    camLayers: [camTokens.layer],
     training: {
       command: recipeCommand(NAME, { seed, steps, evalSamples }, r),
       seed,

@@ -10,6 +10,7 @@ import { registerModel } from '../zoo/registry.js';
 import { SHAPES } from '../data/shapes/index.js';
 import { SHAPES_IMAGE_SIZE, shapesClassifier, type ShapesClassifierRecipe } from './shapes-classifier.js';
 import { convStem, describeStem, TRAINABLE_TOKEN_INIT, type StemLayer } from './common/conv-stem.js';
+import { vitCamTokens } from './common/cam-tokens.js';
 
 export interface ShapesViTConfig {
   readonly stem: readonly StemLayer[];
@@ -51,26 +52,14 @@ export function buildShapesViT(cfg: ShapesViTConfig, seed: number): Graph {
 /** The shapes-vit recipe for a configuration (the registered model uses SHAPES_VIT_CONFIG). */
 export function shapesViTRecipe(cfg: ShapesViTConfig, name = 'shapes-vit'): ShapesClassifierRecipe {
   const grid = SHAPES_IMAGE_SIZE / cfg.patch;
-  // The last block's first LayerNorm, not the block's output: after the last block only the
-  // class token reaches the head, so the patch tokens there have zero gradient (the reason
-  // pytorch-grad-cam's ViT example targets blocks[-1].norm1).
-  const last = `blocks.${cfg.depth - 1}.norm1`;
+  const camTokens = vitCamTokens('', cfg.depth, grid, cfg.dim, cfg.patch);
   return {
     name,
     summary: 'hybrid ViT (conv stem, 12 px patch tokens, class token) classifying the shape of the largest object',
     architecture: `${describeStem(cfg.stem)}, then ViT: ${cfg.patch}x${cfg.patch}-pixel patches (${grid}x${grid} tokens) + class token + learned position embedding, ${cfg.depth} pre-LN blocks (dim ${cfg.dim}, ${cfg.heads} heads, MLP ${cfg.mlpRatio}x, GELU), final LayerNorm, linear head on the class token to ${SHAPES.length} classes`,
     build: (seed) => buildShapesViT(cfg, seed),
-    camLayers: [last],
-    preprocessing: {
-      camTokens: {
-        layer: last,
-        dims: ['batch', 1 + grid * grid, cfg.dim],
-        prefixTokens: 1,
-        grid: [grid, grid],
-        patch: cfg.patch,
-        reshape: `drop the first token (class token), reshape the remaining ${grid * grid} row-major to [batch, ${grid}, ${grid}, ${cfg.dim}]`,
-      },
-    },
+    camLayers: [camTokens.layer],
+    preprocessing: { camTokens },
     seed: 0,
     // 6000 steps (27-28 min on two cores, the stem costs about as much as the transformer);
     // 5000 gave 0.8535. 20% of the run is one-object scenes: the ViT leaves chance there
