@@ -23,7 +23,7 @@ import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } fr
 import { readCard, type Card } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
@@ -82,11 +82,7 @@ function zeroInitializers(g: Graph, names: readonly string[]): void {
 
 
 async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<TrainReport> {
-  const t0 = performance.now();
-  const seed = opts.seed ?? r.seed;
-  const steps = opts.steps ?? r.steps;
-  const evalSamples = opts.evalSamples ?? r.evalSamples;
-  const log = opts.onLog ?? ((): void => {});
+  const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const forward = r.build(seed);
   zeroInitializers(forward, r.zeroInit ?? []);
   const parameters = countParameters(forward);

@@ -12,7 +12,7 @@ import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { adamwTrainer } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
 import { describeStem } from './common/conv-stem.js';
@@ -65,12 +65,8 @@ function* feedsOf(batches: Iterable<ClipBatch>): Generator<Feeds> {
 }
 
 async function train(opts: TrainOptions): Promise<TrainReport> {
-  const t0 = performance.now();
   const r = SHAPES_CLIP_RECIPE;
-  const seed = opts.seed ?? r.seed;
-  const steps = opts.steps ?? r.steps;
-  const evalSamples = opts.evalSamples ?? r.evalSamples;
-  const log = opts.onLog ?? ((): void => {});
+  const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const cfg = CLIP_CONFIG;
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildClip(cfg, seed).graph;

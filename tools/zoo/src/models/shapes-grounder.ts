@@ -13,7 +13,7 @@ import { readCard } from '../zoo/card.js';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { adamwTrainer } from '../zoo/adamw-recipe.js';
-import { machineDescription, recipeCommand, runtimeFor } from '../zoo/run-info.js';
+import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { describeStem } from './common/conv-stem.js';
@@ -83,12 +83,8 @@ function* trainFeeds(first: number, batch: number): Generator<Feeds> {
 }
 
 async function train(opts: TrainOptions): Promise<TrainReport> {
-  const t0 = performance.now();
   const r = SHAPES_GROUNDER_RECIPE;
-  const seed = opts.seed ?? r.seed;
-  const steps = opts.steps ?? r.steps;
-  const evalSamples = opts.evalSamples ?? r.evalSamples;
-  const log = opts.onLog ?? ((): void => {});
+  const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const cfg = GROUNDER_CONFIG;
   // same seed, same initial weights: the training graph (with the loss) and the shipped one
   const forward = buildGrounder(cfg, seed).graph;

@@ -1,6 +1,7 @@
 /** What a card records about the run itself: the machine and the exact command. */
 import { arch, cpus, platform } from 'node:os';
 import type { RuntimeOptions } from '@gradloc/tensor-backend';
+import type { TrainOptions } from './types.js';
 
 /** e.g. "2 x Intel(R) Xeon(R) CPU @ 2.20GHz, linux x64, node v20.11.0, 2 onnxruntime threads". */
 export function machineDescription(threads?: number): string {
@@ -37,3 +38,14 @@ export function recipeCommand(name: string, run: RunSettings, recipe: RunSetting
 
 /** onnxruntime options for a `--threads` flag (absent: onnxruntime's default). */
 export const runtimeFor = (threads: number | undefined): RuntimeOptions => (threads ? { threads } : {});
+
+/** A run's settings (the recipe's, command-line options winning), its start time and logger. */
+export interface Run extends RunSettings {
+  /** performance.now() at the start, for the card's wall time. */
+  readonly t0: number;
+  readonly log: (line: string) => void;
+}
+
+export function runSettings(opts: TrainOptions, r: RunSettings): Run {
+  return { t0: performance.now(), seed: opts.seed ?? r.seed, steps: opts.steps ?? r.steps, evalSamples: opts.evalSamples ?? r.evalSamples, log: opts.onLog ?? ((): void => {}) };
+}
