@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { fit, OnnxModel, type Feeds } from '@gradloc/tensor-backend';
 import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
-import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
-import { adamwTrainer } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { lossTraining } from './common/loss-trainer.js';
 import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
 import { describeStem } from './common/conv-stem.js';
 import { vitCamTokens } from './common/cam-tokens.js';
-import { runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
+import { runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
 import { evaluateRetrieval, type RunForward } from './clip/evaluate.js';
 
@@ -68,13 +68,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const r = SHAPES_CLIP_RECIPE;
   const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const cfg = CLIP_CONFIG;
-  // same seed, same initial weights: the training graph (with the loss) and the shipped one
-  const forward = buildClip(cfg, seed).graph;
-  const parameters = countParameters(forward);
-  const withLoss = buildClip(cfg, seed);
-  addClipLoss(withLoss);
-  // the stem's BatchNorms train on batch statistics (common/batch-norm-training.ts)
-  const { trainer, plan } = adamwTrainer(trainingGraph(withLoss.graph), r, steps, seed, opts.threads);
+  const { forward, parameters, trainer, plan } = lossTraining((sd) => buildClip(cfg, sd), addClipLoss, r, { seed, steps }, opts.threads);
   const first = firstTrainIndex(seed);
   const batches = (batch: number): Iterable<ClipBatch> => clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed });
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}`);

@@ -10,14 +10,14 @@ import { join } from 'node:path';
 import { fit, float32, OnnxModel, type Feeds, type Tensor } from '@gradloc/tensor-backend';
 import { generateSplitBatch, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary, type PhraseForm } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
-import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
+import { shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
-import { adamwTrainer } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { lossTraining } from './common/loss-trainer.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { describeStem } from './common/conv-stem.js';
-import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
+import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
 import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
 import { addGrounderLoss, LOSS_WEIGHTS } from './grounder/loss.js';
 import { grounderTargets, PHRASE_FORMS, queryIds, queryPhrases } from './grounder/targets.js';
@@ -86,13 +86,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const r = SHAPES_GROUNDER_RECIPE;
   const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const cfg = GROUNDER_CONFIG;
-  // same seed, same initial weights: the training graph (with the loss) and the shipped one
-  const forward = buildGrounder(cfg, seed).graph;
-  const parameters = countParameters(forward);
-  const withLoss = buildGrounder(cfg, seed);
-  addGrounderLoss(withLoss);
-  // a conv stem's BatchNorms train on batch statistics (common/batch-norm-training.ts)
-  const { trainer, plan } = adamwTrainer(trainingGraph(withLoss.graph), r, steps, seed, opts.threads);
+  const { forward, parameters, trainer, plan } = lossTraining((sd) => buildGrounder(cfg, sd), addGrounderLoss, r, { seed, steps }, opts.threads);
   const first = firstTrainIndex(seed);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes x 42 queries from train index ${first}`);
   await fit({
