@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHAPES, SHAPES_MEAN, SHAPES_STD } from '../src/data/shapes/index.js';
 import { readCard, zooModel, type Card, type TrainReport } from '../src/index.js';
 import { shapesFeeds } from '../src/models/shapes-classifier-data.js';
+import { shapesClassifier } from '../src/models/shapes-classifier.js';
+import { SHAPES_VIT_CONFIG, shapesViTRecipe } from '../src/models/shapes-vit.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'shapes-classifier-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -91,5 +93,20 @@ describe('shapes-vit', () => {
     const g = (await model.grad({ input: feeds.input }, 'logits[0,0]', [last]))[last].data as Float32Array;
     expect(g.subarray(128).some((v) => v !== 0)).toBe(true);
     await model.release();
+  }, 180_000);
+
+  it('with patch-token supervision (auxWeight), trains the extra head but ships without it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shapes-vit-aux-'));
+    try {
+      const entry = shapesClassifier(shapesViTRecipe({ ...SHAPES_VIT_CONFIG, auxWeight: 1 }, 'vit-aux'));
+      await entry.train({ outDir: dir, steps: 2, evalSamples: 20, threads: 2 });
+      const model = OnnxModel.load(join(dir, 'model.onnx'));
+      expect([...model.graph.initializers.keys()].filter((k) => k.startsWith('aux.'))).toEqual([]);
+      expect(model.inputNames).toEqual(['input']);
+      expect(readCard(dir).training.data).toMatch(/auxiliary sigmoid focal loss/);
+      await model.release();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 180_000); // three training steps of a conv-stem ViT, running statistics, scoring and a gradient compile
 });

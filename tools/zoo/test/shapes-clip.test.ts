@@ -3,13 +3,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rng } from '@gradloc/tensor-backend';
+import { Graph, loadModel, rng } from '@gradloc/tensor-backend';
 import { COLOURS, detokenize, generateScene, phraseWords, readCard, sceneCaptions, SHAPES } from '../src/index.js';
-import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
 import { captionKey, clipBatches, takeDistinct } from '../src/models/clip/batches.js';
 import { negativeCaption } from '../src/models/clip/hard-negatives.js';
 import { captionRetrieval } from '../src/models/clip/retrieval.js';
-import { shapesClip } from '../src/models/shapes-clip.js';
+import { SHAPES_CLIP_RECIPE, shapesClip, trainShapesClip } from '../src/models/shapes-clip.js';
+import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
+import { AUX_PREFIX } from '../src/models/common/aux-patch-loss.js';
 
 const rows = (...v: number[][]): Float32Array => Float32Array.from(v.flat());
 
@@ -149,5 +150,16 @@ describe('shapes-clip recipe', () => {
     expect(Object.keys(card.metrics).sort()).toEqual(['text_top1', 'top1']);
     expect(card.metrics).toEqual(report.metrics);
     expect(await shapesClip.evaluate(dir, { threads: 1 })).toEqual(card.metrics);
+  });
+
+  it('with the auxiliary patch head: trains, ships no aux weights, and the mean-pooled tower matches its description', async () => {
+    const auxDir = join(dir, 'aux');
+    await trainShapesClip({ ...SHAPES_CLIP_RECIPE, auxWeight: 1 }, { ...CLIP_CONFIG, pool: 'mean' }, { outDir: auxDir, steps: 2, evalSamples: 20, threads: 1 });
+    const shipped = Graph.fromModel(loadModel(join(auxDir, 'model.onnx')));
+    expect([...shipped.initializers.keys()].filter((k) => k.startsWith(AUX_PREFIX))).toEqual([]);
+    expect(shipped.inputs.map((i) => i.name)).toEqual(['pixel_values', 'input_ids']);
+    const card = readCard(auxDir);
+    expect(card.architecture).toMatch(/mean of the patch tokens/);
+    expect(card.training.data).toMatch(/auxiliary sigmoid focal loss/);
   });
 });

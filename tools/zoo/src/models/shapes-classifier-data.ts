@@ -4,6 +4,8 @@
  */
 import { accuracy, tensor, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
 import { generateSplitBatch, normalizeImages, SHAPES_SPLITS, type ShapesOptions, type ShapesSplit } from '../data/shapes/index.js';
+import { AUX_TARGETS } from './common/aux-patch-loss.js';
+import { grounderTargets } from './grounder/targets.js';
 
 /** Scenes per inference batch when scoring (memory stays small; the count does not change results). */
 export const EVAL_BATCH = 100;
@@ -13,9 +15,10 @@ const TRAIN_SCENES_PER_SEED = 1_000_000;
 const labelTensor = (labels: readonly number[]): Tensor<'int64'> => tensor('int64', [labels.length], labels);
 
 /** Normalised images (`input`) and largest-shape `labels` of scenes `start .. start + count - 1` of a split. */
-export function shapesFeeds(split: ShapesSplit, start: number, count: number, scenes?: ShapesOptions): Feeds {
-  const { images, labels } = generateSplitBatch(split, start, count, scenes);
-  return { input: normalizeImages(images), labels: labelTensor(labels) };
+export function shapesFeeds(split: ShapesSplit, start: number, count: number, scenes?: ShapesOptions, auxGrid?: number): Feeds {
+  const { images, labels, scenes: annotations } = generateSplitBatch(split, start, count, scenes);
+  const aux: Feeds = auxGrid ? { [AUX_TARGETS]: grounderTargets(annotations, auxGrid).cls_targets } : {};
+  return { input: normalizeImages(images), labels: labelTensor(labels), ...aux };
 }
 
 export const firstTrainScene = (seed: number): number => (seed * TRAIN_SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
@@ -28,9 +31,9 @@ export interface SceneCurriculum {
 }
 
 /** `count` batches of `batch` consecutive train scenes from the seed's first one. */
-export function* trainStream(seed: number, batch: number, count: number, curriculum?: SceneCurriculum): Generator<Feeds> {
+export function* trainStream(seed: number, batch: number, count: number, curriculum?: SceneCurriculum, auxGrid?: number): Generator<Feeds> {
   for (let s = 0; s < count; s++) {
-    yield shapesFeeds('train', firstTrainScene(seed) + s * batch, batch, curriculum && s < curriculum.steps ? curriculum.scenes : undefined);
+    yield shapesFeeds('train', firstTrainScene(seed) + s * batch, batch, curriculum && s < curriculum.steps ? curriculum.scenes : undefined, auxGrid);
   }
 }
 

@@ -15,7 +15,9 @@ import {
   fit,
   GradlocError,
   OnnxModel,
+  float32,
   tensorToProto,
+  type Feeds,
   type Trainer,
   type Graph,
 } from '@gradloc/tensor-backend';
@@ -25,6 +27,8 @@ import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js
 import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
+import { addAuxPatchLoss, AUX_PREFIX, AUX_TARGETS } from './common/aux-patch-loss.js';
+import { GROUNDER_QUERIES } from './grounder/targets.js';
 import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
 import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
 
@@ -65,11 +69,18 @@ export interface ShapesClassifierRecipe {
    * initial features instead of shrinking every feature to undo confident random logits.
    */
   readonly zeroInit?: readonly string[];
+  /** Training-only dense supervision of a ViT's patch tokens (common/aux-patch-loss.ts). */
+  readonly aux?: { readonly weight: number; readonly tokens: string; readonly prefixTokens: number; readonly grid: number; readonly dim: number };
 }
 
 /** Validation scenes scored a few times during training, for the progress log only. */
 const VALIDATION_SAMPLES = 500;
 const VALIDATIONS_PER_RUN = 5;
+
+/** Zero patch targets: the loss graph's aux input must be fed even when only logits are read. */
+function auxPlaceholder(feeds: Feeds, grid: number | undefined): Feeds {
+  return grid ? { [AUX_TARGETS]: float32([feeds.input.dims[0], grid * grid, GROUNDER_QUERIES.length]) } : {};
+}
 
 function zeroInitializers(g: Graph, names: readonly string[]): void {
   for (const name of names) {
@@ -88,17 +99,20 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   const parameters = countParameters(forward);
   const batchNorm = hasBatchNorm(forward);
   const curriculum: SceneCurriculum | undefined = r.curriculum && { steps: Math.floor(steps * r.curriculum.fraction), scenes: r.curriculum.scenes };
-  const { trainer, plan } = adamwTrainer(addClassificationLoss(trainingGraph(forward)), r, steps, seed, opts.threads);
+  const lossGraph = addClassificationLoss(trainingGraph(forward));
+  const aux = r.aux;
+  if (aux) addAuxPatchLoss(lossGraph, { patches: aux.tokens, prefixTokens: aux.prefixTokens, P: aux.grid ** 2, dim: aux.dim, weight: aux.weight, loss: 'loss', seed });
+  const { trainer, plan } = adamwTrainer(lossGraph, r, steps, seed, opts.threads);
   log(`${parameters} parameters; ${steps} steps of ${r.batch} fresh scenes`);
 
   // never more than the final evaluation: quick looks (--eval-samples 100) stay quick
   const validationSamples = Math.min(VALIDATION_SAMPLES, evalSamples);
   const validate = async (t: Trainer): Promise<Metrics> => ({
-    val_accuracy: await splitAccuracy('validation', validationSamples, async (feeds) => (await t.evaluate(feeds, ['logits'])).logits),
+    val_accuracy: await splitAccuracy('validation', validationSamples, async (feeds) => (await t.evaluate({ ...feeds, ...auxPlaceholder(feeds, aux?.grid) }, ['logits'])).logits),
   });
   await fit({
     trainer,
-    train: trainStream(seed, r.batch, steps, curriculum),
+    train: trainStream(seed, r.batch, steps, curriculum, aux?.grid),
     steps,
     evalEvery: Math.max(1, Math.ceil(steps / VALIDATIONS_PER_RUN)),
     evaluate: validate,
@@ -106,7 +120,7 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
       opts.onProgress?.({ step: p.step, total: p.total, loss: p.loss, lr: p.lr, throughput: p.samplesPerSec, unit: 'samples', etaSec: p.etaSec, metrics: p.metrics }),
   });
 
-  withTrainedWeights(forward, trainer);
+  withTrainedWeights(forward, trainer, AUX_PREFIX);
   if (batchNorm) {
     log(`BatchNorm running statistics from ${runningStatisticsScenes(steps * r.batch)} train scenes`);
     await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, runningStatisticsScenes(steps * r.batch) / EVAL_BATCH), runtimeFor(opts.threads));
@@ -140,6 +154,9 @@ function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
   const data = [
     `fresh shapes train-split scenes every step: indices ${first} + step * ${r.batch} .., label = SHAPES index of the largest object`,
     ...(curriculum ? [`steps 1..${curriculum.steps}: ${r.curriculum?.description}`] : []),
+    ...(r.aux
+      ? [`plus ${r.aux.weight} x an auxiliary sigmoid focal loss of a linear head on every patch token predicting the colour-shape of the object centred there (the grounder's targets; training only, not in the shipped graph)`]
+      : []),
     ...(batchNorm ? [`BatchNorm trained on batch statistics, running statistics then measured on train scenes ${first}..${first + runningStatisticsScenes(steps * r.batch) - 1}`] : []),
   ];
   return {

@@ -6,7 +6,7 @@
  * and `gradloc zoo eval` score the same scenes with the same code.
  */
 import { join } from 'node:path';
-import { fit, OnnxModel, type Feeds } from '@gradloc/tensor-backend';
+import { fit, float32, OnnxModel, type Feeds, type Tensor } from '@gradloc/tensor-backend';
 import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
 import { readCard } from '../zoo/card.js';
 import { shipModel, withTrainedWeights } from '../zoo/export.js';
@@ -14,7 +14,9 @@ import { registerModel } from '../zoo/registry.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { lossTraining } from './common/loss-trainer.js';
-import { addClipLoss, buildClip, CLIP_CONFIG } from './clip/architecture.js';
+import { addClipLoss, buildClip, CLIP_CONFIG, type ClipConfig } from './clip/architecture.js';
+import { AUX_PREFIX } from './common/aux-patch-loss.js';
+import { GROUNDER_QUERIES } from './grounder/targets.js';
 import { describeStem } from './common/conv-stem.js';
 import { vitCamTokens } from './common/cam-tokens.js';
 import { runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
@@ -29,6 +31,8 @@ export const SHAPES_CLIP_RECIPE = {
   batch: 64,
   /** Hard negative captions per scene (clip/hard-negatives.ts). */
   negatives: 3,
+  /** Weight of the auxiliary patch loss (clip/architecture.ts; 0 = contrastive only). */
+  auxWeight: 0,
   // shapes-vit's finding: its class-token ViT sat at chance at 1e-3 and learned at 3e-4
   peakLr: 3e-4,
   /** Fraction of the steps, so a shortened run (--steps) keeps the schedule's shape. */
@@ -52,6 +56,12 @@ const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHA
 const retrieval = (run: RunForward, split: 'validation' | 'test', samples: number): Promise<Metrics> =>
   evaluateRetrieval(run, { split, samples, maxLen: CLIP_CONFIG.maxLen, embed: CLIP_CONFIG.embed });
 
+/** Zeros for the loss graph's extra inputs, which onnxruntime wants fed even when only embeddings are asked for. */
+function lossPlaceholders(pixels: Tensor, aux: boolean, grid: number): Feeds {
+  const batch = pixels.dims[0];
+  return { labels: diagonalLabels(batch), ...(aux ? { patch_targets: float32([batch, grid * grid, GROUNDER_QUERIES.length]) } : {}) };
+}
+
 /** The card's metrics for a forward model (shared by training and `evaluate`). */
 export async function scoreShapesClip(model: OnnxModel, samples: number): Promise<Metrics> {
   return retrieval((feeds, outputs) => model.run(feeds, outputs), 'test', samples);
@@ -64,13 +74,18 @@ function* feedsOf(batches: Iterable<ClipBatch>): Generator<Feeds> {
   for (const b of batches) yield b.feeds;
 }
 
-async function train(opts: TrainOptions): Promise<TrainReport> {
-  const r = SHAPES_CLIP_RECIPE;
+/** SHAPES_CLIP_RECIPE's fields, with any numbers (experiments vary them). */
+export type ShapesClipRecipe = { readonly [K in keyof typeof SHAPES_CLIP_RECIPE]: (typeof SHAPES_CLIP_RECIPE)[K] extends number ? number : (typeof SHAPES_CLIP_RECIPE)[K] };
+
+/** Trains a recipe/configuration (the registered model: SHAPES_CLIP_RECIPE, CLIP_CONFIG). */
+export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts: TrainOptions): Promise<TrainReport> {
   const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
-  const cfg = CLIP_CONFIG;
-  const { forward, parameters, trainer, plan } = lossTraining((sd) => buildClip(cfg, sd), addClipLoss, r, { seed, steps }, opts.threads);
+  const aux = r.auxWeight > 0;
+  const grid = cfg.imageSize / cfg.patch;
+  const { forward, parameters, trainer, plan } = lossTraining((sd) => buildClip(cfg, sd), (g) => addClipLoss(g, r.auxWeight, seed), r, { seed, steps }, opts.threads);
   const first = firstTrainIndex(seed);
-  const batches = (batch: number): Iterable<ClipBatch> => clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed });
+  const batches = (batch: number, withAux = aux): Iterable<ClipBatch> =>
+    clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed, auxGrid: withAux ? grid : undefined });
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}`);
   await fit({
     trainer,
@@ -79,7 +94,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
     evaluate: async (t) => {
       // the trainer's graph carries the loss, whose labels input must be fed even here
-      const run: RunForward = (f, outputs) => t.evaluate({ ...f, labels: diagonalLabels(f.pixel_values.dims[0]) }, outputs);
+      const run: RunForward = (f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, aux, grid) }, outputs);
       // no bigger than the test pool, so quick runs (tests, --eval-samples) stay quick
       const m = await retrieval(run, 'validation', Math.min(r.validationSamples, evalSamples));
       return { val_top1: m.top1, val_text_top1: m.text_top1 };
@@ -87,17 +102,16 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
   });
 
-  withTrainedWeights(forward, trainer);
+  withTrainedWeights(forward, trainer, AUX_PREFIX);
   await trainer.release();
   const bnScenes = runningStatisticsScenes(steps * r.batch);
   log(`BatchNorm running statistics from ${bnScenes} train scenes`);
-  await setRunningStatistics(forward, feedsOf(batches(RUNNING_STATISTICS_BATCH)), runtimeFor(opts.threads), bnScenes / RUNNING_STATISTICS_BATCH);
+  await setRunningStatistics(forward, feedsOf(batches(RUNNING_STATISTICS_BATCH, false)), runtimeFor(opts.threads), bnScenes / RUNNING_STATISTICS_BATCH);
   log(`scoring ${evalSamples} test scenes`);
   const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
   const metrics = await scoreShapesClip(model, evalSamples);
   await model.release();
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
-  const grid = cfg.imageSize / cfg.patch;
   const camTokens = vitCamTokens('vision.', cfg.depth, grid, cfg.dim, cfg.patch);
   shipModel(opts.outDir, forward, {
     name: NAME,
@@ -105,7 +119,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     architecture:
       `ViT image tower: ${describeStem(cfg.stem)}, then ${cfg.patch}px patches (${grid}x${grid} tokens) + class token, ` +
       `width ${cfg.dim}, ${cfg.depth} pre-LN blocks, ${cfg.heads} heads ` +
-      `-> class token -> linear ${cfg.embed}; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}; ` +
+      `-> ${cfg.pool === 'cls' ? 'class token' : 'mean of the patch tokens'} -> linear ${cfg.embed}; transformer text tower (width ${cfg.textDim}, ${cfg.textDepth} blocks, ${cfg.textHeads} heads, padding mask, masked mean pool) -> linear ${cfg.embed}; ` +
       'both L2-normalised; logits = exp(min(logit_scale, ln 100)) * cosine similarity',
     parameters,
     inputs: [
@@ -136,6 +150,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       data:
         `symmetric InfoNCE over batches of ${r.batch} fresh train-split scenes from index ${first} on, one caption each (scene i shows caption i % 2: largest-first or reverse order); ` +
         'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal; ' +
+        (aux ? `plus ${r.auxWeight} x an auxiliary sigmoid focal loss of a linear head on every patch token predicting the colour-shape of the object centred there (training only, not shipped); ` : '') +
         `the stem's BatchNorm trained on batch statistics, running statistics then measured on the first ${runningStatisticsScenes(steps * r.batch)} scenes of that stream (batches of ${RUNNING_STATISTICS_BATCH})`,
       wallTimeSec,
       machine: machineDescription(opts.threads),
@@ -158,7 +173,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
 export const shapesClip: ZooEntry = {
   name: NAME,
   summary: 'image/text dual encoder (ViT + transformer, contrastive), zero-shot caption retrieval',
-  train,
+  train: (opts) => trainShapesClip(SHAPES_CLIP_RECIPE, CLIP_CONFIG, opts),
   async evaluate(modelDir, opts = {}) {
     const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
     try {

@@ -8,8 +8,10 @@ import { GradlocError, saveModel, tensorToProto, type Graph, type Trainer } from
 import { writeCard, type Card } from './card.js';
 
 /** Copies the trainer's weights into `forward` (every trained name must exist there). */
-export function withTrainedWeights(forward: Graph, trainer: Trainer): Graph {
+export function withTrainedWeights(forward: Graph, trainer: Trainer, trainingOnlyPrefix?: string): Graph {
   for (const [name, data] of trainer.params()) {
+    // weights of training-only heads (auxiliary losses) have no place in the shipped graph
+    if (trainingOnlyPrefix && name.startsWith(trainingOnlyPrefix)) continue;
     const init = forward.initializers.get(name);
     if (!init) throw new GradlocError('BAD_MODEL', `trained weight '${name}' is not in the forward graph`);
     forward.initializers.set(name, tensorToProto(name, { dtype: data instanceof Float64Array ? 'float64' : 'float32', dims: init.dims.map(Number), data }));

@@ -15,6 +15,7 @@ import { shapesVocabulary } from '../../data/shapes/index.js';
 import { convStem, TRAINABLE_TOKEN_INIT, type StemLayer } from '../common/conv-stem.js';
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
+import { addAuxPatchLoss } from '../common/aux-patch-loss.js';
 
 const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
 
@@ -26,6 +27,8 @@ export interface ClipConfig extends TextTowerConfig {
   readonly heads: number;
   /** Convolutions before the patch embedding (common/conv-stem.ts). */
   readonly stem: readonly StemLayer[];
+  /** Image embedding from the class token, or the mean of the patch tokens. */
+  readonly pool: 'cls' | 'mean';
 }
 
 export const CLIP_CONFIG: ClipConfig = {
@@ -38,6 +41,7 @@ export const CLIP_CONFIG: ClipConfig = {
     { width: 16, stride: 2 },
     { width: 32, stride: 2 },
   ],
+  pool: 'cls',
   embed: 64,
   textDim: 64,
   textDepth: 2,
@@ -50,6 +54,10 @@ export interface ClipGraph {
   readonly graph: Graph;
   readonly net: Net;
   readonly logits: string;
+  /** Final-LayerNorm patch tokens [B, P, dim] (class token dropped). */
+  readonly patches: string;
+  readonly P: number;
+  readonly dim: number;
 }
 
 export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
@@ -60,8 +68,13 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const stem = convStem(net, normalizePixels(net, pixels), cfg.stem, 'vision.');
   const vit = { ...cfg, imageSize: cfg.imageSize / stem.shrink, patch: cfg.patch / stem.shrink, inChannels: stem.channels, layerNorm: 'op', tokenInitStd: TRAINABLE_TOKEN_INIT } as const;
   const { tokens } = vitEncoder(net, stem.output, vit, 'vision.');
-  const cls = net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled');
-  const img = l2normalize(net, linear(net, cls, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));
+  const P = (cfg.imageSize / cfg.patch) ** 2;
+  const patches = net.emit.slice(tokens, [1], [P + 1], [1]);
+  const pooled =
+    cfg.pool === 'cls'
+      ? net.op('Gather', [tokens, b.constant(tensor('int64', [], [0]))], { axis: 1 }, 'vision.pooled')
+      : net.emit.reduce('ReduceMean', patches, [1], false);
+  const img = l2normalize(net, linear(net, pooled, 'vision.proj', { din: cfg.dim, dout: cfg.embed }));
   b.op('Identity', [img], {}, { outputs: ['image_embeds'] });
   b.output('image_embeds', 'float32', ['batch', cfg.embed]);
   const txt = textTower(net, ids, cfg);
@@ -73,7 +86,7 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
   const scale = b.op('Exp', [b.op('Min', [logScale, net.scalar(Math.log(100))])]);
   const logits = b.op('Mul', [b.op('MatMul', [img, net.emit.transpose(txt, [1, 0])]), scale], {}, { outputs: ['logits_per_image'] });
   b.output('logits_per_image', 'float32', ['batch', 'texts']);
-  return { graph: net.graph, net, logits };
+  return { graph: net.graph, net, logits, patches, P, dim: cfg.dim };
 }
 
 /**
@@ -82,7 +95,7 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
  * (hard-negatives.ts): they compete in every image's row but have no column, having no image.
  * Extra input: labels [B] int64 (0..B-1).
  */
-export function addClipLoss(g: ClipGraph): string {
+export function addClipLoss(g: ClipGraph, auxWeight = 0, seed = 0): string {
   const { b, emit } = g.net;
   const labels = b.input('labels', 'int64', ['batch']);
   const rows = b.op('SoftmaxCrossEntropyLoss', [g.logits, labels], { reduction: 'mean' });
@@ -90,5 +103,6 @@ export function addClipLoss(g: ClipGraph): string {
   const cols = b.op('SoftmaxCrossEntropyLoss', [emit.transpose(positives, [1, 0]), labels], { reduction: 'mean' });
   b.op('Mul', [b.op('Add', [rows, cols]), g.net.scalar(0.5)], {}, { outputs: ['loss'] });
   b.output('loss', 'float32', []);
+  if (auxWeight > 0) addAuxPatchLoss(g.graph, { patches: g.patches, P: g.P, dim: g.dim, weight: auxWeight, loss: 'loss', seed });
   return 'loss';
 }

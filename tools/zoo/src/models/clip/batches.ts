@@ -12,6 +12,7 @@
 import { rng, tensor, type Feeds, type Tensor } from '@gradloc/tensor-backend';
 import { generateScene, splitSeed, toNCHW, tokenizePhrases, type Scene } from '../../data/shapes/index.js';
 import { negativeCaption } from './hard-negatives.js';
+import { grounderTargets } from '../grounder/targets.js';
 
 export interface ClipBatchOptions {
   /** Train-split index of the first scene. */
@@ -23,12 +24,14 @@ export interface ClipBatchOptions {
   readonly negatives?: number;
   /** Seeds the choice of hard negatives. */
   readonly seed?: number;
+  /** Token grid side: adds patch_targets [B, grid^2, 42] for the auxiliary patch head. */
+  readonly auxGrid?: number;
 }
 
 export interface ClipBatch {
   /**
    * pixel_values [B, 3, S, S] in [0, 1], input_ids [B (1 + negatives), maxLen] (the B
-   * positives first), labels [B] = 0..B-1.
+   * positives first), labels [B] = 0..B-1, and with auxGrid patch_targets [B, P, 42].
    */
   readonly feeds: Feeds;
   /** Text of every input_ids row: caption n is image n's; the hard negatives follow. */
@@ -94,8 +97,10 @@ export function* clipBatches(opts: ClipBatchOptions): Generator<ClipBatch> {
     for (let k = 0; k < (opts.negatives ?? 0); k++) {
       for (const { index, scene } of drawn) captions.push(negativeCaption(scene.objects, index % 2, taken, rand));
     }
+    const scenes = drawn.map((d) => d.scene);
+    const aux: Feeds = opts.auxGrid ? { patch_targets: grounderTargets(scenes, opts.auxGrid).cls_targets } : {};
     yield {
-      feeds: { pixel_values: toNCHW(drawn.map((d) => d.scene)), input_ids: tokenizePhrases(captions, opts.maxLen).ids, labels },
+      feeds: { pixel_values: toNCHW(scenes), input_ids: tokenizePhrases(captions, opts.maxLen).ids, labels, ...aux },
       captions,
       indices: drawn.map((d) => d.index),
     };

@@ -1,6 +1,6 @@
 /**
  * The grounder's training loss, in the graph so one gradient session computes it:
- * sigmoid focal loss over every (patch, query) pair (Lin et al. 2017; alpha 0.25, gamma 2)
+ * sigmoid focal loss over every (patch, query) pair (common/focal-loss.ts)
  * plus, on the patches assigned to an object, L1 and generalised-IoU box losses
  * (Rezatofighi et al. 2019), weighted 1 : 5 : 2 as in DETR/OWL-ViT. The focal term is divided
  * by the number of class targets (one per assigned object), the box terms by the number of
@@ -11,9 +11,9 @@
  */
 import type { Net } from '@gradloc/tensor-backend';
 import type { GrounderGraph } from './architecture.js';
+import { sigmoidFocalSum } from '../common/focal-loss.js';
 
 export const LOSS_WEIGHTS = { cls: 1, l1: 5, giou: 2 } as const;
-const ALPHA = 0.25;
 
 export function addGrounderLoss(g: GrounderGraph): string {
   const { net } = g;
@@ -27,14 +27,7 @@ export function addGrounderLoss(g: GrounderGraph): string {
   const numObjects = op('Max', [emit.reduceSum(y, [], false), c(1)]);
   const numBoxes = op('Max', [emit.reduceSum(w, [], false), c(1)]);
 
-  // focal: ce * (1 - p_t)^2 * alpha_t with ce = softplus(x) - x y (stable BCE with logits)
-  const x = g.logits;
-  const p = op('Sigmoid', [x]);
-  const ce = op('Sub', [op('Softplus', [x]), op('Mul', [x, y])]);
-  const pT = op('Add', [op('Mul', [p, y]), op('Mul', [op('Sub', [c(1), p]), op('Sub', [c(1), y])])]);
-  const mod = op('Pow', [op('Sub', [c(1), pT]), c(2)]);
-  const alphaT = op('Add', [op('Mul', [y, c(2 * ALPHA - 1)]), c(1 - ALPHA)]); // alpha y + (1 - alpha)(1 - y)
-  const cls = op('Div', [emit.reduceSum(op('Mul', [op('Mul', [ce, mod]), alphaT]), [], false), numObjects]);
+  const cls = op('Div', [sigmoidFocalSum(net, g.logits, y), numObjects]);
 
   const w3 = emit.unsqueeze(w, [2]);
   const l1 = op('Div', [emit.reduceSum(op('Mul', [op('Abs', [op('Sub', [g.boxes, tgt])]), w3]), [], false), numBoxes]);
