@@ -60,3 +60,26 @@ export function progressReporter(io: Io, label: string): { update: (p: TrainProg
     },
   };
 }
+
+/** Progress of a counted stage ("calibrate 12/32"): redrawn on a terminal, every 25% otherwise. */
+export function stageReporter(io: Io, label: string): { update: (stage: string, done: number, total: number) => void; done: () => void } {
+  let last = '';
+  let drew = false;
+  return {
+    update(stage, done, total) {
+      if (io.tty && io.status) {
+        io.status(`${label} ${stage} ${bar(done / total)} ${done}/${total}`);
+        drew = true;
+        return;
+      }
+      const key = `${stage}:${Math.floor((4 * done) / total)}`;
+      if (key !== last) {
+        last = key;
+        io.err(`${label} ${stage} ${done}/${total}`);
+      }
+    },
+    done() {
+      if (drew && io.status) io.status('');
+    },
+  };
+}

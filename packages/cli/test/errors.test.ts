@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor } from '@gradloc/tensor-backend';
-import { buildCollide, buildDet, buildMlp, gradloc, npy, tempDir, values } from './helpers.js';
+import { buildCollide, buildDet, buildMlp, expectOneLineError, gradloc, npy, tempDir, values } from './helpers.js';
 
 let dir: string;
 let mlp: string;
@@ -61,12 +61,7 @@ describe('gradloc errors', () => {
   it.each(cases)('%s -> %s, one line, nothing written', (_what, code, args) => {
     const before = readdirSync(dir).sort();
     const r = gradloc(args, dir);
-    expect(r.code).toBe(1);
-    const lines = r.stderr.split('\n').filter((l) => l !== '');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^gradloc: ${code}: \\S`));
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stdout).toBe('');
+    expectOneLineError(r, code);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(before);
   });

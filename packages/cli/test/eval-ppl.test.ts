@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGPT, saveModel } from '@gradloc/tensor-backend';
 import { zooModel, type Metrics } from '@gradloc/zoo';
-import { buildMlp, gradloc, tempDir } from './helpers.js';
+import { buildMlp, expectOneLineError, gradloc, tempDir } from './helpers.js';
 
 let dir: string;
 let metrics: Metrics;
@@ -46,11 +46,7 @@ describe('gradloc eval-ppl', () => {
     ['no --data', 'BAD_INPUT', ['--model', 'model.onnx']],
   ])('%s -> %s in one line', (_what, code, args) => {
     const r = gradloc(['eval-ppl', ...args], dir);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.split('\n').filter(Boolean);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^gradloc: ${code}: \\S`));
+    expectOneLineError(r, code);
   });
 
   it('says what the vocabulary mismatch is', () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { Graph, GraphBuilder, saveModel, tensor, tensorToProto, writeNpy, type DType, type Tensor } from '@gradloc/tensor-backend';
 
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
@@ -20,6 +21,16 @@ export interface CliRun {
 export function gradloc(args: readonly string[], cwd?: string): CliRun {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A failed run in the CLI's error style: exit 1, nothing on stdout, one stderr line `gradloc: CODE: ...`, no stack. */
+export function expectOneLineError(r: CliRun, code: string): void {
+  expect(r.code).toBe(1);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.split('\n').filter((l) => l !== '');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^gradloc: ${code}: \\S`));
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
 export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'gradloc-cli-test-'));

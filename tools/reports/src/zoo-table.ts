@@ -14,6 +14,7 @@ const TARGETS: Readonly<Record<string, string>> = {
   'shapes-vit': 'accuracy >= 0.90',
   'shapes-grounder': 'ap50 >= 0.80, absent low',
   'shapes-clip': 'top1 >= 0.90',
+  'shapes-grounder-gwq4': 'ap50 drop <= 0.01 vs shapes-grounder',
 };
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -38,7 +39,7 @@ function main(): void {
     .map((name) => {
       const c = readCard(modelDir(name));
       const metrics = Object.entries(c.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
-      return `| ${name} | ${c.parameters.toLocaleString('en-US')} | ${c.training.steps} x ${c.training.batch} | ${minutes(c.training.wallTimeSec)} | ${metrics} (${c.evaluation.samples} ${c.evaluation.split} samples) | ${TARGETS[name] ?? ''} | ${mb(dirBytes(modelDir(name)))} |`;
+      return `| ${name} | ${c.parameters.toLocaleString('en-US')} | ${c.quantization ? `GWQ of ${String(c.quantization.source)}` : `${c.training.steps} x ${c.training.batch}`} | ${minutes(c.training.wallTimeSec)} | ${metrics} (${c.evaluation.samples} ${c.evaluation.split} samples) | ${TARGETS[name] ?? ''} | ${mb(dirBytes(modelDir(name)))} |`;
     });
   const table = [
     '| model | parameters | steps x batch | wall time | held-out metrics (card) | asked for | files |',

@@ -4,7 +4,9 @@ import { camCommand } from './cam.js';
 import { demoCommand } from './demo.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { gradCommand } from './grad.js';
+import { quantizeCommand } from './quantize.js';
 import { trainCommand } from './train.js';
+import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, vpsCommand, demoCommand];

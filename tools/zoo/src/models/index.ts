@@ -5,3 +5,4 @@ import './shapes-vit.js';
 import './shapes-clip.js';
 import './shapes-grounder.js';
 import './brown-gpt.js';
+import './shapes-grounder-gwq.js';

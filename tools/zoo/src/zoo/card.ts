@@ -40,6 +40,10 @@ export interface Card {
     readonly machine: string;
   };
   readonly metrics: Metrics;
+  /** Post-training quantization: how this model was derived from another shipped one. */
+  readonly quantization?: Readonly<Record<string, unknown>>;
+  /** The source model's metrics on the same evaluation, for comparison. */
+  readonly baseline?: { readonly model: string; readonly metrics: Metrics };
   readonly evaluation: { readonly command: string; readonly split: string; readonly samples: number; readonly notes?: string };
 }
 

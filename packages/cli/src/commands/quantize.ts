@@ -1,0 +1,142 @@
+/**
+ * `gradloc quantize`: GWQ and its baselines on any ONNX model, written as an ONNX file that
+ * stock onnxruntime runs (@gradloc/quant-gwq). One JSON line on stdout; progress on stderr.
+ */
+import { statSync } from 'node:fs';
+import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
+import { METHODS, quantizeGraph, quantSpec, resolveFormat, SENSITIVITIES, type Method } from '@gradloc/quant-gwq';
+import { calibrationFor, DEFAULT_CALIBRATION_SAMPLES, parseCalibrationSpec, type CalibrationSpec } from '@gradloc/zoo';
+import { optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
+import type { Command } from '../command.js';
+import { stageReporter } from '../progress.js';
+
+const HELP = `Usage: gradloc quantize --model M.onnx --method gwq|rtn|magnitude|hessian|random
+                        [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx
+                        [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|nbits|unpack]
+                        [--seed N] [--ep cpu|cuda|webgpu] [--threads N]
+
+Quantizes every MatMul/Gemm weight of an ONNX model to B-bit groups and keeps the most
+sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line:
+{"bits_per_weight", "size_bytes", "outlier_fraction", "calib_ms", "quant_ms", ...}.
+
+  --method M        gwq: outliers = largest |calibration gradient| (GWQ)
+                    rtn: plain round-to-nearest, no outliers
+                    magnitude: largest |w|; hessian: largest E[x^2] w^2 (SpQR/OWQ-style);
+                    random: uniform positions (control)
+  --bits B          2, 3, 4 or 8 (default 4)
+  --group G         group size along the input dimension: 32, 64 or 128 (default 128)
+  --outliers P      percent of each matrix kept in FP16 (default 1; "0.5" = 0.5%; ignored by rtn)
+  --calib SPEC      CORPUS:SPLIT[:N[:SEED]]: brown:train:${DEFAULT_CALIBRATION_SAMPLES} (language models, next-token
+                    loss) or shapes:train:${DEFAULT_CALIBRATION_SAMPLES} (grounders, distillation against the model's own
+                    outputs); N is 1..128. Default: brown for a model with only input_ids, else shapes.
+                    Used by gwq, hessian and --gptq.
+  --gptq            GPTQ error compensation of the low-bit part (uses calibration activations)
+  --sensitivity S   GWQ score: gradient = |sum of gradients| (default), abs-sum = sum of
+                    per-sample |g|, fisher = sum of g^2
+  --format F        auto (default): com.microsoft MatMulNBits for 2/4/8 bits, standard-op
+                    unpacking otherwise; nbits or unpack to force one
+  --seed N          positions of the random method (default 0)
+  --out Q.onnx      written atomically; nothing is written on failure`;
+
+const FLAGS = {
+  model: { type: 'string' },
+  method: { type: 'string' },
+  bits: { type: 'string' },
+  group: { type: 'string' },
+  outliers: { type: 'string' },
+  calib: { type: 'string' },
+  out: { type: 'string' },
+  gptq: { type: 'boolean' },
+  sensitivity: { type: 'string' },
+  format: { type: 'string' },
+  seed: { type: 'string' },
+  ...RUNTIME_FLAGS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --outliers is a percentage ("1", "0.5", "1%"). */
+export function parseOutlierPercent(flags: Flags): number {
+  const raw = optionalString(flags, 'outliers');
+  if (raw === undefined) return 0.01;
+  const p = Number(raw.trim().replace(/%$/, ''));
+  if (!Number.isFinite(p) || p < 0 || p >= 100) throw new GradlocError('BAD_INPUT', `--outliers is a percentage from 0 to below 100 (e.g. 1 or 0.5), got '${raw}'`);
+  return p / 100;
+}
+
+function defaultCalibration(model: OnnxModel): CalibrationSpec {
+  const lm = model.graph.inputs.length === 1 && model.graph.inputs[0].name === 'input_ids';
+  return parseCalibrationSpec(lm ? 'brown:train' : 'shapes:train');
+}
+
+export const quantizeCommand: Command = {
+  name: 'quantize',
+  summary: 'GWQ / RTN / magnitude / Hessian / random-outlier weight quantization of an ONNX model',
+  help: HELP,
+  async run(argv, io) {
+    const f = parseFlags('quantize', argv, FLAGS);
+    if (f.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const path = requireString('quantize', f, 'model');
+    const out = requireString('quantize', f, 'out');
+    const method: Method = optionalChoice('quantize', f, 'method', METHODS) ?? 'gwq';
+    const bits = optionalInt('quantize', f, 'bits', 1) ?? 4;
+    const group = optionalInt('quantize', f, 'group', 1) ?? 128;
+    const outliers = parseOutlierPercent(f);
+    const sensitivity = optionalChoice('quantize', f, 'sensitivity', SENSITIVITIES);
+    const format = optionalChoice('quantize', f, 'format', ['auto', 'nbits', 'unpack'] as const);
+    const seed = optionalInt('quantize', f, 'seed', 0);
+    const gptq = f.gptq === true;
+    // checked before any model or data is loaded
+    resolveFormat(quantSpec(bits, group), format);
+    const runtime = runtimeOptions('quantize', f);
+    const model = OnnxModel.load(path, runtime);
+    const calibSpec = optionalString(f, 'calib');
+    const spec = calibSpec ? parseCalibrationSpec(calibSpec) : defaultCalibration(model);
+    const needsData = gptq || ((method === 'gwq' || method === 'hessian') && outliers > 0);
+    const calibration = needsData ? calibrationFor(model, spec, path) : undefined;
+    const progress = stageReporter(io, 'quantize:');
+    try {
+      const { graph, report } = await quantizeGraph(model.graph, {
+        method,
+        bits,
+        group,
+        outliers,
+        sensitivity,
+        gptq,
+        calibration,
+        format,
+        seed,
+        runtime,
+        onProgress: (stage, done, total) => progress.update(stage, done, total),
+      });
+      progress.done();
+      saveModel(out, graph.toModel());
+      io.err(
+        `quantize: ${report.matrices.length} matrices, ${report.weights} weights, ${method} ${report.bits}-bit g${report.group}${gptq ? ' + GPTQ' : ''}` +
+          (calibration ? `, calibration ${spec.corpus}:${spec.split} x ${calibration.samples.length}` : '') +
+          ` -> ${out}`,
+      );
+      io.out(
+        JSON.stringify({
+          bits_per_weight: report.bitsPerWeight,
+          size_bytes: statSync(out).size,
+          outlier_fraction: report.outlierFraction,
+          calib_ms: Math.round(report.calibMs),
+          quant_ms: Math.round(report.quantMs),
+          method,
+          bits: report.bits,
+          group: report.group,
+          gptq,
+          matrices: report.matrices.length,
+          weights: report.weights,
+        }),
+      );
+      return 0;
+    } finally {
+      progress.done();
+      await model.release();
+    }
+  },
+};

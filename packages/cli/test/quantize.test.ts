@@ -1,0 +1,95 @@
+/**
+ * `gradloc quantize` on a one-step brown-gpt (the real architecture and tokenizer) and on the
+ * shipped shapes-grounder: one JSON line with the issue's keys, a model stock onnxruntime
+ * runs (scored by `gradloc eval-ppl`), and one-line errors that write nothing.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { zooModel, modelDir } from '@gradloc/zoo';
+import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
+
+let dir: string;
+const KEYS = ['bits_per_weight', 'size_bytes', 'outlier_fraction', 'calib_ms', 'quant_ms'];
+
+beforeAll(async () => {
+  dir = tempDir();
+  await zooModel('brown-gpt').train({ outDir: dir, steps: 1, evalSamples: 2, threads: 2 });
+}, 60_000);
+
+const json = (stdout: string): Record<string, number> => {
+  const lines = stdout.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]) as Record<string, number>;
+};
+
+const ppl = (model: string): number => json(gradloc(['eval-ppl', '--model', model, '--data', 'brown:test', '--max-windows', '4', '--threads', '2'], dir).stdout).ppl;
+
+describe('gradloc quantize', () => {
+  it('gwq 4-bit: the JSON line, the file it names, 1% outliers, and a model eval-ppl scores like the original', () => {
+    const r = gradloc(['quantize', '--model', 'model.onnx', '--method', 'gwq', '--bits', '4', '--group', '64', '--outliers', '1', '--calib', 'brown:train:2', '--out', 'gwq4.onnx', '--threads', '2'], dir);
+    expect(r.stderr).not.toMatch(/Error|at /);
+    expect(r.code).toBe(0);
+    const out = json(r.stdout);
+    for (const k of KEYS) expect(out).toHaveProperty(k);
+    expect(out.size_bytes).toBe(statSync(join(dir, 'gwq4.onnx')).size);
+    expect(out.outlier_fraction).toBeCloseTo(0.01, 4);
+    expect(out.calib_ms).toBeGreaterThan(0);
+    // brown-gpt's matrices in MatMulNBits: 4-bit codes, per column and group of 64 a float32
+    // scale, 4-bit zero points packed two per byte (a column's last byte may be half empty), and
+    // round(1% of K N) outliers at a 16-bit value and two 16-bit indices
+    const shapes = [...Array.from({ length: 4 }, () => [[192, 576], [192, 192], [192, 768], [768, 192]]).flat(), [192, 10000]];
+    let bits = 0;
+    let weights = 0;
+    for (const [K, N] of shapes) {
+      const groups = K / 64;
+      bits += 4 * K * N + N * groups * 32 + N * Math.ceil(groups / 2) * 8 + Math.round(0.01 * K * N) * 48;
+      weights += K * N;
+    }
+    expect(out.bits_per_weight).toBeCloseTo(bits / weights, 9);
+    const [fp, q] = [ppl('model.onnx'), ppl('gwq4.onnx')];
+    expect(Math.abs(q / fp - 1)).toBeLessThan(0.05);
+  });
+
+  it('rtn keeps no outliers and needs no calibration; 8 bits changes perplexity by < 0.5%', () => {
+    const out = json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'rtn', '--bits', '8', '--group', '64', '--out', 'rtn8.onnx', '--threads', '2'], dir).stdout);
+    expect(out.outlier_fraction).toBe(0);
+    expect(out.calib_ms).toBe(0);
+    expect(Math.abs(ppl('rtn8.onnx') / ppl('model.onnx') - 1)).toBeLessThan(0.005);
+  });
+
+  it('3 bits go through standard-op unpacking; --outliers takes "0.5%"', () => {
+    const out = json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'magnitude', '--bits', '3', '--group', '32', '--outliers', '0.5%', '--out', 'mag3.onnx', '--threads', '2'], dir).stdout);
+    expect(out.outlier_fraction).toBeCloseTo(0.005, 4);
+    expect(Number.isFinite(ppl('mag3.onnx'))).toBe(true);
+  });
+
+  it('quantizes the shipped grounder with shapes calibration (distillation)', () => {
+    const g = modelDir('shapes-grounder');
+    const r = gradloc(['quantize', '--model', join(g, 'model.onnx'), '--method', 'gwq', '--group', '64', '--calib', 'shapes:train:2', '--out', join(dir, 'grounder4.onnx'), '--threads', '2']);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout).outlier_fraction).toBeCloseTo(0.01, 3);
+    expect(existsSync(join(dir, 'grounder4.onnx'))).toBe(true);
+  });
+
+  it.each([
+    ['an unknown method', 'BAD_INPUT', ['--method', 'awq']],
+    ['5 bits', 'BAD_INPUT', ['--bits', '5']],
+    ['a group that is not a power of two', 'BAD_INPUT', ['--group', '48']],
+    ['outliers of 100%', 'BAD_INPUT', ['--outliers', '100']],
+    ['a calibration spec of another corpus', 'BAD_INPUT', ['--calib', 'wiki:train:4']],
+    ['200 calibration samples', 'BAD_INPUT', ['--calib', 'brown:train:200']],
+    ['grounder calibration on a language model', 'BAD_MODEL', ['--calib', 'shapes:train:2']],
+    ['3 bits forced into MatMulNBits', 'BAD_INPUT', ['--bits', '3', '--format', 'nbits', '--method', 'rtn']],
+  ])('%s -> %s in one line, nothing written', (_what, code, args) => {
+    const out = tempDir();
+    const calib = args.includes('--calib') ? [] : ['--calib', 'brown:train:2'];
+    const r = gradloc(['quantize', '--model', join(dir, 'model.onnx'), ...calib, ...args, '--out', join(out, 'q.onnx')]);
+    expectOneLineError(r, code);
+    expect(listFiles(out)).toEqual([]);
+  });
+
+  it('needs --out', () => {
+    expect(gradloc(['quantize', '--model', 'model.onnx'], dir).stderr).toMatch(/--out/);
+  });
+});

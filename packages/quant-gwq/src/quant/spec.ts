@@ -1,0 +1,17 @@
+import { GradlocError } from '@gradloc/tensor-backend';
+import { SUPPORTED_BITS, type Bits } from './types.js';
+
+/** Bits per code and group size along the input dimension. */
+export interface QuantSpec {
+  readonly bits: Bits;
+  readonly group: number;
+}
+
+export const SUPPORTED_GROUPS: readonly number[] = [32, 64, 128];
+
+/** Checks user-given bits and group; other groups (powers of two >= 16) are allowed for experiments. */
+export function quantSpec(bits: number, group: number): QuantSpec {
+  if (!(SUPPORTED_BITS as readonly number[]).includes(bits)) throw new GradlocError('BAD_INPUT', `bits must be one of ${SUPPORTED_BITS.join(', ')} (got ${bits})`);
+  if (!Number.isInteger(group) || group < 16 || (group & (group - 1)) !== 0) throw new GradlocError('BAD_INPUT', `group must be a power of two >= 16, e.g. ${SUPPORTED_GROUPS.join(', ')} (got ${group})`);
+  return { bits: bits as Bits, group };
+}

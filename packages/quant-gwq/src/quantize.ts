@@ -1,0 +1,138 @@
+/**
+ * quantizeGraph: the whole pipeline on one ONNX graph.
+ *   canonical weights (graph/weight-sites.ts)
+ *   -> calibration runs when the method or GPTQ needs them (calib/calibrate.ts)
+ *   -> per matrix: outlier mask (quant/methods.ts), dense part by RTN or GPTQ
+ *   -> each MatMul replaced by its low-bit form plus the sparse FP16 correction (export/).
+ * The report counts every stored bit (codes, scales, zero points, outlier values and indices).
+ */
+import { GradlocError, tensorFromProto, type Graph, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { calibrate, type Calibration, type CalibrationInput } from './calib/calibrate.js';
+import { canonicalWeights, type SiteFilter } from './graph/weight-sites.js';
+import { replaceMatMul, resolveFormat, storageOf, type ExportFormat } from './export/replace.js';
+import { quantizeGptq } from './quant/gptq.js';
+import { needsCalibration, outlierMask, type Method, type Sensitivity } from './quant/methods.js';
+import { quantizeRtn } from './quant/rtn.js';
+import { quantSpec } from './quant/spec.js';
+
+export interface QuantizeOptions {
+  readonly method: Method;
+  /** 2, 3, 4 or 8 (default 4). */
+  readonly bits?: number;
+  /** Group size along the input dimension (default 128). */
+  readonly group?: number;
+  /** Fraction of each matrix kept in FP16 (default 0.01; 'rtn' keeps none). */
+  readonly outliers?: number;
+  /** GWQ's score (default 'gradient' = |sum of calibration gradients|). */
+  readonly sensitivity?: Sensitivity;
+  /** GPTQ error compensation of the dense part (needs calibration activations). */
+  readonly gptq?: boolean;
+  /** Required by gwq, hessian and gptq. */
+  readonly calibration?: CalibrationInput;
+  /**
+   * Statistics of an earlier `calibrate` run on this model (with `hessian` if GPTQ is
+   * wanted), so a sweep over methods and bit widths calibrates once.
+   */
+  readonly calibrated?: Calibration;
+  readonly filter?: SiteFilter;
+  readonly format?: ExportFormat;
+  /** Seeds the random method. */
+  readonly seed?: number;
+  readonly runtime?: RuntimeOptions;
+  readonly onProgress?: (stage: 'calibrate' | 'quantize', done: number, total: number) => void;
+}
+
+export interface MatrixReport {
+  readonly weight: string;
+  readonly K: number;
+  readonly N: number;
+  readonly outliers: number;
+  readonly format: string;
+  readonly bitsPerWeight: number;
+}
+
+export interface QuantizeReport {
+  readonly method: Method;
+  readonly bits: number;
+  readonly group: number;
+  readonly gptq: boolean;
+  readonly sensitivity: Sensitivity | null;
+  /** Stored bits of all quantized matrices / their weight count. */
+  readonly bitsPerWeight: number;
+  /** Weights quantized (sum of K * N). */
+  readonly weights: number;
+  /** Outliers kept / weights quantized. */
+  readonly outlierFraction: number;
+  readonly calibSamples: number;
+  readonly calibMs: number;
+  readonly quantMs: number;
+  readonly matrices: readonly MatrixReport[];
+}
+
+export interface QuantizeResult {
+  readonly graph: Graph;
+  readonly report: QuantizeReport;
+}
+
+export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
+  const spec = quantSpec(opts.bits ?? 4, opts.group ?? 128);
+  const requested = opts.outliers ?? 0.01;
+  if (!(requested >= 0 && requested < 1)) throw new GradlocError('BAD_INPUT', `outliers must be a fraction in [0, 1) (got ${opts.outliers})`);
+  const fraction = opts.method === 'rtn' ? 0 : requested;
+  const { graph, sites } = canonicalWeights(source, opts.filter);
+  const calibrating = (needsCalibration(opts.method) && fraction > 0) || !!opts.gptq;
+  let cal: Calibration | undefined = calibrating ? opts.calibrated : undefined;
+  if (cal && opts.gptq && [...cal.activations.values()].some((a) => !a.hessian)) {
+    throw new GradlocError('BAD_INPUT', 'GPTQ needs a calibration run with hessian: true');
+  }
+  if (calibrating && !cal) {
+    if (!opts.calibration) throw new GradlocError('BAD_INPUT', `method '${opts.method}'${opts.gptq ? ' with GPTQ' : ''} needs calibration samples`);
+    cal = await calibrate(graph, sites, { ...opts.calibration, hessian: !!opts.gptq, runtime: opts.runtime, onProgress: (d, t) => opts.onProgress?.('calibrate', d, t) });
+  }
+  const t0 = performance.now();
+  const matrices: MatrixReport[] = [];
+  let totalBits = 0;
+  let weights = 0;
+  let outliers = 0;
+  for (const [i, site] of sites.entries()) {
+    const W = tensorFromProto(graph.initializers.get(site.weight)!).data as Float32Array;
+    const mask = outlierMask({
+      method: opts.method,
+      sensitivity: opts.sensitivity ?? 'gradient',
+      W,
+      K: site.K,
+      N: site.N,
+      fraction,
+      seed: (opts.seed ?? 0) + i,
+      grads: cal?.weights.get(site.weight),
+      activation: cal?.activations.get(site.input),
+    });
+    const H = cal?.activations.get(site.input)?.hessian;
+    const q = opts.gptq ? quantizeGptq(W, site.K, site.N, spec, H!, mask) : quantizeRtn(W, site.K, site.N, spec, mask);
+    const format = resolveFormat(q, opts.format ?? 'auto');
+    const storage = storageOf(q, format);
+    replaceMatMul(graph, site.node, q, { format });
+    matrices.push({ weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight });
+    totalBits += storage.totalBits;
+    weights += site.K * site.N;
+    outliers += q.outliers.k.length;
+    opts.onProgress?.('quantize', i + 1, sites.length);
+  }
+  return {
+    graph,
+    report: {
+      method: opts.method,
+      bits: spec.bits,
+      group: spec.group,
+      gptq: !!opts.gptq,
+      sensitivity: opts.method === 'gwq' ? (opts.sensitivity ?? 'gradient') : null,
+      bitsPerWeight: totalBits / weights,
+      weights,
+      outlierFraction: outliers / weights,
+      calibSamples: cal?.samples ?? 0,
+      calibMs: cal?.ms ?? 0,
+      quantMs: performance.now() - t0,
+      matrices,
+    },
+  };
+}
