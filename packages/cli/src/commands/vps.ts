@@ -1,0 +1,149 @@
+/**
+ * `gradloc vps`: Visual Precision Search for one detection of a grounding model
+ * (@gradloc/vps-search). Writes the attribution map as .npy (and an overlay PNG), prints one
+ * JSON line; progress and the target on stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { encodeNpy, GradlocError, tensor, type Box } from '@gradloc/tensor-backend';
+import { decodeImageRGB, encodePNG, overlay, resizeMap } from '@gradloc/cam-explain';
+import { BASELINES, explainDetection, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { openGrounder } from '@gradloc/zoo';
+import { optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
+import type { Command } from '../command.js';
+import { stageReporter } from '../progress.js';
+import { writeFiles } from './cam-files.js';
+
+const HELP = `Usage: gradloc vps --model NAME|PATH --image IMG.png --query TEXT [--box x0,y0,x1,y1]
+                   [--regions N] [--lazy] --out MAP.npy [--png OVERLAY.png]
+                   [--division slic|grid] [--baseline black|mean|blur] [--lambda1 L] [--lambda2 L]
+                   [--batch-size N] [--threads N]
+
+Visual Precision Search: which sub-regions of the image a grounding model needs to keep (and
+loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "deletion_auc",
+"forward_passes", "ms", ...}; writes the map (float32 [H, W] in [0, 1] at the image's size).
+
+  --model M         a zoo grounder (shapes-grounder, shapes-grounder-gwq4), a model folder
+                    with card.json, or an .onnx file beside one
+  --query TEXT      the phrase or class to explain, e.g. "a red circle"
+  --box x0,y0,x1,y1 the detection's box in pixels of the image. Default: the model's best box
+                    for the query. Give a box the model does not detect to explain a miss, or
+                    a wrong query at a detected box to explain a misclassification.
+  --regions N       sub-regions (default ${DEFAULT_REGIONS}); --division grid for a plain grid
+  --lazy            lazy (CELF) greedy: fewer forward passes
+  --baseline B      what hidden pixels become (default black)
+  --lambda1/2 L     weights of s_ins and 1 - s_del in F (default 1 and 1)`;
+
+const FLAGS = {
+  model: { type: 'string' },
+  image: { type: 'string' },
+  query: { type: 'string' },
+  box: { type: 'string' },
+  regions: { type: 'string' },
+  lazy: { type: 'boolean' },
+  out: { type: 'string' },
+  png: { type: 'string' },
+  division: { type: 'string' },
+  baseline: { type: 'string' },
+  lambda1: { type: 'string' },
+  lambda2: { type: 'string' },
+  'batch-size': { type: 'string' },
+  ...RUNTIME_FLAGS,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** --box in pixels -> normalised (x0, y0, x1, y1), checked against the image. */
+export function parsePixelBox(text: string, width: number, height: number): Box {
+  const v = text.split(',').map((s) => Number(s.trim()));
+  if (v.length !== 4 || v.some((x) => !Number.isFinite(x))) throw new GradlocError('BAD_INPUT', `--box must be x0,y0,x1,y1 in pixels, got '${text}'`);
+  const [x0, y0, x1, y1] = v;
+  if (!(x0 < x1 && y0 < y1) || x0 < 0 || y0 < 0 || x1 > width || y1 > height) {
+    throw new GradlocError('BAD_INPUT', `--box ${text} must satisfy 0 <= x0 < x1 <= ${width} and 0 <= y0 < y1 <= ${height} (the image's size)`);
+  }
+  return [x0 / width, y0 / height, x1 / width, y1 / height];
+}
+
+export const vpsCommand: Command = {
+  name: 'vps',
+  summary: 'Visual Precision Search: sub-region attribution of one detection of a grounding model',
+  help: HELP,
+  async run(argv, io) {
+    const f = parseFlags('vps', argv, FLAGS);
+    if (f.help) {
+      io.out(HELP);
+      return 0;
+    }
+    const spec = requireString('vps', f, 'model');
+    const imagePath = requireString('vps', f, 'image');
+    const query = requireString('vps', f, 'query');
+    const out = requireString('vps', f, 'out');
+    const png = optionalString(f, 'png');
+    const regions = optionalInt('vps', f, 'regions', 2) ?? DEFAULT_REGIONS;
+    const division = optionalChoice('vps', f, 'division', ['slic', 'grid'] as const);
+    const baseline = optionalChoice('vps', f, 'baseline', BASELINES);
+    const lambda1 = optionalNumber('vps', f, 'lambda1', 0, 1e6);
+    const lambda2 = optionalNumber('vps', f, 'lambda2', 0, 1e6);
+    const batchSize = optionalInt('vps', f, 'batch-size', 1);
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(imagePath);
+    } catch {
+      throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${imagePath}`);
+    }
+    const picture = await decodeImageRGB(bytes, `--image ${imagePath}`);
+    const boxText = optionalString(f, 'box');
+    const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
+    const source = openGrounder(spec, runtimeOptions('vps', f));
+    const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery });
+    const progress = stageReporter(io, 'vps:');
+    try {
+      const image = planarFromRgb(picture, detector.width, detector.height);
+      // the detection to explain: the given box, else the model's best box for the query
+      const [own] = await detector.detect(tensor('float32', [1, 3, image.height, image.width], image.data), query);
+      let targetBox = box;
+      if (!targetBox) {
+        let best = 0;
+        for (let p = 1; p < own.scores.length; p++) if (own.scores[p] > own.scores[best]) best = p;
+        targetBox = [own.boxes[4 * best], own.boxes[4 * best + 1], own.boxes[4 * best + 2], own.boxes[4 * best + 3]];
+      }
+      const score = targetScore(own, targetBox);
+      const px = targetBox.map((v, i) => Math.round(v * (i % 2 ? picture.height : picture.width)));
+      io.err(`vps: ${source.name}, "${query}" at [${px.join(', ')}] (score ${score.toFixed(3)} on the full image${score < 0.1 ? ': the model does not detect it, explaining a miss' : ''})`);
+      const r = await explainDetection({
+        detector,
+        image,
+        target: { query, box: targetBox },
+        regions,
+        division,
+        baseline,
+        lambda1,
+        lambda2,
+        batchSize,
+        lazy: f.lazy === true,
+        onProgress: (step, total) => progress.update('search', step, total),
+      });
+      progress.done();
+      const map = resizeMap({ width: image.width, height: image.height, data: r.map }, picture.width, picture.height);
+      const mapData = Float32Array.from(map.data);
+      const files = [{ path: out, bytes: encodeNpy(tensor('float32', [picture.height, picture.width], mapData)) }];
+      if (png) files.push({ path: png, bytes: await encodePNG(overlay(picture, map)) });
+      writeFiles(files);
+      io.out(
+        JSON.stringify({
+          insertion_auc: r.metrics.insertionAuc,
+          deletion_auc: r.metrics.deletionAuc,
+          forward_passes: r.metrics.forwardPasses,
+          ms: Math.round(r.metrics.ms),
+          highest_confidence: r.metrics.highestConfidence,
+          score,
+          regions: r.regions.count,
+          box: px,
+        }),
+      );
+      return 0;
+    } finally {
+      progress.done();
+      await detector.release();
+    }
+  },
+};
+

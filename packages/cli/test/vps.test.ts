@@ -1,0 +1,88 @@
+/**
+ * `gradloc vps` on the shipped shapes-grounder and a generated test scene: the JSON line, the
+ * map's size, the forward-pass count of plain vs lazy greedy, a miss given by --box, and
+ * one-line errors that write nothing.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readNpy } from '@gradloc/tensor-backend';
+import { encodePNG } from '@gradloc/cam-explain';
+import { generateScene, splitSeed, toRGBA8 } from '@gradloc/zoo';
+import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
+
+let dir: string;
+let query: string;
+let box: readonly number[];
+
+beforeAll(async () => {
+  dir = tempDir();
+  const scene = generateScene(splitSeed('test', 3));
+  const rgba = toRGBA8(scene);
+  const rgb = new Uint8Array(scene.width * scene.height * 3);
+  for (let i = 0; i < scene.width * scene.height; i++) for (let c = 0; c < 3; c++) rgb[3 * i + c] = rgba[4 * i + c];
+  writeFileSync(join(dir, 'scene.png'), await encodePNG({ width: scene.width, height: scene.height, data: rgb }));
+  const o = scene.objects[scene.largest];
+  query = `a ${o.colour} ${o.shape}`;
+  box = o.box;
+});
+
+const json = (stdout: string): Record<string, number> => {
+  const lines = stdout.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]) as Record<string, number>;
+};
+
+describe('gradloc vps', () => {
+  it('explains the largest object: JSON keys, a map at the image size, 2 + n(n + 1) forward passes', () => {
+    const r = gradloc(['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '12', '--out', 'map.npy', '--png', 'overlay.png', '--threads', '2'], dir);
+    expect(r.code).toBe(0);
+    const out = json(r.stdout);
+    for (const k of ['insertion_auc', 'deletion_auc', 'forward_passes', 'ms']) expect(out).toHaveProperty(k);
+    const n = out.regions;
+    expect(out.forward_passes).toBe(2 + n * (n + 1));
+    expect(out.insertion_auc).toBeGreaterThan(out.deletion_auc);
+    const map = readNpy(join(dir, 'map.npy'));
+    expect(map.dims).toEqual([96, 96]);
+    expect(Math.max(...(map.data as Float32Array))).toBeCloseTo(1, 5);
+    expect(listFiles(dir)).toContain('overlay.png');
+  });
+
+  it('--lazy needs fewer forward passes', () => {
+    // 2 images per model run: lazy greedy re-evaluates one candidate at a time (with the default
+    // 32, a dozen regions' candidates all fit in its first batch)
+    const args = ['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '12', '--batch-size', '2', '--threads', '2'];
+    const plain = json(gradloc([...args, '--out', 'a.npy'], dir).stdout);
+    const lazy = json(gradloc([...args, '--lazy', '--out', 'b.npy'], dir).stdout);
+    expect(lazy.forward_passes).toBeLessThan(plain.forward_passes);
+  });
+
+  it('a query the scene does not hold, at the object box, is explained as a miss', () => {
+    const colour = query.includes('white') ? 'red' : 'white';
+    const wrong = `a ${colour} ${query.split(' ')[2]}`;
+    const r = gradloc(['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', wrong, '--box', box.join(','), '--regions', '8', '--out', 'miss.npy', '--threads', '2'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/does not detect it, explaining a miss/);
+    expect(json(r.stdout).box).toEqual(box.map((v) => Math.round(v)));
+  });
+
+  it.each([
+    ['a word the model does not know', 'BAD_INPUT', ['--query', 'a purple dragon']],
+    ['a box outside the image', 'BAD_INPUT', ['--query', 'a red circle', '--box', '0,0,200,10']],
+    ['a box that is not 4 numbers', 'BAD_INPUT', ['--query', 'a red circle', '--box', '1,2,3']],
+    ['an unknown model', 'MODEL_NOT_FOUND', ['--query', 'a red circle', '--model', 'no-such-model']],
+    ['a missing image', 'FILE_NOT_FOUND', ['--query', 'a red circle', '--image', 'nope.png']],
+  ])('%s -> %s in one line, nothing written', (_what, code, args) => {
+    const out = tempDir();
+    const base = ['--model', 'shapes-grounder', '--image', join(dir, 'scene.png'), '--regions', '4', '--out', join(out, 'm.npy')];
+    const merged = [...base];
+    for (let i = 0; i < args.length; i += 2) {
+      const at = merged.indexOf(args[i]);
+      if (at >= 0) merged[at + 1] = args[i + 1];
+      else merged.push(args[i], args[i + 1]);
+    }
+    const r = gradloc(['vps', ...merged]);
+    expectOneLineError(r, code);
+    expect(listFiles(out)).toEqual([]);
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Detector adapter for OWL-ViT-style ONNX grounders: image + text query in, per-prediction
+ * query logits [B, P, Q] and normalised (cx, cy, w, h) boxes [B, P, 4] out. Fits the zoo's
+ * shapes-grounder (FP32 and GWQ-quantized) and Hugging Face OWL-ViT exports; the caller
+ * supplies the query encoding (the model's own tokenizer) and, for graphs that do not
+ * normalise pixels themselves, the per-channel mean/std.
+ */
+import { cxcywhToXyxy, GradlocError, tensor, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import type { Detector, Predictions } from './types.js';
+
+export interface OnnxGrounderOptions {
+  readonly model: OnnxModel;
+  /** The text side's feeds for one query (e.g. { input_ids: [1, L], attention_mask: [1, L] }). */
+  readonly encodeQuery: (query: string) => Feeds;
+  /** Default 'pixel_values'. */
+  readonly pixelInput?: string;
+  /** Default 'logits'. */
+  readonly logits?: string;
+  /** Default 'pred_boxes'. */
+  readonly boxes?: string;
+  /** (x - mean) / std per channel before the model; omit when the graph normalises itself. */
+  readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  /** Release the model with the adapter (default true). */
+  readonly owns?: boolean;
+}
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const clamp01 = (v: number): number => Math.min(1, Math.max(0, v));
+
+export class OnnxGrounder implements Detector {
+  readonly width: number;
+  readonly height: number;
+  readonly pixelName: string;
+  readonly logitsName: string;
+  readonly boxesName: string;
+  private readonly queries = new Map<string, Feeds>();
+
+  constructor(private readonly o: OnnxGrounderOptions) {
+    this.pixelName = o.pixelInput ?? 'pixel_values';
+    this.logitsName = o.logits ?? 'logits';
+    this.boxesName = o.boxes ?? 'pred_boxes';
+    const input = o.model.graph.inputs.find((i) => i.name === this.pixelName);
+    if (!input) throw new GradlocError('BAD_MODEL', `the grounder has no input '${this.pixelName}' (inputs: ${o.model.inputNames.join(', ')})`);
+    const [, c, h, w] = input.dims ?? [];
+    if (c !== 3 || typeof h !== 'number' || typeof w !== 'number') {
+      throw new GradlocError('BAD_MODEL', `input '${this.pixelName}' must be [batch, 3, H, W] with fixed H and W, got [${(input.dims ?? []).join(', ')}]`);
+    }
+    for (const out of [this.logitsName, this.boxesName]) {
+      if (!o.model.outputNames.includes(out)) throw new GradlocError('BAD_MODEL', `the grounder has no output '${out}' (outputs: ${o.model.outputNames.join(', ')})`);
+    }
+    this.height = h;
+    this.width = w;
+  }
+
+  private encoded(query: string): Feeds {
+    let f = this.queries.get(query);
+    if (!f) {
+      f = this.o.encodeQuery(query);
+      this.queries.set(query, f);
+    }
+    return f;
+  }
+
+  private normalized(images: Tensor<'float32'>): Tensor<'float32'> {
+    const n = this.o.normalize;
+    if (!n) return images;
+    const plane = this.height * this.width;
+    const src = images.data as Float32Array;
+    const out = new Float32Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const c = Math.floor(i / plane) % 3;
+      out[i] = (src[i] - n.mean[c]) / n.std[c];
+    }
+    return tensor('float32', images.dims, out);
+  }
+
+  get model(): OnnxModel {
+    return this.o.model;
+  }
+
+  /** The model's feeds for images [B, 3, H, W] in [0, 1] and one query. */
+  feeds(images: Tensor<'float32'>, query: string): Feeds {
+    return { [this.pixelName]: this.normalized(images), ...this.encoded(query) };
+  }
+
+  async detect(images: Tensor<'float32'>, query: string): Promise<Predictions[]> {
+    const out = await this.o.model.run(this.feeds(images, query), [this.logitsName, this.boxesName]);
+    const logits = out[this.logitsName];
+    const boxes = out[this.boxesName];
+    const [B, P, Q] = logits.dims;
+    if (Q !== 1) throw new GradlocError('BAD_MODEL', `expected logits [B, P, 1] for one query, got [${logits.dims.join(', ')}]`);
+    const lg = logits.data as Float32Array;
+    const bx = boxes.data as Float32Array;
+    return Array.from({ length: B }, (_, b) => {
+      const scores = new Float32Array(P);
+      const xyxy = new Float32Array(P * 4);
+      for (let p = 0; p < P; p++) {
+        const i = b * P + p;
+        scores[p] = sigmoid(lg[i]);
+        const [x0, y0, x1, y1] = cxcywhToXyxy(bx[4 * i], bx[4 * i + 1], bx[4 * i + 2], bx[4 * i + 3]);
+        xyxy.set([clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)], 4 * p);
+      }
+      return { boxes: xyxy, scores };
+    });
+  }
+
+  async release(): Promise<void> {
+    if (this.o.owns ?? true) await this.o.model.release();
+  }
+}

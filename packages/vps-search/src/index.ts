@@ -1,0 +1,22 @@
+/**
+ * @gradloc/vps-search: Visual Precision Search (Chen et al., CVPR 2025), in progress.
+ * Sub-region divisions, the greedy and lazy-greedy searches, attribution maps, faithfulness
+ * curves, and the D-RISE and box Grad-CAM baselines.
+ */
+export { regionCentroids, regionMask, regionPixels, regionSizes, regionsFromLabels, type Regions } from './regions/types.js';
+export { bandStarts, GRID_MAX_ASPECT, gridRegions, gridShape, type GridShape } from './regions/grid.js';
+export { imageToLab, srgbToLab, type LabImage } from './regions/lab.js';
+export { slic, type SlicOptions } from './regions/slic.js';
+export * from './detector/types.js';
+export * from './detector/onnx-grounder.js';
+export * from './score.js';
+export * from './search/compose.js';
+export * from './search/evaluator.js';
+export * from './search/types.js';
+export * from './search/greedy.js';
+export * from './search/lazy.js';
+export * from './attribution.js';
+export * from './metrics.js';
+export * from './baselines/d-rise.js';
+export * from './baselines/grad-cam.js';
+export * from './vps.js';

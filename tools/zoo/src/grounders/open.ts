@@ -1,0 +1,68 @@
+/**
+ * Opens a grounding model for serving and explaining (`gradloc vps`, the dashboard): a zoo
+ * name (`shapes-grounder`, `shapes-grounder-gwq4`), a model folder with card.json, or an
+ * .onnx file beside one. The zoo's grounders take pixels in [0, 1] (the graph standardises
+ * them) and queries in the shapes word vocabulary, padded to the model's fixed query length.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { GradlocError, OnnxModel, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
+import { readCard, type Card } from '../zoo/card.js';
+import { modelsDir } from '../zoo/registry.js';
+
+export interface GrounderSource {
+  readonly name: string;
+  readonly model: OnnxModel;
+  /** The text side's feeds for one query: input_ids [1, L]. */
+  readonly encodeQuery: (query: string) => Feeds;
+  readonly card: Card;
+  /** The card's suggested CAM layer (Grad-CAM baselines). */
+  readonly camLayer?: string;
+}
+
+/** The model file and card folder `spec` names. */
+export function resolveGrounder(spec: string): { name: string; file: string; dir: string } {
+  const zoo = join(modelsDir(), spec);
+  if (!spec.includes('/') && !spec.endsWith('.onnx') && existsSync(join(zoo, 'model.onnx'))) return { name: spec, file: join(zoo, 'model.onnx'), dir: zoo };
+  if (existsSync(spec) && statSync(spec).isDirectory()) {
+    if (!existsSync(join(spec, 'model.onnx'))) throw new GradlocError('MODEL_NOT_FOUND', `${spec} has no model.onnx`);
+    return { name: basename(spec), file: join(spec, 'model.onnx'), dir: spec };
+  }
+  if (existsSync(spec)) return { name: basename(dirname(spec)), file: spec, dir: dirname(spec) };
+  throw new GradlocError('MODEL_NOT_FOUND', `no grounder '${spec}': give a zoo name (shapes-grounder, shapes-grounder-gwq4), a model folder or an .onnx file`);
+}
+
+/** Unknown words would silently become <unk>: refuse them with the vocabulary's size in the message. */
+function checkWords(query: string, known: ReadonlySet<string>): void {
+  const unknown = phraseWords(query).filter((w) => !known.has(w));
+  if (phraseWords(query).length === 0) throw new GradlocError('BAD_INPUT', 'the query is empty');
+  if (unknown.length) throw new GradlocError('BAD_INPUT', `the query has words the model does not know: ${unknown.join(', ')} (its vocabulary: ${known.size} words, colours and shapes of the shapes scenes)`);
+}
+
+export function openGrounder(spec: string, runtime: RuntimeOptions = {}): GrounderSource {
+  const { name, file, dir } = resolveGrounder(spec);
+  const card = readCard(dir);
+  const vocabulary = card.preprocessing.vocabulary;
+  if (!Array.isArray(vocabulary) || vocabulary.join('|') !== shapesVocabulary().join('|')) {
+    throw new GradlocError('BAD_MODEL', `${dir}/card.json does not describe a shapes-vocabulary grounder (preprocessing.vocabulary differs)`);
+  }
+  const model = OnnxModel.load(file, runtime);
+  const ids = model.graph.inputs.find((i) => i.name === 'input_ids');
+  const maxLen = ids?.dims?.[1];
+  if (typeof maxLen !== 'number') {
+    void model.release();
+    throw new GradlocError('BAD_MODEL', `${file}: input_ids needs a fixed query length`);
+  }
+  const known = new Set(vocabulary as string[]);
+  return {
+    name,
+    model,
+    card,
+    camLayer: card.camLayers?.[0],
+    encodeQuery: (query) => {
+      checkWords(query, known);
+      return { input_ids: tokenizePhrases([query], maxLen).ids };
+    },
+  };
+}
