@@ -23,7 +23,8 @@ loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "
 "forward_passes", "ms", ...}; writes the map (float32 [H, W] in [0, 1] at the image's size).
 
   --model M         a zoo grounder (shapes-grounder, shapes-grounder-gwq4), a model folder
-                    with card.json, or an .onnx file beside one
+                    with card.json, an .onnx file beside one, or a Hugging Face OWL-ViT-style
+                    export folder (onnx/model.onnx, tokenizer.json, preprocessor_config.json)
   --query TEXT      the phrase or class to explain, e.g. "a red circle"
   --box x0,y0,x1,y1 the detection's box in pixels of the image. Default: the model's best box
                     for the query. Give a box the model does not detect to explain a miss, or
@@ -93,7 +94,7 @@ export const vpsCommand: Command = {
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
     const source = openGrounder(spec, runtimeOptions('vps', f));
-    const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery });
+    const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
     const progress = stageReporter(io, 'vps:');
     try {
       const image = planarFromRgb(picture, detector.width, detector.height);

@@ -20,6 +20,8 @@ export interface OnnxGrounderOptions {
   readonly boxes?: string;
   /** (x - mean) / std per channel before the model; omit when the graph normalises itself. */
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  /** Image size when the graph's pixel input has symbolic H and W (e.g. preprocessor_config's). */
+  readonly size?: { readonly height: number; readonly width: number };
   /** Release the model with the adapter (default true). */
   readonly owns?: boolean;
 }
@@ -41,9 +43,11 @@ export class OnnxGrounder implements Detector {
     this.boxesName = o.boxes ?? 'pred_boxes';
     const input = o.model.graph.inputs.find((i) => i.name === this.pixelName);
     if (!input) throw new GradlocError('BAD_MODEL', `the grounder has no input '${this.pixelName}' (inputs: ${o.model.inputNames.join(', ')})`);
-    const [, c, h, w] = input.dims ?? [];
-    if (c !== 3 || typeof h !== 'number' || typeof w !== 'number') {
-      throw new GradlocError('BAD_MODEL', `input '${this.pixelName}' must be [batch, 3, H, W] with fixed H and W, got [${(input.dims ?? []).join(', ')}]`);
+    const [, c, dh, dw] = input.dims ?? [];
+    const h = typeof dh === 'number' ? dh : o.size?.height;
+    const w = typeof dw === 'number' ? dw : o.size?.width;
+    if ((c !== 3 && typeof c === 'number') || h === undefined || w === undefined) {
+      throw new GradlocError('BAD_MODEL', `input '${this.pixelName}' must be [batch, 3, H, W] with fixed H and W (or a given size), got [${(input.dims ?? []).join(', ')}]`);
     }
     for (const out of [this.logitsName, this.boxesName]) {
       if (!o.model.outputNames.includes(out)) throw new GradlocError('BAD_MODEL', `the grounder has no output '${out}' (outputs: ${o.model.outputNames.join(', ')})`);

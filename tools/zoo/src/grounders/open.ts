@@ -1,7 +1,7 @@
 /**
  * Opens a grounding model for serving and explaining (`gradloc vps`, the dashboard): a zoo
- * name (`shapes-grounder`, `shapes-grounder-gwq4`), a model folder with card.json, or an
- * .onnx file beside one. The zoo's grounders take pixels in [0, 1] (the graph standardises
+ * name (`shapes-grounder`, `shapes-grounder-gwq4`), a model folder with card.json, an .onnx
+ * file beside one, or a Hugging Face OWL-ViT-style export folder (hf-folder.ts). The zoo's grounders take pixels in [0, 1] (the graph standardises
  * them) and queries in the shapes word vocabulary, padded to the model's fixed query length.
  */
 import { existsSync, statSync } from 'node:fs';
@@ -10,15 +10,21 @@ import { GradlocError, OnnxModel, type Feeds, type RuntimeOptions } from '@gradl
 import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
 import { readCard, type Card } from '../zoo/card.js';
 import { modelsDir } from '../zoo/registry.js';
+import { isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
 
 export interface GrounderSource {
   readonly name: string;
   readonly model: OnnxModel;
   /** The text side's feeds for one query: input_ids [1, L]. */
   readonly encodeQuery: (query: string) => Feeds;
-  readonly card: Card;
+  /** The zoo card (zoo-style folders only). */
+  readonly card?: Card;
   /** The card's suggested CAM layer (Grad-CAM baselines). */
   readonly camLayer?: string;
+  /** Per-channel normalisation the caller applies (graphs that do not normalise pixels themselves). */
+  readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  /** Image size for graphs whose pixel input has symbolic H and W. */
+  readonly size?: { readonly height: number; readonly width: number };
 }
 
 /** The model file and card folder `spec` names. */
@@ -26,7 +32,7 @@ export function resolveGrounder(spec: string): { name: string; file: string; dir
   const zoo = join(modelsDir(), spec);
   if (!spec.includes('/') && !spec.endsWith('.onnx') && existsSync(join(zoo, 'model.onnx'))) return { name: spec, file: join(zoo, 'model.onnx'), dir: zoo };
   if (existsSync(spec) && statSync(spec).isDirectory()) {
-    if (!existsSync(join(spec, 'model.onnx'))) throw new GradlocError('MODEL_NOT_FOUND', `${spec} has no model.onnx`);
+    if (!existsSync(join(spec, 'model.onnx'))) throw new GradlocError('MODEL_NOT_FOUND', `${spec} has neither model.onnx + card.json nor a Hugging Face export (onnx/model.onnx + tokenizer.json)`);
     return { name: basename(spec), file: join(spec, 'model.onnx'), dir: spec };
   }
   if (existsSync(spec)) return { name: basename(dirname(spec)), file: spec, dir: dirname(spec) };
@@ -41,6 +47,7 @@ function checkWords(query: string, known: ReadonlySet<string>): void {
 }
 
 export function openGrounder(spec: string, runtime: RuntimeOptions = {}): GrounderSource {
+  if (existsSync(spec) && statSync(spec).isDirectory() && isHfGrounderFolder(spec)) return openHfGrounder(spec, runtime);
   const { name, file, dir } = resolveGrounder(spec);
   const card = readCard(dir);
   const vocabulary = card.preprocessing.vocabulary;

@@ -1,0 +1,67 @@
+/**
+ * openGrounder on a Hugging Face-style export folder (onnx/model.onnx, tokenizer.json,
+ * tokenizer_config.json, preprocessor_config.json), made here from the shipped shapes-grounder:
+ * the folder's own tokenizer.json (a WordLevel model over the shapes vocabulary, with a
+ * template adding <bos>/<eos>) must give the zoo tokenizer's ids, and preprocessor_config's
+ * mean/std must come back as the normalisation the adapter applies.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { GradlocError } from '@gradloc/tensor-backend';
+import { modelDir, openGrounder, shapesVocabulary, tokenizePhrases } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hf-grounder-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeFolder(): void {
+  mkdirSync(join(dir, 'onnx'));
+  copyFileSync(join(modelDir('shapes-grounder'), 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
+  const vocab = Object.fromEntries(shapesVocabulary().map((w, i) => [w, i]));
+  const special = (t: string): { id: string; ids: number[]; tokens: string[] } => ({ id: t, ids: [vocab[t]], tokens: [t] });
+  writeFileSync(
+    join(dir, 'tokenizer.json'),
+    JSON.stringify({
+      version: '1.0',
+      truncation: null,
+      padding: { pad_id: vocab['<pad>'] },
+      added_tokens: [],
+      normalizer: { type: 'Lowercase' },
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: {
+        type: 'TemplateProcessing',
+        single: [{ SpecialToken: { id: '<bos>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<eos>', type_id: 0 } }],
+        pair: [],
+        special_tokens: { '<bos>': special('<bos>'), '<eos>': special('<eos>') },
+      },
+      decoder: null,
+      model: { type: 'WordLevel', vocab, unk_token: '<unk>' },
+    }),
+  );
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 8 }));
+  writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({ do_normalize: true, image_mean: [0.5, 0.4, 0.3], image_std: [0.2, 0.25, 0.5], size: { height: 96, width: 96 } }));
+}
+
+describe('openGrounder on a Hugging Face export folder', () => {
+  writeFolder();
+  const source = openGrounder(dir, { threads: 1 });
+  afterAll(() => source.model.release());
+
+  it('tokenizes with the folder tokenizer.json exactly as the zoo tokenizer does', () => {
+    for (const q of ['a red circle', 'The Blue Star', 'purple cross']) {
+      expect([...(source.encodeQuery(q).input_ids.data as BigInt64Array)]).toEqual([...(tokenizePhrases([q], 8).ids.data as BigInt64Array)]);
+    }
+  });
+
+  it('reads the normalisation and size from preprocessor_config.json and has no card', () => {
+    expect(source.normalize).toEqual({ mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] });
+    expect(source.size).toEqual({ height: 96, width: 96 });
+    expect(source.card).toBeUndefined();
+  });
+
+  it('refuses words the tokenizer has no id for, and queries longer than the model takes', () => {
+    expect(() => source.encodeQuery('a dragon')).toThrow(GradlocError);
+    expect(() => source.encodeQuery('a red circle and a blue star and a green ring')).toThrow(/at most 8/);
+  });
+});
