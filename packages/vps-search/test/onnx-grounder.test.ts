@@ -1,0 +1,58 @@
+/**
+ * OnnxGrounder on a hand-built grounder whose outputs are known: two predictions per image
+ * with fixed (cx, cy, w, h) boxes and a logit of 10 * mean(pixel) - 5 for the query.
+ */
+import { describe, expect, it } from 'vitest';
+import { Emit, Graph, GraphBuilder, GradlocError, OnnxModel, tensor, type Dim } from '@gradloc/tensor-backend';
+import { OnnxGrounder } from '../src/detector/onnx-grounder.js';
+
+const BOXES = [0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.4, 0.2]; // cx, cy, w, h of two predictions
+
+function toyGrounder(dims: Dim[], outputs = ['logits', 'pred_boxes']): OnnxModel {
+  const g = Graph.create(17);
+  const b = new GraphBuilder(g);
+  const e = new Emit(b, 17);
+  const x = b.input('pixel_values', 'float32', dims);
+  b.input('input_ids', 'int64', [1, 4]);
+  const mean = e.reduce('ReduceMean', x, [1, 2, 3], false); // [B]
+  const logit = b.op('Sub', [b.op('Mul', [mean, b.constant(tensor('float32', [], [10]))]), b.constant(tensor('float32', [], [5]))]);
+  const batch = b.op('Slice', [b.op('Shape', [x]), b.ints([0]), b.ints([1])]);
+  const two = b.op('Concat', [batch, b.ints([2, 1])], { axis: 0 });
+  b.op('Expand', [e.reshape(logit, [-1, 1, 1]), two], {}, { outputs: [outputs[0]] });
+  const four = b.op('Concat', [batch, b.ints([2, 4])], { axis: 0 });
+  b.op('Expand', [b.constant(tensor('float32', [1, 2, 4], BOXES)), four], {}, { outputs: [outputs[1]] });
+  g.addOutput(outputs[0], 'float32', ['batch', 2, 1]);
+  g.addOutput(outputs[1], 'float32', ['batch', 2, 4]);
+  return OnnxModel.fromGraph(g, { threads: 1 });
+}
+
+const encodeQuery = (): { input_ids: ReturnType<typeof tensor<'int64'>> } => ({ input_ids: tensor('int64', [1, 4], [1, 2, 3, 0]) });
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+describe('OnnxGrounder', () => {
+  it('returns sigmoid scores and xyxy boxes clamped to the image, per batch item', async () => {
+    const d = new OnnxGrounder({ model: toyGrounder(['batch', 3, 4, 6]), encodeQuery });
+    expect([d.height, d.width]).toEqual([4, 6]);
+    const images = tensor('float32', [2, 3, 4, 6], Float32Array.from({ length: 2 * 72 }, (_, i) => (i < 72 ? 1 : 0.25)));
+    const [p0, p1] = await d.detect(images, 'q');
+    expect(p0.scores[0]).toBeCloseTo(sigmoid(5), 6);
+    expect(p1.scores[1]).toBeCloseTo(sigmoid(-2.5), 6);
+    expect([...p0.boxes]).toEqual([0.25, 0.25, 0.75, 0.75, 0, 0, 0.30000001192092896, 0.20000000298023224].map(Math.fround));
+    await d.release();
+  });
+
+  it('takes the size from the options when H and W are symbolic, and normalises pixels when asked', async () => {
+    const model = toyGrounder(['batch', 3, 'height', 'width']);
+    expect(() => new OnnxGrounder({ model, encodeQuery, owns: false })).toThrow(GradlocError);
+    const d = new OnnxGrounder({ model, encodeQuery, size: { height: 2, width: 3 }, normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.5, 1] } });
+    expect([d.height, d.width]).toEqual([2, 3]);
+    const px = d.feeds(tensor('float32', [1, 3, 2, 3], new Float32Array(18).fill(1)), 'q').pixel_values.data as Float32Array;
+    expect([px[0], px[6], px[12]]).toEqual([2, 1, 0.5]);
+    await d.release();
+  });
+
+  it('names the missing output', () => {
+    const model = toyGrounder(['batch', 3, 4, 4], ['scores', 'pred_boxes']);
+    expect(() => new OnnxGrounder({ model, encodeQuery })).toThrow(/no output 'logits'/);
+  });
+});
