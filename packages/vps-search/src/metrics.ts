@@ -6,6 +6,7 @@
  * - highest confidence: the best insertion score along the curve.
  * A map is turned into a region order by each region's mean map value (descending; ties by id).
  */
+import { trapezoid } from '@gradloc/cam-explain';
 import { regionSizes, type Regions } from './regions/types.js';
 import type { SetEvaluator } from './search/evaluator.js';
 import type { SearchResult } from './search/types.js';
@@ -43,12 +44,6 @@ function cumulativeArea(regions: Regions, order: readonly number[]): number[] {
   }
   return out;
 }
-
-const trapezoid = (x: readonly number[], y: readonly number[]): number => {
-  let s = 0;
-  for (let i = 1; i < x.length; i++) s += ((x[i] - x[i - 1]) * (y[i] + y[i - 1])) / 2;
-  return s;
-};
 
 export function faithfulness(c: Curves): Faithfulness {
   return { insertionAuc: trapezoid(c.area, c.insertion), deletionAuc: trapezoid(c.area, c.deletion), highestConfidence: Math.max(...c.insertion) };

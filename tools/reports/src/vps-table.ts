@@ -14,7 +14,7 @@
  * --from-results (re-render the saved results without measuring).
  */
 import { join } from 'node:path';
-import { iou, OnnxModel, type Box } from '@gradloc/tensor-backend';
+import { cxcywhToXyxy, iou, OnnxModel, type Box } from '@gradloc/tensor-backend';
 import { boxGradCam, dRise, explainDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget, type PlanarImage } from '@gradloc/vps-search';
 import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/zoo';
 import { replaceSection } from './readme-section.js';
@@ -46,10 +46,7 @@ async function findCases(model: OnnxModel, scan: number, perGroup: number): Prom
     const [, P, Q] = out.logits.dims;
     const lg = out.logits.data as Float32Array;
     const bx = out.pred_boxes.data as Float32Array;
-    const boxOf = (p: number): Box => {
-      const [cx, cy, w, h] = [bx[4 * p], bx[4 * p + 1], bx[4 * p + 2], bx[4 * p + 3]];
-      return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
-    };
+    const boxOf = (p: number): Box => cxcywhToXyxy(bx[4 * p], bx[4 * p + 1], bx[4 * p + 2], bx[4 * p + 3]);
     const norm = (b: readonly number[]): Box => [b[0] / scene.width, b[1] / scene.height, b[2] / scene.width, b[3] / scene.height];
     const present = new Map(groundingQueries(scene).positives.map((g) => [`${g.colour} ${g.shape}`, g.boxes.map(norm)]));
     for (let q = 0; q < Q; q++) {

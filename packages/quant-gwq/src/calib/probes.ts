@@ -7,7 +7,7 @@
  * - sigmoid per element, target = [z > 0]:         sigmoid(z) - [z > 0]
  * - gaussian, target = z + sigma * e, e ~ N(0, 1):  -e / sigma, sigma = RMS of z
  */
-import { rng, type Tensor } from '@gradloc/tensor-backend';
+import { normal, rng, type Tensor } from '@gradloc/tensor-backend';
 import type { OutputKind } from './loss-graphs.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -22,11 +22,6 @@ function softmaxSeed(z: ArrayLike<number>, out: Float32Array, width: number, row
     for (let j = 0; j < width; j++) sum += Math.exp(z[o + j] - max);
     for (let j = 0; j < width; j++) out[o + j] = (Math.exp(z[o + j] - max) / sum - (j === arg ? 1 : 0)) / rows;
   }
-}
-
-/** A standard normal draw (Box-Muller) from a uniform generator. */
-function normal(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
 
 export function probeSeed(z: Tensor, kind: OutputKind, seed: number): Tensor<'float32'> {

@@ -44,7 +44,8 @@ const triple = (v: unknown): readonly [number, number, number] | undefined =>
 export function openHfGrounder(dir: string, runtime: RuntimeOptions = {}): GrounderSource {
   const file = join(dir, MODEL_FILES.find((f) => existsSync(join(dir, f)))!);
   const tokenizerConfig = readJson(join(dir, 'tokenizer_config.json'), false);
-  const tokenizer = new Tokenizer(readJson(join(dir, 'tokenizer.json'), true), tokenizerConfig);
+  const tokenizerJson = readJson(join(dir, 'tokenizer.json'), true);
+  const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
   const pre = readJson(join(dir, 'preprocessor_config.json'), false);
   const mean = triple(pre.image_mean);
   const std = triple(pre.image_std);
@@ -56,7 +57,7 @@ export function openHfGrounder(dir: string, runtime: RuntimeOptions = {}): Groun
   }
   const fixed = ids.dims?.[1];
   const withMask = model.inputNames.includes('attention_mask');
-  const padId = Number((readJson(join(dir, 'tokenizer.json'), true).padding as { pad_id?: number } | null)?.pad_id ?? 0);
+  const padId = Number((tokenizerJson.padding as { pad_id?: number } | null)?.pad_id ?? 0);
   return {
     name: basename(dir),
     model,
