@@ -117,6 +117,9 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
     weights += site.K * site.N;
     outliers += q.outliers.k.length;
     opts.onProgress?.('quantize', i + 1, sites.length);
+    // each matrix is synchronous work (GPTQ: seconds): yield between them so a server or worker
+    // process running this keeps answering, and progress reports reach their listeners
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return {
     graph,

@@ -9,6 +9,7 @@ export { imageToLab, srgbToLab, type LabImage } from './regions/lab.js';
 export { slic, type SlicOptions } from './regions/slic.js';
 export * from './detector/types.js';
 export * from './detector/onnx-grounder.js';
+export * from './detector/detections.js';
 export * from './score.js';
 export * from './search/compose.js';
 export * from './search/evaluator.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { encodeNpy, GradlocError, tensor, type Box } from '@gradloc/tensor-backend';
 import { decodeImageRGB, encodePNG, overlay, resizeMap } from '@gradloc/cam-explain';
-import { BASELINES, explainDetection, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { BASELINES, bestDetection, explainDetection, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/zoo';
 import { optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -100,12 +100,7 @@ export const vpsCommand: Command = {
       const image = planarFromRgb(picture, detector.width, detector.height);
       // the detection to explain: the given box, else the model's best box for the query
       const [own] = await detector.detect(tensor('float32', [1, 3, image.height, image.width], image.data), query);
-      let targetBox = box;
-      if (!targetBox) {
-        let best = 0;
-        for (let p = 1; p < own.scores.length; p++) if (own.scores[p] > own.scores[best]) best = p;
-        targetBox = [own.boxes[4 * best], own.boxes[4 * best + 1], own.boxes[4 * best + 2], own.boxes[4 * best + 3]];
-      }
+      const targetBox = box ?? bestDetection(own).box;
       const score = targetScore(own, targetBox);
       const px = targetBox.map((v, i) => Math.round(v * (i % 2 ? picture.height : picture.width)));
       io.err(`vps: ${source.name}, "${query}" at [${px.join(', ')}] (score ${score.toFixed(3)} on the full image${score < 0.1 ? ': the model does not detect it, explaining a miss' : ''})`);

@@ -64,3 +64,23 @@ export function asFloat32(t: Tensor): Tensor<'float32'> {
 }
 
 export const formatDims = (dims: readonly number[]): string => `[${dims.join(', ')}]`;
+
+/** Tensors of one dtype and equal trailing dims, stacked along dim 0 ([n_i, ...] -> [sum n_i, ...]). */
+export function concatRows<D extends DType>(parts: readonly Tensor<D>[]): Tensor<D> {
+  if (parts.length === 0) throw new GradlocError('BAD_INPUT', 'concatRows needs at least one tensor');
+  const [first] = parts;
+  const tail = first.dims.slice(1);
+  for (const p of parts) {
+    if (p.dtype !== first.dtype || p.dims.length !== first.dims.length || p.dims.slice(1).some((d, i) => d !== tail[i])) {
+      throw new GradlocError('SHAPE_MISMATCH', `concatRows: ${p.dtype} ${formatDims(p.dims)} does not stack with ${first.dtype} ${formatDims(first.dims)}`);
+    }
+  }
+  const rows = parts.reduce((a, p) => a + p.dims[0], 0);
+  const out = new ARRAY_OF[first.dtype](rows * sizeOf(tail));
+  let at = 0;
+  for (const p of parts) {
+    (out as { set(a: ArrayLike<unknown>, o: number): void }).set(p.data as ArrayLike<unknown>, at);
+    at += p.data.length;
+  }
+  return tensor(first.dtype, [rows, ...tail], out);
+}

@@ -5,7 +5,7 @@
  * supplies the query encoding (the model's own tokenizer) and, for graphs that do not
  * normalise pixels themselves, the per-channel mean/std.
  */
-import { cxcywhToXyxy, GradlocError, tensor, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import { concatRows, cxcywhToXyxy, GradlocError, tensor, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
 import type { Detector, Predictions } from './types.js';
 
 export interface OnnxGrounderOptions {
@@ -88,24 +88,42 @@ export class OnnxGrounder implements Detector {
   }
 
   async detect(images: Tensor<'float32'>, query: string): Promise<Predictions[]> {
-    const out = await this.o.model.run(this.feeds(images, query), [this.logitsName, this.boxesName]);
+    return (await this.detectAll(images, [query]))[0];
+  }
+
+  /**
+   * Several queries in one forward pass (the text side is a batch of queries, as in OWL-ViT):
+   * predictions per query, then per image. The same as one detect() per query, cheaper.
+   */
+  async detectAll(images: Tensor<'float32'>, queries: readonly string[]): Promise<Predictions[][]> {
+    if (queries.length === 0) return [];
+    const text = queries.map((q) => this.encoded(q));
+    const names = Object.keys(text[0]);
+    const stacked: Feeds = Object.fromEntries(names.map((n) => [n, concatRows(text.map((t) => t[n]))]));
+    const out = await this.o.model.run({ [this.pixelName]: this.normalized(images), ...stacked }, [this.logitsName, this.boxesName]);
     const logits = out[this.logitsName];
     const boxes = out[this.boxesName];
     const [B, P, Q] = logits.dims;
-    if (Q !== 1) throw new GradlocError('BAD_MODEL', `expected logits [B, P, 1] for one query, got [${logits.dims.join(', ')}]`);
+    if (Q !== queries.length) throw new GradlocError('BAD_MODEL', `expected logits [B, P, ${queries.length}] for ${queries.length} queries, got [${logits.dims.join(', ')}]`);
     const lg = logits.data as Float32Array;
     const bx = boxes.data as Float32Array;
-    return Array.from({ length: B }, (_, b) => {
-      const scores = new Float32Array(P);
-      const xyxy = new Float32Array(P * 4);
+    // boxes do not depend on the query: convert them once per image
+    const xyxy = Array.from({ length: B }, (_, b) => {
+      const a = new Float32Array(P * 4);
       for (let p = 0; p < P; p++) {
         const i = b * P + p;
-        scores[p] = sigmoid(lg[i]);
         const [x0, y0, x1, y1] = cxcywhToXyxy(bx[4 * i], bx[4 * i + 1], bx[4 * i + 2], bx[4 * i + 3]);
-        xyxy.set([clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)], 4 * p);
+        a.set([clamp01(x0), clamp01(y0), clamp01(x1), clamp01(y1)], 4 * p);
       }
-      return { boxes: xyxy, scores };
+      return a;
     });
+    return queries.map((_, q) =>
+      xyxy.map((a, b) => {
+        const scores = new Float32Array(P);
+        for (let p = 0; p < P; p++) scores[p] = sigmoid(lg[(b * P + p) * Q + q]);
+        return { boxes: a, scores };
+      }),
+    );
   }
 
   async release(): Promise<void> {

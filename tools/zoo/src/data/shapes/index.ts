@@ -6,7 +6,7 @@ export { BOX_THRESHOLD, objectCoverage, visibleCoverages, visibleMasks } from '.
 export { BACKGROUND_MAX, COLOUR_RGB, COLOURS, type ColourName, type Rgb } from './palette.js';
 export * from './queries.js';
 export type { Coverage } from './rasterize.js';
-export { toRGBA8 } from './rgba.js';
+export { toRGB8, toRGBA8 } from './rgba.js';
 export { generateScene, renderScene } from './scene.js';
 export * from './scene-options.js';
 export * from './scene-types.js';

@@ -1,0 +1,25 @@
+'use client';
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+
+const PAGES = [
+  ['/grounding', 'Grounding'],
+  ['/explain', 'Explain'],
+  ['/quantize', 'Quantize'],
+  ['/jobs', 'Jobs'],
+  ['/models', 'Models'],
+] as const;
+
+export function Nav() {
+  const path = usePathname();
+  return (
+    <nav className="nav">
+      <span className="brand">gradloc</span>
+      {PAGES.map(([href, label]) => (
+        <Link key={href} href={href} className={path?.startsWith(href) ? 'active' : undefined}>
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,18 @@
+import { explainRouter } from './routers/explain.js';
+import { groundingRouter } from './routers/grounding.js';
+import { quantRouter, vpsRouter } from './routers/job-routers.js';
+import { jobsRouter } from './routers/jobs.js';
+import { modelsRouter } from './routers/models.js';
+import { createCallerFactory, router } from './trpc.js';
+
+export const appRouter = router({
+  models: modelsRouter,
+  grounding: groundingRouter,
+  explain: explainRouter,
+  vps: vpsRouter,
+  quant: quantRouter,
+  jobs: jobsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

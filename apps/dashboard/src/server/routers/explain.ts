@@ -1,0 +1,25 @@
+import { METHOD_NAMES } from '@gradloc/cam-explain';
+import { camInput, compareInput } from '../schemas.js';
+import { decodeUpload } from '../services/uploads.js';
+import { publicProcedure, router } from '../trpc.js';
+import type { Context } from '../context.js';
+
+const picture = async (ctx: Context, image: string) =>
+  (await decodeUpload(image, { maxBytes: ctx.services.env.maxUploadBytes, maxPixels: ctx.services.env.maxPixels })).image;
+
+export const explainRouter = router({
+  /** The methods explain.cam and explain.compare take. */
+  methods: publicProcedure.query(() => METHOD_NAMES),
+  /** One method's map as an overlay PNG, with faithfulness metrics. */
+  cam: publicProcedure.input(camInput).mutation(async ({ ctx, input }) => {
+    const t0 = performance.now();
+    const r = await ctx.services.explainers.cam(await picture(ctx, input.image), input.method, input);
+    return { ...r, ms: Math.round(performance.now() - t0) };
+  }),
+  /** Several methods side by side on the same prediction, with deletion/insertion curves. */
+  compare: publicProcedure.input(compareInput).mutation(async ({ ctx, input }) => {
+    const t0 = performance.now();
+    const r = await ctx.services.explainers.compare(await picture(ctx, input.image), [...new Set(input.methods)], input);
+    return { ...r, ms: Math.round(performance.now() - t0) };
+  }),
+});

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { generateScene, toRGB8 } from '@gradloc/zoo';
+import { detectInput } from '../schemas.js';
+import { DEFAULT_GROUNDER } from '../services/grounders.js';
+import { decodeUpload, pngDataUrl } from '../services/uploads.js';
+import { publicProcedure, router } from '../trpc.js';
+
+export const groundingRouter = router({
+  /** Image + text queries -> boxes in the uploaded image's pixels. */
+  detect: publicProcedure.input(detectInput).mutation(async ({ ctx, input }) => {
+    const t0 = performance.now();
+    const { env, grounders } = ctx.services;
+    const { image } = await decodeUpload(input.image, { maxBytes: env.maxUploadBytes, maxPixels: env.maxPixels });
+    const detections = await grounders.detect(input.model ?? DEFAULT_GROUNDER, image, input.queries, input.threshold);
+    return { detections, ms: Math.round((performance.now() - t0) * 10) / 10 };
+  }),
+  /** A generated `shapes` scene to try the models on, with its objects' referring phrases. */
+  sample: publicProcedure.input(z.object({ seed: z.number().int().min(0).max(2 ** 31 - 1) })).query(async ({ input }) => {
+    const scene = generateScene(input.seed);
+    return {
+      seed: input.seed,
+      image: await pngDataUrl({ width: scene.width, height: scene.height, data: toRGB8(scene) }),
+      objects: scene.objects.map((o) => ({ phrase: o.phrases[0], shape: o.shape, colour: o.colour, box: [...o.box] })),
+      caption: scene.caption,
+    };
+  }),
+});

@@ -1,0 +1,37 @@
+/**
+ * Everything a request or a job needs besides the database: the model registry and the open
+ * models. One instance per process (the server's, or the worker's).
+ */
+import type { RuntimeOptions } from '@gradloc/tensor-backend';
+import type { Env } from '../env.js';
+import { Explainers } from './explainers.js';
+import { Grounders } from './grounders.js';
+import { ModelRegistry } from './registry.js';
+
+export interface Services {
+  readonly env: Env;
+  readonly registry: ModelRegistry;
+  readonly grounders: Grounders;
+  readonly explainers: Explainers;
+  /** onnxruntime options for models a job opens itself. */
+  readonly runtime: RuntimeOptions;
+  release(): Promise<void>;
+}
+
+export function createServices(env: Env): Services {
+  const registry = new ModelRegistry(env.hfGrounders);
+  const runtime: RuntimeOptions = env.threads ? { threads: env.threads } : {};
+  const grounders = new Grounders(registry, runtime);
+  const explainers = new Explainers(registry, runtime);
+  return {
+    env,
+    registry,
+    grounders,
+    explainers,
+    runtime,
+    async release() {
+      await grounders.release();
+      await explainers.release();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The models a client may name: the zoo's shipped models (models/<name>/card.json) and the
+ * Hugging Face grounder folders the server's environment lists. Clients pass names only;
+ * a name is looked up here, so no request can make the server open a path of its choosing.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GradlocError } from '@gradloc/tensor-backend';
+import { modelsDir, readCard, type Card } from '@gradloc/zoo';
+
+export type ModelKind = 'grounder' | 'classifier' | 'language-model' | 'dual-encoder';
+
+export interface ModelEntry {
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly source: 'zoo' | 'huggingface';
+  /** The folder openGrounder / OnnxModel.load read (never sent to clients). */
+  readonly dir: string;
+  readonly file: string;
+  readonly card?: Card;
+}
+
+/** What models.list returns per model: public facts only (no paths). */
+export interface ModelSummary {
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly source: 'zoo' | 'huggingface';
+  readonly task: string;
+  readonly architecture: string;
+  readonly parameters: number | null;
+  readonly sizeBytes: number;
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly quantized: boolean;
+}
+
+export const MODEL_NAME = /^[A-Za-z0-9._-]{1,100}$/;
+
+function kindOf(card: Card): ModelKind | undefined {
+  const outputs = new Set(card.outputs.map((o) => o.name));
+  const inputs = card.inputs.map((i) => i.name);
+  if (outputs.has('pred_boxes')) return 'grounder';
+  if (inputs.length === 1 && inputs[0] === 'input_ids') return 'language-model';
+  if (card.labels?.length) return 'classifier';
+  if (outputs.has('image_embeds') && outputs.has('text_embeds')) return 'dual-encoder';
+  return undefined;
+}
+
+export class ModelRegistry {
+  private readonly entries = new Map<string, ModelEntry>();
+
+  constructor(hfGrounders: ReadonlyMap<string, string> = new Map(), zooDir = modelsDir()) {
+    if (existsSync(zooDir)) {
+      for (const name of readdirSync(zooDir).sort()) {
+        const dir = join(zooDir, name);
+        if (!existsSync(join(dir, 'card.json')) || !existsSync(join(dir, 'model.onnx'))) continue;
+        const card = readCard(dir);
+        const kind = kindOf(card);
+        if (kind) this.entries.set(name, { name, kind, source: 'zoo', dir, file: join(dir, 'model.onnx'), card });
+      }
+    }
+    for (const [name, dir] of hfGrounders) {
+      const file = join(dir, 'onnx', 'model.onnx');
+      if (!existsSync(file)) throw new Error(`GRADLOC_HF_GROUNDERS: ${name}=${dir} has no onnx/model.onnx`);
+      this.entries.set(name, { name, kind: 'grounder', source: 'huggingface', dir, file });
+    }
+  }
+
+  list(kind?: ModelKind): ModelEntry[] {
+    return [...this.entries.values()].filter((e) => kind === undefined || e.kind === kind);
+  }
+
+  /** The registered model `name`, which must be of `kind` when given (clear errors otherwise). */
+  get(name: string, kind?: ModelKind): ModelEntry {
+    const e = MODEL_NAME.test(name) ? this.entries.get(name) : undefined;
+    if (!e) {
+      const names = this.list(kind).map((m) => m.name);
+      throw new GradlocError('MODEL_NOT_FOUND', `no model '${name.slice(0, 100)}'${kind ? ` among the ${kind}s` : ''}; registered: ${names.join(', ') || 'none'}`);
+    }
+    if (kind && e.kind !== kind) {
+      throw new GradlocError('BAD_INPUT', `'${name}' is a ${e.kind}, not a ${kind}; ${kind}s: ${this.list(kind).map((m) => m.name).join(', ') || 'none'}`);
+    }
+    return e;
+  }
+
+  summary(e: ModelEntry): ModelSummary {
+    return {
+      name: e.name,
+      kind: e.kind,
+      source: e.source,
+      task: e.card?.task ?? 'open-vocabulary grounding (Hugging Face OWL-ViT-style export)',
+      architecture: e.card?.architecture ?? 'OWL-ViT-style export',
+      parameters: e.card?.parameters ?? null,
+      sizeBytes: statSync(e.file).size,
+      metrics: e.card?.metrics ?? {},
+      quantized: e.card?.quantization !== undefined,
+    };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * A real SQLite database per test file, migrated by the real `prisma migrate deploy`, and the
+ * server's services over the shipped models.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCaller, createContext, createDb, createServices, loadEnv, type Db, type Env, type Services } from '../../src/server/index.js';
+
+export const APP = join(import.meta.dirname, '..', '..');
+
+export function migrate(databaseUrl: string): void {
+  execFileSync(process.execPath, [join(APP, '..', '..', 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'deploy'], {
+    cwd: APP,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
+    stdio: 'pipe',
+  });
+}
+
+export interface TestApp {
+  readonly dir: string;
+  readonly env: Env;
+  readonly db: Db;
+  readonly services: Services;
+  caller(token?: string): ReturnType<typeof createCaller>;
+  close(): Promise<void>;
+}
+
+export async function testApp(vars: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradloc-dashboard-'));
+  const env = loadEnv({ GRADLOC_DATA_DIR: dir, GRADLOC_THREADS: '1', ...vars });
+  migrate(env.databaseUrl);
+  const db = await createDb(env.databaseUrl);
+  const services = createServices(env);
+  return {
+    dir,
+    env,
+    db,
+    services,
+    caller: (token) => createCaller(createContext(db, services, new Headers(token ? { authorization: `Bearer ${token}` } : {}))),
+    async close() {
+      await services.release();
+      await db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
