@@ -11,22 +11,23 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
-for (const group of ['packages', 'apps', 'tools', 'e2e']) {
-  const dir = join(root, group);
-  if (!existsSync(dir)) continue;
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name, 'test-results.json');
-    if (!existsSync(file)) continue;
-    if (clean) {
-      rmSync(file);
-      continue;
-    }
-    const r = JSON.parse(readFileSync(file, 'utf8'));
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += r.numPendingTests + r.numTodoTests;
-    rows.push(`  ${group}/${name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+// workspace folders: every package under packages/, apps/ and tools/, and e2e/ itself
+const folders = [
+  ...['packages', 'apps', 'tools'].flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => `${group}/${name}`) : [])),
+  'e2e',
+];
+for (const folder of folders) {
+  const file = join(root, folder, 'test-results.json');
+  if (!existsSync(file)) continue;
+  if (clean) {
+    rmSync(file);
+    continue;
   }
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + r.numTodoTests;
+  rows.push(`  ${folder}: ${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests ? `, ${r.numPendingTests} skipped` : ''}`);
 }
 if (clean) process.exit(0);
 console.log(rows.join('\n'));

@@ -3,6 +3,9 @@
  * Detections are checked against the generated scenes' ground truth; curves against their own
  * reported AUCs with an independent trapezoid.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iou, type Box } from '@gradloc/tensor-backend';
 import { DEFAULT_DETECTION_THRESHOLD } from '@gradloc/vps-search';
@@ -10,6 +13,8 @@ import { Grounders } from '../src/server/services/grounders.js';
 import { decodeUpload } from '../src/server/services/uploads.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
+// the zoo's test fixture: a Hugging Face-style export folder of the shipped grounder
+import { writeHfGrounderFolder } from '../../../tools/zoo/test/helpers/hf-folder.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -181,6 +186,34 @@ describe('job procedures and the API token', () => {
       expect((await secured.caller().models.list()).length).toBeGreaterThan(0);
     } finally {
       await secured.close();
+    }
+  });
+});
+
+describe('a Hugging Face grounder folder configured on the server', () => {
+  it('is listed by its name (never its path) and detects like the model it was exported from', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'hf-owl-'));
+    // identity pixel normalisation: the exported graph normalises pixels itself
+    writeHfGrounderFolder(folder, { mean: [0, 0, 0], std: [1, 1, 1] });
+    const hf = await testApp({ GRADLOC_HF_GROUNDERS: `owl-export=${folder}` });
+    try {
+      const listed = (await hf.caller().models.list({ kind: 'grounder' })).find((m) => m.name === 'owl-export');
+      expect(listed).toMatchObject({ source: 'huggingface', kind: 'grounder' });
+      expect(JSON.stringify(listed)).not.toContain(folder);
+      expect((await hf.caller().models.get({ name: 'owl-export' })).card).toBeNull();
+      const { bytes, scene } = await scenePng(5);
+      const queries = scene.objects.map((o) => o.phrases[0]);
+      const viaHf = await hf.caller().grounding.detect({ image: dataUrl(bytes), queries, model: 'owl-export', threshold: 0 });
+      const viaZoo = await hf.caller().grounding.detect({ image: dataUrl(bytes), queries, model: 'shapes-grounder', threshold: 0 });
+      expect(viaHf.detections.length).toBe(viaZoo.detections.length);
+      viaHf.detections.forEach((d, i) => {
+        expect(d.query).toBe(viaZoo.detections[i].query);
+        expect(d.box).toEqual(viaZoo.detections[i].box);
+        expect(d.score).toBeCloseTo(viaZoo.detections[i].score, 5);
+      });
+    } finally {
+      await hf.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -31,7 +31,7 @@ async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000
 describe('a quantization job', () => {
   it('runs to completion with rising progress on jobs.watch, and its perplexities match an independent evaluation', async () => {
     const worker = new JobWorker(store, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
-    const job = await app.caller().quant.run({ method: 'gwq', bits: 4, calibSamples: 2, evalWindows: 8 });
+    const job = await app.caller().quant.run({ method: 'gwq', bits: 4, calibSamples: 16, evalWindows: 8 });
     const seen: JobView[] = [];
     const watching = (async () => {
       for await (const v of await app.caller().jobs.watch({ id: job.id })) seen.push(v);
@@ -45,9 +45,11 @@ describe('a quantization job', () => {
     expect(ranks.every((r, i) => r >= 0 && (i === 0 || r >= ranks[i - 1]))).toBe(true);
     expect(seen.at(-1)?.status).toBe('succeeded');
     const running = seen.filter((v) => v.status === 'running');
+    // snapshots are what the worker wrote at its heartbeats: which stages they catch depends on
+    // the machine's speed, but there are several, each a known stage, with progress in between
     expect(running.length).toBeGreaterThanOrEqual(3);
-    expect(running.some((v) => v.stage.startsWith('calibration'))).toBe(true);
-    expect(running.some((v) => v.stage.startsWith('quantizing matrix'))).toBe(true);
+    expect(running.some((v) => v.progress > 0 && v.progress < 1)).toBe(true);
+    for (const v of running) expect(v.stage).toMatch(/^(starting|loading the model|calibration \d+\/16|quantizing matrix \d+\/17|(FP32 )?perplexity on 8 test windows)$/);
     for (let i = 1; i < running.length; i++) expect(running[i].progress).toBeGreaterThanOrEqual(running[i - 1].progress);
 
     const done = await app.caller().jobs.get({ id: job.id });

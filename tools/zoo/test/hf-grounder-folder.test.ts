@@ -5,46 +5,19 @@
  * template adding <bos>/<eos>) must give the zoo tokenizer's ids, and preprocessor_config's
  * mean/std must come back as the normalisation the adapter applies.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GradlocError } from '@gradloc/tensor-backend';
-import { modelDir, openGrounder, shapesVocabulary, tokenizePhrases } from '../src/index.js';
+import { openGrounder, tokenizePhrases } from '../src/index.js';
+import { writeHfGrounderFolder } from './helpers/hf-folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hf-grounder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function writeFolder(): void {
-  mkdirSync(join(dir, 'onnx'));
-  copyFileSync(join(modelDir('shapes-grounder'), 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
-  const vocab = Object.fromEntries(shapesVocabulary().map((w, i) => [w, i]));
-  const special = (t: string): { id: string; ids: number[]; tokens: string[] } => ({ id: t, ids: [vocab[t]], tokens: [t] });
-  writeFileSync(
-    join(dir, 'tokenizer.json'),
-    JSON.stringify({
-      version: '1.0',
-      truncation: null,
-      padding: { pad_id: vocab['<pad>'] },
-      added_tokens: [],
-      normalizer: { type: 'Lowercase' },
-      pre_tokenizer: { type: 'Whitespace' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [{ SpecialToken: { id: '<bos>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<eos>', type_id: 0 } }],
-        pair: [],
-        special_tokens: { '<bos>': special('<bos>'), '<eos>': special('<eos>') },
-      },
-      decoder: null,
-      model: { type: 'WordLevel', vocab, unk_token: '<unk>' },
-    }),
-  );
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ model_max_length: 8 }));
-  writeFileSync(join(dir, 'preprocessor_config.json'), JSON.stringify({ do_normalize: true, image_mean: [0.5, 0.4, 0.3], image_std: [0.2, 0.25, 0.5], size: { height: 96, width: 96 } }));
-}
-
 describe('openGrounder on a Hugging Face export folder', () => {
-  writeFolder();
+  writeHfGrounderFolder(dir, { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] });
   const source = openGrounder(dir, { threads: 1 });
   afterAll(() => source.model.release());
 
