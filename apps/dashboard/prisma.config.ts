@@ -9,7 +9,8 @@
  * could not be deserialized", prisma/orm#27403). Generating the Postgres client needs no
  * engine, so every other command keeps the JS engine. The app talks to Postgres through pg.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -20,6 +21,8 @@ const url = process.env.DATABASE_URL ?? `file:${join(process.env.GRADLOC_DATA_DI
 process.env.DATABASE_URL = url;
 const postgres = /^postgres(ql)?:\/\//.test(url);
 const dir = join(here, 'prisma', postgres ? 'postgres' : 'sqlite');
+// SQLite creates the file but not its folder (a fresh clone has no data/)
+if (url.startsWith('file:')) mkdirSync(dirname(url.slice('file:'.length)), { recursive: true });
 const files = { schema: join(dir, 'schema.prisma'), migrations: { path: join(dir, 'migrations') } };
 
 const migrating = process.argv.includes('migrate');

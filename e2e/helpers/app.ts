@@ -30,7 +30,8 @@ export function freePort(): Promise<number> {
 
 export async function startApp(o: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<RunningApp> {
   const port = o.port ?? (await freePort());
-  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'gradloc-e2e-'));
+  // a folder that does not exist yet, as apps/dashboard/data on a fresh clone
+  const dataDir = o.dataDir ?? join(mkdtempSync(join(tmpdir(), 'gradloc-e2e-')), 'data');
   // its own process group, so stop() can kill the web server and the worker with it
   const child = spawn(process.execPath, [join(ROOT, 'apps', 'dashboard', 'scripts', 'start.mjs')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GRADLOC_DATA_DIR: dataDir, GRADLOC_THREADS: '1', ...o.env },
