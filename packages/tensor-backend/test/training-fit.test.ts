@@ -63,4 +63,26 @@ describe('training: fit', () => {
     expect(snapshot(trainer.params())).toEqual(snapshot(straight.params()));
     await Promise.all([trainer.release(), straight.release()]);
   });
+
+  it('prefetch: the same steps and weights, the next batch pulled during the step and none past the last', async () => {
+    const opts = { model: mlp(3), optimizer: adamw(), runtime: { threads: 1 } };
+    const plain = new Trainer(opts);
+    await fit({ trainer: plain, train: mlpBatches(4, 8), steps: 12 });
+    const ahead = new Trainer(opts);
+    let pulled = 0;
+    const pulledAtStep: number[] = [];
+    function* counted() {
+      for (const b of mlpBatches(4, 8)) {
+        pulled++;
+        yield b;
+      }
+    }
+    const r = await fit({ trainer: ahead, train: counted(), steps: 12, prefetch: true, onProgress: (p) => pulledAtStep.push(pulled - p.step) });
+    expect(r).toMatchObject({ step: 12, stopped: 'done' });
+    expect(snapshot(ahead.params())).toEqual(snapshot(plain.params()));
+    // one batch ahead after every step but the last, and exactly `steps` batches in all
+    expect(pulledAtStep).toEqual([...Array(11).fill(1), 0]);
+    expect(pulled).toBe(12);
+    await Promise.all([ahead.release(), plain.release()]);
+  });
 });

@@ -43,6 +43,12 @@ export interface FitOptions {
   /** Samples in a batch (default: the first dim of the first feed; pass tokens for a language model). */
   readonly samplesOf?: (feeds: Feeds) => number;
   readonly signal?: AbortSignal;
+  /**
+   * Pull the next batch while the current step runs in onnxruntime, so generating data overlaps
+   * the step. A fit stopped early by `signal` has then taken one batch it did not train on:
+   * leave it off for streams a resumed fit continues.
+   */
+  readonly prefetch?: boolean;
 }
 
 export interface FitResult {
@@ -74,10 +80,14 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   // next() by hand, not for-of: an early return would close the caller's generator, which
   // can then not continue in a later fit
   const batches = Symbol.asyncIterator in opts.train ? opts.train[Symbol.asyncIterator]() : opts.train[Symbol.iterator]();
-  for (let next = await batches.next(); !next.done; next = await batches.next()) {
+  let upcoming: Promise<IteratorResult<Feeds>> | undefined;
+  for (let next = await batches.next(); !next.done; next = await (upcoming ?? batches.next())) {
     const feeds = next.value;
     const t0 = performance.now();
-    const r = await trainer.step(feeds);
+    const stepping = trainer.step(feeds);
+    // onnxruntime computes the step on its own threads: build the next batch meanwhile
+    upcoming = opts.prefetch && trainer.stepCount + 1 < steps ? Promise.resolve(batches.next()) : undefined;
+    const r = await stepping;
     trainMs += performance.now() - t0;
     samples += samplesOf(feeds);
     done++;

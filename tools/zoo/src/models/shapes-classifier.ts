@@ -114,6 +114,8 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
     trainer,
     train: trainStream(seed, r.batch, steps, curriculum, aux?.grid),
     steps,
+    // scenes are drawn while onnxruntime runs the previous step (the stream is not resumed)
+    prefetch: true,
     evalEvery: Math.max(1, Math.ceil(steps / VALIDATIONS_PER_RUN)),
     evaluate: validate,
     onProgress: (p) =>
