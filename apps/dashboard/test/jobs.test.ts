@@ -68,8 +68,10 @@ describe('a quantization job', () => {
     // 4-bit with 1% FP16 outliers stays close to FP32 on the same windows
     expect(Math.abs(r.ppl / r.pplFp32 - 1)).toBeLessThan(0.05);
     // the history list carries the result table
-    const listed = await app.caller().jobs.list({ kind: 'quant', status: 'succeeded' });
+    const listed = await app.caller().jobs.list({ kind: 'quant', status: 'succeeded', results: true });
     expect((listed.find((j) => j.id === job.id)?.result as QuantResult).ppl).toBe(r.ppl);
+    // without results: true the list stays light
+    expect((await app.caller().jobs.list()).every((j) => j.result === null)).toBe(true);
   });
 });
 

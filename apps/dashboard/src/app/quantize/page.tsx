@@ -31,7 +31,7 @@ export default function QuantizePage() {
   const [error, setError] = useState<{ message: string; unauthorized: boolean } | null>(null);
 
   const start = useMutation(trpc.quant.run.mutationOptions());
-  const history = useQuery(trpc.jobs.list.queryOptions({ kind: 'quant', status: 'succeeded', limit: 200 }));
+  const history = useQuery(trpc.jobs.list.queryOptions({ kind: 'quant', status: 'succeeded', limit: 200, results: true }));
   const rows = (history.data ?? []).flatMap((j) => {
     const result = quantResultOf(j);
     return result ? [{ id: j.id, result }] : [];

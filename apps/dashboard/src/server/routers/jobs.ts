@@ -23,11 +23,21 @@ const WATCH_MS = 250;
 
 export const jobsRouter = router({
   list: publicProcedure
-    .input(z.object({ kind: z.enum(JOB_KINDS).optional(), status: z.enum(JOB_STATUSES).optional(), limit: z.number().int().min(1).max(200).default(50) }).optional())
+    .input(
+      z
+        .object({
+          kind: z.enum(JOB_KINDS).optional(),
+          status: z.enum(JOB_STATUSES).optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+          /** Include each job's result (history tables); off by default: VPS results carry images. */
+          results: z.boolean().default(false),
+        })
+        .optional(),
+    )
     .query(async ({ ctx, input }) => {
       const rows = await ctx.jobs.list({ kind: input?.kind, status: input?.status, limit: input?.limit ?? 50 });
-      // the list carries results (tables, small) for the history views, but not the inputs (uploads)
-      return rows.map((j) => ({ ...jobView(j), result: j.result ? (JSON.parse(j.result) as unknown) : null }));
+      // never the inputs (uploads); jobs.get has everything about one job
+      return rows.map((j) => ({ ...jobView(j), result: input?.results && j.result ? (JSON.parse(j.result) as unknown) : null }));
     }),
   /** One job with its input and result. */
   get: publicProcedure.input(id).query(async ({ ctx, input }) => {
