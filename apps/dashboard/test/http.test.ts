@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from './helpers/setup.js';
 import { dataUrl, solidImage } from './helpers/images.js';
 
@@ -71,5 +71,24 @@ describe('/api/trpc over HTTP', () => {
     expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await r.text(); // the stream ends with the job (already cancelled)
     expect(text).toMatch(/"status":"cancelled"/);
+  });
+
+  it('answers an unexpected failure with a generic 500 and logs the cause on the server', async () => {
+    const { serverState } = await import('../src/server/index.js');
+    const { db } = await serverState();
+    await db.$executeRawUnsafe('ALTER TABLE "Job" RENAME TO "JobGone"'); // the database breaks under the server
+    const logged: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(...args));
+    try {
+      const r = await handle(new Request('http://127.0.0.1/api/trpc/jobs.list'));
+      const text = await r.text();
+      expect(r.status).toBe(500);
+      expect((JSON.parse(text) as { error: { message: string } }).error.message).toBe('internal error (details are in the server log)');
+      expect(text).not.toMatch(/no such table|"Job"|sqlite|prisma|stack|\.ts:/i);
+      expect(logged.some((a) => a instanceof Error && /Job/.test(a.message))).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await db.$executeRawUnsafe('ALTER TABLE "JobGone" RENAME TO "Job"');
+    }
   });
 });

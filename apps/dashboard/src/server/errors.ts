@@ -40,9 +40,10 @@ export function publicMessage(e: unknown): string {
 export function toTrpcError(e: unknown): TRPCError {
   if (e instanceof TRPCError) {
     if (e.cause instanceof GradlocError || e.cause instanceof ZodError) return toTrpcError(e.cause);
-    return e.code === 'INTERNAL_SERVER_ERROR' ? new TRPCError({ code: e.code, message: publicMessage(e) }) : e;
+    // the cause stays for the server log (http.ts onError); clients never see it
+    return e.code === 'INTERNAL_SERVER_ERROR' ? new TRPCError({ code: e.code, message: publicMessage(e), cause: e.cause ?? e }) : e;
   }
   if (e instanceof GradlocError) return new TRPCError({ code: CODES[e.code], message: e.message });
   if (e instanceof ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: zodMessage(e) });
-  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: publicMessage(e) });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: publicMessage(e), cause: e });
 }
