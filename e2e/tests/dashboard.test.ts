@@ -6,27 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { generateScene, generateSplitBatch, toRGB8 } from '@gradloc/zoo';
+import { iou, type Box } from '@gradloc/tensor-backend';
+// held-out scenes as PNG bytes: the dashboard tests' helper
+import { scenePng } from '../../apps/dashboard/test/helpers/images.js';
 import { startApp, type RunningApp } from '../helpers/app.js';
 import { hasChromium, launch } from '../helpers/browser.js';
-
-type Box = [number, number, number, number];
-const iou = (a: Box, b: Box): number => {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const area = (x: Box) => (x[2] - x[0]) * (x[3] - x[1]);
-  return (w * h) / (area(a) + area(b) - w * h);
-};
-
-async function testScene(index: number, scale: number) {
-  const scene = generateScene(generateSplitBatch('test', index, 1).scenes[0].seed);
-  const png = await sharp(Buffer.from(toRGB8(scene)), { raw: { width: 96, height: 96, channels: 3 } })
-    .resize(96 * scale, 96 * scale, { kernel: 'nearest' })
-    .png()
-    .toBuffer();
-  return { scene, png };
-}
 
 describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
   let app: RunningApp;
@@ -46,7 +30,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
 
   it('grounding: an uploaded image gets boxes where the objects are', async () => {
     const scale = 3;
-    const { scene, png } = await testScene(2, scale);
+    const { scene, bytes: png } = await scenePng(2, scale);
     await page.goto(`${app.url}/grounding`);
     await page.setInputFiles('[data-testid=upload]', { name: 'scene.png', mimeType: 'image/png', buffer: png });
     await page.fill('[data-testid=queries]', scene.objects.map((o) => o.phrases[0]).join('\n'));
@@ -57,8 +41,8 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(canvas).not.toBeNull();
     const k = (96 * scale) / (canvas?.width ?? 1);
     // the drawn boxes, back in the upload's pixels, cover the objects
-    const drawn = boxes.map((b) => [(b[0] - (canvas?.x ?? 0)) * k, (b[1] - (canvas?.y ?? 0)) * k, (b[2] - (canvas?.x ?? 0)) * k, (b[3] - (canvas?.y ?? 0)) * k] as Box);
-    const covered = scene.objects.filter((o) => drawn.some((d) => iou(d, o.box.map((v) => v * scale) as Box) >= 0.5));
+    const drawn = boxes.map((b): Box => [(b[0] - (canvas?.x ?? 0)) * k, (b[1] - (canvas?.y ?? 0)) * k, (b[2] - (canvas?.x ?? 0)) * k, (b[3] - (canvas?.y ?? 0)) * k]);
+    const covered = scene.objects.filter((o) => drawn.some((d) => iou(d, [o.box[0] * scale, o.box[1] * scale, o.box[2] * scale, o.box[3] * scale]) >= 0.5));
     expect(covered.length).toBe(scene.objects.length);
   });
 
@@ -75,7 +59,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
   });
 
   it('explain: heatmaps side by side, a metric table and the curves', async () => {
-    const { png } = await testScene(0, 1);
+    const { bytes: png } = await scenePng(0);
     await page.goto(`${app.url}/explain`);
     await page.setInputFiles('[data-testid=upload]', { name: 'scene.png', mimeType: 'image/png', buffer: png });
     await page.click('[data-testid=explain]');

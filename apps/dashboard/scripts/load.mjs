@@ -8,44 +8,22 @@
  *      latency of models.list meanwhile: the server stays responsive
  * Options: --requests N (per phase, default 200), --url URL.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { generateScene, generateSplitBatch, toRGB8 } from '@gradloc/zoo';
+import { launchDashboard } from './launch.mjs';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, url: { type: 'string' } } });
 const REQUESTS = Math.min(5000, Math.max(10, Number(values.requests)));
 
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startApp() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'gradloc-load-'));
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'start.mjs')], { env: { ...process.env, PORT: String(port), GRADLOC_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
-  const url = `http://127.0.0.1:${port}`;
-  await new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (b) => {
-      out += b;
-      if (out.includes(`ready: ${url}`)) resolve();
-    });
-    child.on('exit', (c) => reject(new Error(`the app exited (${c})`)));
-  });
-  return { url, stop: () => (process.kill(-child.pid, 'SIGTERM'), rmSync(dataDir, { recursive: true, force: true })) };
+  const app = await launchDashboard({ echo: (t) => t.startsWith('worker:') || process.stderr.write(t) });
+  return { url: app.url, stop: () => app.stop().then(() => rmSync(dirname(app.dataDir), { recursive: true, force: true })) };
 }
 
-const app = values.url ? { url: values.url.replace(/\/$/, ''), stop: () => {} } : await startApp();
+const app = values.url ? { url: values.url.replace(/\/$/, ''), stop: async () => {} } : await startApp();
 if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(app.url)) throw new Error('--url must be a loopback address');
 
 // the request: a held-out shapes scene (PNG) and three queries
@@ -109,5 +87,5 @@ try {
   await fetch(`${app.url}/api/trpc/jobs.cancel`, { method: 'POST', body: JSON.stringify({ id }), headers: { 'content-type': 'application/json' } });
   if (c1.errors + c8.errors + during.errors > 0) process.exitCode = 1;
 } finally {
-  app.stop();
+  await app.stop();
 }

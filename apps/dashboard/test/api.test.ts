@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iou, type Box } from '@gradloc/tensor-backend';
-import { DEFAULT_DETECTION_THRESHOLD } from '@gradloc/vps-search';
+import { DEFAULT_DETECTION_THRESHOLD, planarFromRgb } from '@gradloc/vps-search';
 import { Grounders } from '../src/server/services/grounders.js';
 import { decodeUpload } from '../src/server/services/uploads.js';
 import { testApp, type TestApp } from './helpers/setup.js';
@@ -109,7 +109,7 @@ describe('grounding.detect', () => {
     const { bytes, scene } = await scenePng(4);
     const { detector } = await app.services.grounders.open('shapes-grounder');
     const { image } = await decodeUpload(dataUrl(bytes), { maxBytes: 1e6, maxPixels: 1e6 });
-    const batch = Grounders.batchOf(detector, image);
+    const batch = Grounders.batchOf(planarFromRgb(image, detector.width, detector.height));
     const queries = [...scene.objects.map((o) => o.phrases[0]), 'a purple ring'];
     const all = await detector.detectAll(batch, queries);
     for (const [q, query] of queries.entries()) {

@@ -74,13 +74,23 @@ export interface QuantizeResult {
   readonly report: QuantizeReport;
 }
 
+/**
+ * Whether quantizeGraph with these options runs calibration samples: GWQ and Hessian scores
+ * with outliers to pick, or GPTQ. Callers load calibration data only then.
+ */
+export function usesCalibration(o: Pick<QuantizeOptions, 'method' | 'outliers' | 'gptq'>): boolean {
+  return (needsCalibration(o.method) && (o.outliers ?? DEFAULT_OUTLIERS) > 0) || !!o.gptq;
+}
+
+const DEFAULT_OUTLIERS = 0.01;
+
 export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
   const spec = quantSpec(opts.bits ?? 4, opts.group ?? 128);
-  const requested = opts.outliers ?? 0.01;
+  const requested = opts.outliers ?? DEFAULT_OUTLIERS;
   if (!(requested >= 0 && requested < 1)) throw new GradlocError('BAD_INPUT', `outliers must be a fraction in [0, 1) (got ${opts.outliers})`);
   const fraction = opts.method === 'rtn' ? 0 : requested;
   const { graph, sites } = canonicalWeights(source, opts.filter);
-  const calibrating = (needsCalibration(opts.method) && fraction > 0) || !!opts.gptq;
+  const calibrating = usesCalibration({ ...opts, outliers: fraction });
   let cal: Calibration | undefined = calibrating ? opts.calibrated : undefined;
   if (cal && opts.gptq && [...cal.activations.values()].some((a) => !a.hessian)) {
     throw new GradlocError('BAD_INPUT', 'GPTQ needs a calibration run with hessian: true');

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import { METHODS, quantizeGraph, quantSpec, resolveFormat, SENSITIVITIES, type Method } from '@gradloc/quant-gwq';
+import { METHODS, quantizeGraph, quantSpec, resolveFormat, SENSITIVITIES, usesCalibration, type Method } from '@gradloc/quant-gwq';
 import { calibrationFor, DEFAULT_CALIBRATION_SAMPLES, parseCalibrationSpec, type CalibrationSpec } from '@gradloc/zoo';
 import { optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
@@ -94,8 +94,7 @@ export const quantizeCommand: Command = {
     const model = OnnxModel.load(path, runtime);
     const calibSpec = optionalString(f, 'calib');
     const spec = calibSpec ? parseCalibrationSpec(calibSpec) : defaultCalibration(model);
-    const needsData = gptq || ((method === 'gwq' || method === 'hessian') && outliers > 0);
-    const calibration = needsData ? calibrationFor(model, spec, path) : undefined;
+    const calibration = usesCalibration({ method, outliers, gptq }) ? calibrationFor(model, spec, path) : undefined;
     const progress = stageReporter(io, 'quantize:');
     try {
       const { graph, report } = await quantizeGraph(model.graph, {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { encodeNpy, GradlocError, tensor, type Box } from '@gradloc/tensor-backend';
 import { decodeImageRGB, encodePNG, overlay, resizeMap } from '@gradloc/cam-explain';
-import { BASELINES, bestDetection, explainDetection, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { BASELINES, bestDetection, explainDetection, normalizedBox, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/zoo';
 import { optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -56,11 +56,7 @@ const FLAGS = {
 export function parsePixelBox(text: string, width: number, height: number): Box {
   const v = text.split(',').map((s) => Number(s.trim()));
   if (v.length !== 4 || v.some((x) => !Number.isFinite(x))) throw new GradlocError('BAD_INPUT', `--box must be x0,y0,x1,y1 in pixels, got '${text}'`);
-  const [x0, y0, x1, y1] = v;
-  if (!(x0 < x1 && y0 < y1) || x0 < 0 || y0 < 0 || x1 > width || y1 > height) {
-    throw new GradlocError('BAD_INPUT', `--box ${text} must satisfy 0 <= x0 < x1 <= ${width} and 0 <= y0 < y1 <= ${height} (the image's size)`);
-  }
-  return [x0 / width, y0 / height, x1 / width, y1 / height];
+  return normalizedBox(v, width, height, `--box ${text}`);
 }
 
 export const vpsCommand: Command = {

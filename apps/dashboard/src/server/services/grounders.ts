@@ -4,7 +4,7 @@
  */
 import { tensor, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
 import type { RgbImage } from '@gradloc/cam-explain';
-import { detections, OnnxGrounder, planarFromRgb } from '@gradloc/vps-search';
+import { detections, OnnxGrounder, planarFromRgb, type PlanarImage } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/zoo';
 import type { ModelRegistry } from './registry.js';
 
@@ -49,16 +49,15 @@ export class Grounders {
     return g;
   }
 
-  /** The picture at the detector's input size, as a [1, 3, H, W] batch in [0, 1]. */
-  static batchOf(detector: OnnxGrounder, picture: RgbImage): Tensor<'float32'> {
-    const planar = planarFromRgb(picture, detector.width, detector.height);
+  /** A planar image (planarFromRgb at the detector's size) as a [1, 3, H, W] batch in [0, 1]. */
+  static batchOf(planar: PlanarImage): Tensor<'float32'> {
     return tensor('float32', [1, 3, planar.height, planar.width], planar.data);
   }
 
   /** Every query's detections at or above `threshold`, boxes in the picture's pixels, best first per query. */
   async detect(name: string | undefined, picture: RgbImage, queries: readonly string[], threshold: number | undefined): Promise<PixelDetection[]> {
     const { detector } = await this.open(name);
-    const images = Grounders.batchOf(detector, picture);
+    const images = Grounders.batchOf(planarFromRgb(picture, detector.width, detector.height));
     const out: PixelDetection[] = [];
     const perQuery = await detector.detectAll(images, queries); // one forward pass for all queries
     for (const [q, query] of queries.entries()) {

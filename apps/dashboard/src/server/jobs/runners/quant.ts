@@ -4,7 +4,7 @@
  * windows. The result row is one line of the Quantize page's table and one point of its chart.
  */
 import { OnnxModel } from '@gradloc/tensor-backend';
-import { quantizeGraph } from '@gradloc/quant-gwq';
+import { quantizeGraph, usesCalibration } from '@gradloc/quant-gwq';
 import { brownPerplexity, calibrationFor, parseCalibrationSpec } from '@gradloc/zoo';
 import type { QuantInput } from '../../schemas.js';
 import { span, type JobContext } from '../context.js';
@@ -23,8 +23,8 @@ export async function runQuant(input: QuantInput, ctx: JobContext) {
   const model = OnnxModel.load(entry.file, services.runtime);
   try {
     const outliers = input.outliers / 100;
-    const needsData = input.gptq || ((input.method === 'gwq' || input.method === 'hessian') && outliers > 0);
-    const calibration = needsData ? calibrationFor(model, parseCalibrationSpec(`brown:train:${input.calibSamples}`), entry.file) : undefined;
+    const calibration = usesCalibration({ method: input.method, outliers, gptq: input.gptq })
+      ? calibrationFor(model, parseCalibrationSpec(`brown:train:${input.calibSamples}`), entry.file) : undefined;
     const { graph, report } = await quantizeGraph(model.graph, {
       method: input.method,
       bits: input.bits,

@@ -2,31 +2,22 @@
  * vps.explain as a job: Visual Precision Search of one detection of a grounder, as
  * `gradloc vps` does it. The result keeps the overlay, the metrics and both curves.
  */
-import { GradlocError, type Box } from '@gradloc/tensor-backend';
 import { overlay, resizeMap } from '@gradloc/cam-explain';
-import { bestDetection, explainDetection, planarFromRgb, targetScore } from '@gradloc/vps-search';
+import { bestDetection, explainDetection, normalizedBox, planarFromRgb, targetScore } from '@gradloc/vps-search';
 import type { VpsInput } from '../../schemas.js';
 import { Grounders } from '../../services/grounders.js';
 import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
 import { span, type JobContext } from '../context.js';
 
-function normalisedBox(px: readonly number[], width: number, height: number): Box {
-  const [x0, y0, x1, y1] = px;
-  if (!(x0 < x1 && y0 < y1) || x0 < 0 || y0 < 0 || x1 > width || y1 > height) {
-    throw new GradlocError('BAD_INPUT', `box [${px.join(', ')}] must satisfy 0 <= x0 < x1 <= ${width} and 0 <= y0 < y1 <= ${height} (the image's size)`);
-  }
-  return [x0 / width, y0 / height, x1 / width, y1 / height];
-}
-
 export async function runVps(input: VpsInput, ctx: JobContext) {
   const { services } = ctx;
   ctx.report(0, 'decoding the image');
   const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
-  const given = input.box ? normalisedBox(input.box, picture.width, picture.height) : undefined;
+  const given = input.box ? normalizedBox(input.box, picture.width, picture.height, `box [${input.box.join(', ')}]`) : undefined;
   ctx.report(0.01, 'opening the model');
   const { name, detector } = await services.grounders.open(input.model);
   const image = planarFromRgb(picture, detector.width, detector.height);
-  const [own] = await detector.detect(Grounders.batchOf(detector, picture), input.query);
+  const [own] = await detector.detect(Grounders.batchOf(image), input.query);
   const box = given ?? bestDetection(own).box;
   const score = targetScore(own, box);
   const r = await explainDetection({
