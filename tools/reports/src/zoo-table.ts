@@ -39,7 +39,8 @@ function main(): void {
     .map((name) => {
       const c = readCard(modelDir(name));
       const metrics = Object.entries(c.metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ');
-      return `| ${name} | ${c.parameters.toLocaleString('en-US')} | ${c.quantization ? `GWQ of ${String(c.quantization.source)}` : `${c.training.steps} x ${c.training.batch}`} | ${minutes(c.training.wallTimeSec)} | ${metrics} (${c.evaluation.samples} ${c.evaluation.split} samples) | ${TARGETS[name] ?? ''} | ${mb(dirBytes(modelDir(name)))} |`;
+      const steps = c.quantization ? `GWQ of ${String(c.quantization.source)}` : `${c.training.steps} x ${c.training.batch}${c.training.initialisation ? `, warm start from ${c.training.initialisation.from}` : ''}`;
+      return `| ${name} | ${c.parameters.toLocaleString('en-US')} | ${steps} | ${minutes(c.training.wallTimeSec)} | ${metrics} (${c.evaluation.samples} ${c.evaluation.split} samples) | ${TARGETS[name] ?? ''} | ${mb(dirBytes(modelDir(name)))} |`;
     });
   const table = [
     '| model | parameters | steps x batch | wall time | held-out metrics (card) | asked for | files |',

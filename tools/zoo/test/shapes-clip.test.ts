@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Graph, loadModel, rng } from '@gradloc/tensor-backend';
-import { COLOURS, detokenize, generateScene, phraseWords, readCard, sceneCaptions, SHAPES } from '../src/index.js';
+import { Graph, loadModel, rng, tensorFromProto } from '@gradloc/tensor-backend';
+import { COLOURS, detokenize, generateScene, modelDir, phraseWords, readCard, sceneCaptions, SHAPES } from '../src/index.js';
 import { captionKey, clipBatches, takeDistinct } from '../src/models/clip/batches.js';
 import { negativeCaption } from '../src/models/clip/hard-negatives.js';
 import { captionRetrieval } from '../src/models/clip/retrieval.js';
@@ -12,6 +12,8 @@ import { SHAPES_CLIP_RECIPE, shapesClip, trainShapesClip } from '../src/models/s
 import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
 import { AUX_PREFIX } from '../src/models/common/aux-patch-loss.js';
 
+const weights = (g: Graph, name: string): Float32Array => tensorFromProto(g.initializers.get(name)!).data as Float32Array;
+const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const rows = (...v: number[][]): Float32Array => Float32Array.from(v.flat());
 
 describe('caption retrieval metric', () => {
@@ -150,6 +152,16 @@ describe('shapes-clip recipe', () => {
     expect(Object.keys(card.metrics).sort()).toEqual(['text_top1', 'top1']);
     expect(card.metrics).toEqual(report.metrics);
     expect(await shapesClip.evaluate(dir, { threads: 1 })).toEqual(card.metrics);
+    // warm-started from the committed grounder: 3 small steps leave its weights nearly as they were
+    expect(card.training.initialisation?.from).toBe('shapes-grounder');
+    expect(card.training.initialisation?.detail).toMatch(/^initialised from the zoo's shapes-grounder .*; fresh: logit_scale$/);
+    const shipped = Graph.fromModel(loadModel(join(dir, 'model.onnx')));
+    const grounder = Graph.fromModel(loadModel(join(modelDir('shapes-grounder'), 'model.onnx')));
+    for (const [mine, theirs] of [['text.tok_emb.weight', 'text.tok_emb.weight'], ['vision.blocks.2.attn.q.weight', 'vision.blocks.2.attn.q.weight'], ['vision.proj.weight', 'class_head.proj.weight']]) {
+      const [a, b] = [weights(shipped, mine), weights(grounder, theirs)];
+      expect(a.length).toBe(b.length);
+      expect(maxAbsDiff(a, b)).toBeLessThan(0.01);
+    }
   });
 
   it('with the auxiliary patch head: trains, ships no aux weights, and the mean-pooled tower matches its description', async () => {

@@ -35,6 +35,8 @@ export interface Card {
     readonly batch: number;
     readonly optimizer: string;
     readonly schedule: string;
+    /** Where the weights started, when not from a seeded initialisation: another zoo model (a warm start). */
+    readonly initialisation?: { readonly from: string; readonly detail: string };
     readonly data: string;
     readonly wallTimeSec: number;
     readonly machine: string;

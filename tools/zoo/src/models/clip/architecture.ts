@@ -1,9 +1,10 @@
 /**
  * shapes-clip: an image/text dual encoder trained contrastively (Radford et al. 2021).
- * The image tower is a ViT whose class token is projected to the joint space; the text
- * tower is the one the grounder uses. The ViT patchifies the output of a small convolutional
- * stem (common/conv-stem.ts) rather than raw pixels, still one token per 12x12 pixel patch.
- * Both embeddings are L2-normalised, so
+ * The image tower is a ViT on the output of a small convolutional stem (common/conv-stem.ts)
+ * whose pooled tokens (the mean of the patch tokens, or the class token) are projected to the
+ * joint space; the text tower is the one the grounder uses. CLIP_CONFIG gives both towers the
+ * grounder's shapes (8 px patches, 12x12 tokens), so shapes-clip can start from its weights
+ * (common/warm-start.ts). Both embeddings are L2-normalised, so
  * logits = exp(scale) * image_embeds . text_embeds^T are scaled cosine similarities.
  *
  * Inputs: pixel_values [B, 3, S, S] in [0, 1] (standardised inside the graph, see
@@ -33,7 +34,7 @@ export interface ClipConfig extends TextTowerConfig {
 
 export const CLIP_CONFIG: ClipConfig = {
   imageSize: 96,
-  patch: 12,
+  patch: 8,
   dim: 128,
   depth: 4,
   heads: 4,
@@ -41,7 +42,7 @@ export const CLIP_CONFIG: ClipConfig = {
     { width: 16, stride: 2 },
     { width: 32, stride: 2 },
   ],
-  pool: 'cls',
+  pool: 'mean',
   embed: 64,
   textDim: 64,
   textDepth: 2,
