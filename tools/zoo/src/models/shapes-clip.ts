@@ -1,7 +1,8 @@
 /**
- * `shapes-clip`: the image/text dual encoder (clip/architecture.ts) trained with symmetric
- * InfoNCE on batches of fresh train-split scenes and their captions (clip/batches.ts: no two
- * scenes of a batch share a caption). The held-out metric `top1` is zero-shot caption
+ * `shapes-clip`: the image/text dual encoder (clip/architecture.ts), started from the zoo's
+ * shapes-grounder (GROUNDER_WARM_START below) and trained with symmetric InfoNCE on batches of
+ * fresh train-split scenes and their captions (clip/batches.ts: no two scenes of a batch share
+ * a caption). The held-out metric `top1` is zero-shot caption
  * retrieval among the first `evalSamples` test-split scenes (clip/retrieval.ts); the card
  * and `gradloc zoo eval` score the same scenes with the same code.
  */

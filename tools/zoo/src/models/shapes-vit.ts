@@ -66,7 +66,7 @@ export function shapesViTRecipe(cfg: ShapesViTConfig, name = 'shapes-vit'): Shap
     camLayers: [camTokens.layer],
     preprocessing: { camTokens },
     seed: 0,
-    // 6500 steps (about 29 min on two cores, the stem costs about as much as the transformer);
+    // 6500 steps (27m35s on two cores with prefetch; the stem costs about as much as the transformer);
     // 5000 gave 0.8535, 6000 gave 0.8915. 20% of the run is one-object scenes: the ViT leaves chance there
     steps: 6500,
     batch: 32,
