@@ -31,8 +31,8 @@ describe('decodeUpload', () => {
   it('sniffs the type from the bytes, not the data URL', async () => {
     // a PNG declared as JPEG is still a PNG; a GIF declared as PNG is refused
     expect((await decodeUpload(dataUrl(await solidImage(8, 8, 'png'), 'image/jpeg'), limits)).format).toBe('png');
-    expect(await refusal(dataUrl(await solidImage(8, 8, 'gif'), 'image/png'))).toBe('the upload is a gif file; upload a PNG or JPEG');
-    expect(await refusal(dataUrl(await solidImage(8, 8, 'webp')))).toBe('the upload is a webp file; upload a PNG or JPEG');
+    expect(await refusal(dataUrl(await solidImage(8, 8, 'gif'), 'image/png'))).toBe('the upload is a gif file; expected a PNG or JPEG file');
+    expect(await refusal(dataUrl(await solidImage(8, 8, 'webp')))).toBe('the upload is a webp file; expected a PNG or JPEG file');
     expect(await refusal(dataUrl(Buffer.from('just some text, not an image')))).toBe('the upload is not an image (expected a PNG or JPEG file)');
   });
 
@@ -40,7 +40,7 @@ describe('decodeUpload', () => {
     expect(await refusal('A'.repeat(200 * 1024))).toMatch(/^the image is 0\.15 MB; the limit is 0\.06 MB$/);
     const big = await solidImage(300, 200, 'png'); // small file, 60,000 pixels
     expect(big.length).toBeLessThan(limits.maxBytes);
-    expect(await refusal(dataUrl(big))).toBe('the image is 300x200 = 60000 pixels; the limit is 40000 pixels');
+    expect(await refusal(dataUrl(big))).toBe('the upload is 300x200 = 60000 pixels; the limit is 40000 pixels');
   });
 
   it('says what is wrong with empty, non-base64 and damaged uploads', async () => {

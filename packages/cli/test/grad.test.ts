@@ -2,6 +2,7 @@
  * `gradloc grad` end to end: the built CLI runs on small saved models; written gradients
  * are compared with OnnxModel.vjp in-process and with central finite differences.
  */
+import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,14 +109,22 @@ describe('gradloc grad', () => {
     expectClose(readNpy(join(out, 'values/head.weight.npy')), ref.values[MLP.w2], 0);
   });
 
-  it('--bench N prints exactly one JSON line on stdout with the three timings', () => {
-    const r = run(['--model', model32, '--feed', 'x=x.npy', '--of', 'loss', '--wrt', 'x', '--out', join(dir, 'bench'), '--bench', '3']);
+  it('--bench N prints exactly one JSON line on stdout: the timings, the threads, the best plain forward and the ratio', () => {
+    // default settings (no --threads): what a user measures
+    const r = gradloc(['grad', '--model', model32, '--feed', 'x=x.npy', '--of', 'loss', '--wrt', 'x', '--out', join(dir, 'bench'), '--bench', '3'], dir);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     const j = JSON.parse(lines[0]) as Record<string, unknown>;
-    expect(Object.keys(j).sort()).toEqual(['compile_ms', 'forward_backward_ms', 'forward_ms']);
+    expect(Object.keys(j).sort()).toEqual(['best_forward_ms', 'best_forward_threads', 'compile_ms', 'forward_backward_ms', 'forward_ms', 'ratio_vs_best_forward', 'threads']);
     for (const v of Object.values(j)) expect(typeof v === 'number' && v >= 0).toBe(true);
+    // the default is every core; the best thread count is one of 1 .. every core
+    expect(j.threads).toBe(availableParallelism());
+    expect(j.best_forward_threads).toBeGreaterThanOrEqual(1);
+    expect(j.best_forward_threads).toBeLessThanOrEqual(availableParallelism());
+    expect(j.ratio_vs_best_forward as number).toBeCloseTo((j.forward_backward_ms as number) / (j.best_forward_ms as number), 2);
+    const one = JSON.parse(run(['--model', model32, '--feed', 'x=x.npy', '--of', 'loss', '--wrt', 'x', '--out', join(dir, 'bench1'), '--bench', '2']).stdout) as Record<string, unknown>;
+    expect(one.threads).toBe(1);
   });
 
   it('in an existing dir, replaces only the files it writes', () => {

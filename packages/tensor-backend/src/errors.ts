@@ -24,3 +24,6 @@ export class GradlocError extends Error {
 export const fail = (code: ErrorCode, message: string): never => {
   throw new GradlocError(code, message);
 };
+
+/** The first line of an error's message (onnxruntime and sharp append multi-line detail). */
+export const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();

@@ -25,3 +25,4 @@ export * from './tensor/random.js';
 export * from './models/index.js';
 export * from './training/index.js';
 export * from './tensor/boxes.js';
+export * from './image/index.js';

@@ -1,7 +1,9 @@
 /**
- * @gradloc/vps-search: Visual Precision Search (Chen et al., CVPR 2025), in progress.
- * Sub-region divisions, the greedy and lazy-greedy searches, attribution maps, faithfulness
- * curves, and the D-RISE and box Grad-CAM baselines.
+ * @gradloc/vps-search: Visual Precision Search (Chen et al., CVPR 2025).
+ * High-level entry points (pipeline/): `explainDetection` (picture in; map, overlay, metrics
+ * out) and `ground` (picture and queries in; pixel boxes out). Below them: sub-region
+ * divisions, the greedy and lazy-greedy searches (`searchDetection`), attribution maps,
+ * faithfulness curves, and the D-RISE and box Grad-CAM baselines.
  */
 export { regionCentroids, regionMask, regionPixels, regionSizes, regionsFromLabels, type Regions } from './regions/types.js';
 export { bandStarts, GRID_MAX_ASPECT, gridRegions, gridShape, type GridShape } from './regions/grid.js';
@@ -21,3 +23,6 @@ export * from './metrics.js';
 export * from './baselines/d-rise.js';
 export * from './baselines/grad-cam.js';
 export * from './vps.js';
+export * from './pipeline/ground.js';
+export * from './pipeline/explain-detection.js';
+export * from './image-compat.js';

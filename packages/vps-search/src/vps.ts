@@ -4,13 +4,14 @@
  * lazy greedy), turn the order into an attribution map, and read the faithfulness curves off
  * the search itself (no extra forward passes when every region is selected with both terms).
  */
+import { type PlanarImage } from '@gradloc/tensor-backend';
 import type { DetectionTarget, Detector } from './detector/types.js';
 import { regionMap, regionValues } from './attribution.js';
 import { faithfulness, orderCurves, searchCurves, type Curves, type Faithfulness } from './metrics.js';
 import { gridRegions } from './regions/grid.js';
 import { slic } from './regions/slic.js';
 import type { Regions } from './regions/types.js';
-import { baselineImage, type BaselineKind, type PlanarImage } from './search/compose.js';
+import { baselineImage, type BaselineKind } from './search/compose.js';
 import { SetEvaluator, type Objective } from './search/evaluator.js';
 import { greedySearch } from './search/greedy.js';
 import { lazyGreedySearch } from './search/lazy.js';
@@ -50,7 +51,7 @@ export function divide(image: PlanarImage, regions: Regions | number = DEFAULT_R
   return division === 'grid' ? gridRegions(image.height, image.width, regions) : slic(image.data, image.height, image.width, { regions });
 }
 
-export async function explainDetection(o: VpsOptions): Promise<VpsResult> {
+export async function searchDetection(o: VpsOptions): Promise<VpsResult> {
   const t0 = performance.now();
   const regions = divide(o.image, o.regions, o.division);
   const ev = new SetEvaluator(o.detector, o.image, baselineImage(o.image, o.baseline ?? 'black'), regions, o.target, o, o.batchSize ?? 32);

@@ -4,9 +4,8 @@
  * pixels are revealed. Every detector returns one prediction: the target box itself, with a
  * score computed from the revealed pixels, so targetScore = that score.
  */
-import { tensor, type Box, type Tensor } from '@gradloc/tensor-backend';
+import { tensor, type Box, type Tensor, type PlanarImage } from '@gradloc/tensor-backend';
 import type { Detector, Predictions } from '../src/detector/types.js';
-import type { PlanarImage } from '../src/search/compose.js';
 
 export const TARGET_BOX: Box = [0.25, 0.25, 0.75, 0.75];
 

@@ -26,7 +26,7 @@ const schema = z.object({
   GRADLOC_HF_GROUNDERS: z.string().default(''),
   /** Jobs one worker runs at once. */
   GRADLOC_WORKER_CONCURRENCY: positiveInt(1),
-  /** onnxruntime intra-op threads per session (default: onnxruntime's choice). */
+  /** onnxruntime intra-op threads per session (default: every core, as the engine defaults). */
   GRADLOC_THREADS: z.coerce.number().int().positive().optional(),
 });
 

@@ -19,9 +19,8 @@
  *
  * A method supplies only `layerMap` (or, through WeightedCAM, only its channel weights).
  */
-import { GradlocError, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import { GradlocError, type Feeds, type OnnxModel, type Tensor, resizeBilinear } from '@gradloc/tensor-backend';
 import { capture, captureActivations, type Capture, type CapturedLayer, type LayerSpec } from '../capture.js';
-import { resizeBilinear } from '../image/resize.js';
 import { divideByMax, minMaxNormalize, relu } from '../image/normalize.js';
 import { principalProjection as principalProjectionOf } from '../linalg/principal.js';
 import { mapSize, type SpatialMap } from '../spatial.js';

@@ -12,8 +12,7 @@
  *   baseline too). sigma is in pixels and not scaled with the image: at RISE's 224 x 224 it
  *   removes fine detail but keeps coarse colour; for small images pass a smaller sigma.
  */
-import { GradlocError } from '@gradloc/tensor-backend';
-import { gaussianFilter } from '../image/filters.js';
+import { GradlocError, gaussianFilter } from '@gradloc/tensor-backend';
 
 export type Substrate = number | 'blur';
 

@@ -69,11 +69,14 @@ Computes the gradient of one target w.r.t. tensors of an ONNX model and writes t
                       Names are used verbatim: ':' '/' '.' are fine.
   --out DIR           output dir (created if missing; other files in it are left alone)
   --bench N           also time N runs after a warm-up and print one JSON line on stdout:
-                      {"forward_ms":..,"forward_backward_ms":..,"compile_ms":..}
+                      {"forward_ms","forward_backward_ms","compile_ms","threads",
+                       "best_forward_ms","best_forward_threads","ratio_vs_best_forward"}
                       (medians; forward = plain model, forward_backward = one gradient run,
-                      compile_ms = first build of the gradient graph and its session)
+                      compile_ms = first build of the gradient graph and its session;
+                      best_forward = a plain onnxruntime forward at its fastest thread count,
+                      1 .. every core; ratio = forward_backward / best_forward)
   --ep EP             execution provider (default cpu; unavailable ones fall back to cpu)
-  --threads N         onnxruntime intra-op threads (default: one per core)
+  --threads N         onnxruntime intra-op threads (default: every core, os.availableParallelism())
   -h, --help          this text
 
 Writes, per wrt tensor, DIR/<safe>.npy (the gradient) and DIR/values/<safe>.npy (its

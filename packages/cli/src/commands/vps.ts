@@ -4,9 +4,8 @@
  * JSON line; progress and the target on stderr.
  */
 import { readFileSync } from 'node:fs';
-import { encodeNpy, GradlocError, tensor, type Box } from '@gradloc/tensor-backend';
-import { decodeImageRGB, encodePNG, overlay, resizeMap } from '@gradloc/cam-explain';
-import { BASELINES, bestDetection, explainDetection, normalizedBox, OnnxGrounder, planarFromRgb, targetScore, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { decodeImage, DEFAULT_MAX_PIXELS, encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
+import { BASELINES, explainDetection, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/zoo';
 import { optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -52,11 +51,12 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** --box in pixels -> normalised (x0, y0, x1, y1), checked against the image. */
-export function parsePixelBox(text: string, width: number, height: number): Box {
+/** --box x0,y0,x1,y1 in pixels, checked to lie inside the width x height image. */
+export function parsePixelBox(text: string, width: number, height: number): number[] {
   const v = text.split(',').map((s) => Number(s.trim()));
   if (v.length !== 4 || v.some((x) => !Number.isFinite(x))) throw new GradlocError('BAD_INPUT', `--box must be x0,y0,x1,y1 in pixels, got '${text}'`);
-  return normalizedBox(v, width, height, `--box ${text}`);
+  normalizedBox(v, width, height, `--box ${text}`);
+  return v;
 }
 
 export const vpsCommand: Command = {
@@ -86,24 +86,19 @@ export const vpsCommand: Command = {
     } catch {
       throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${imagePath}`);
     }
-    const picture = await decodeImageRGB(bytes, `--image ${imagePath}`);
+    // decoded once, under the pixel limit the dashboard applies, before the model is opened
+    const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
     const source = openGrounder(spec, runtimeOptions('vps', f));
     const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
     const progress = stageReporter(io, 'vps:');
     try {
-      const image = planarFromRgb(picture, detector.width, detector.height);
-      // the detection to explain: the given box, else the model's best box for the query
-      const [own] = await detector.detect(tensor('float32', [1, 3, image.height, image.width], image.data), query);
-      const targetBox = box ?? bestDetection(own).box;
-      const score = targetScore(own, targetBox);
-      const px = targetBox.map((v, i) => Math.round(v * (i % 2 ? picture.height : picture.width)));
-      io.err(`vps: ${source.name}, "${query}" at [${px.join(', ')}] (score ${score.toFixed(3)} on the full image${score < 0.1 ? ': the model does not detect it, explaining a miss' : ''})`);
       const r = await explainDetection({
         detector,
-        image,
-        target: { query, box: targetBox },
+        image: picture,
+        query,
+        box,
         regions,
         division,
         baseline,
@@ -114,21 +109,21 @@ export const vpsCommand: Command = {
         onProgress: (step, total) => progress.update('search', step, total),
       });
       progress.done();
-      const map = resizeMap({ width: image.width, height: image.height, data: r.map }, picture.width, picture.height);
-      const mapData = Float32Array.from(map.data);
-      const files = [{ path: out, bytes: encodeNpy(tensor('float32', [picture.height, picture.width], mapData)) }];
-      if (png) files.push({ path: png, bytes: await encodePNG(overlay(picture, map)) });
+      io.err(`vps: ${source.name}, "${query}" at [${r.box.join(', ')}] (score ${r.score.toFixed(3)} on the full image${r.missed ? ': the model does not detect it, explaining a miss' : ''})`);
+      const files = [{ path: out, bytes: encodeNpy(tensor('float32', [r.map.height, r.map.width], r.map.data)) }];
+      if (png) files.push({ path: png, bytes: await encodePNG(r.overlay) });
       writeFiles(files);
       io.out(
         JSON.stringify({
-          insertion_auc: r.metrics.insertionAuc,
-          deletion_auc: r.metrics.deletionAuc,
-          forward_passes: r.metrics.forwardPasses,
-          ms: Math.round(r.metrics.ms),
-          highest_confidence: r.metrics.highestConfidence,
-          score,
-          regions: r.regions.count,
-          box: px,
+          insertion_auc: r.insertionAuc,
+          deletion_auc: r.deletionAuc,
+          forward_passes: r.forwardPasses,
+          ms: Math.round(r.ms),
+          highest_confidence: r.highestConfidence,
+          score: r.score,
+          missed: r.missed,
+          regions: r.regions,
+          box: r.box,
         }),
       );
       return 0;

@@ -7,8 +7,11 @@
  * verdicts, a per-rule profile of every gradient that misses the 3x target, and finally
  * one JSON line with every figure.
  *
- * Flags: --runs N (default 20), --warmup N (2), --only id,id, --profile (profile all),
- * --no-profile.
+ * A last child times a plain ResNet-18 forward at the default thread count (every core)
+ * against each explicit count (threads.ts).
+ *
+ * Flags: --runs N (default 20), --warmup N (2), --only id,id (case ids, or 'threads'),
+ * --profile (profile all), --no-profile.
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -17,8 +20,11 @@ import { flag, has } from './args.js';
 import { runCase, type BenchSettings, type CaseResult } from './bench-case.js';
 import { CASES } from './cases.js';
 import { TARGETS, bottlenecks, table, verdicts } from './report.js';
+import { runThreads, type ThreadsResult } from './threads.js';
 
 const MARK = '@@gradloc-bench ';
+/** The child that measures the default thread count against each explicit one (threads.ts). */
+const THREADS = 'threads';
 
 const settings: BenchSettings = {
   runs: Number(flag('runs') ?? 20),
@@ -27,6 +33,10 @@ const settings: BenchSettings = {
 };
 
 async function child(id: string): Promise<void> {
+  if (id === THREADS) {
+    process.stdout.write(`${MARK}${JSON.stringify(await runThreads(settings.runs, settings.warmup))}\n`);
+    return;
+  }
   const c = CASES.find((x) => x.id === id);
   if (!c) throw new Error(`unknown bench case '${id}' (cases: ${CASES.map((x) => x.id).join(', ')})`);
   const result = await runCase(c, settings);
@@ -44,21 +54,27 @@ function parent(): void {
   // other processes on these shared cores inflate the figures: record the load around the run
   const loadBefore = loadavg()[0];
   console.log(`gradloc tensor-backend bench: ${cpus().length} cores, node ${process.version}, ${settings.runs} runs after ${settings.warmup} warm-up, medians; load average ${loadBefore.toFixed(2)}\n`);
-  for (const c of cases) {
+  const spawnChild = (id: string, title: string): string | undefined => {
     const started = performance.now();
-    const r = spawnSync(process.execPath, [self, '--case', c.id, ...passThrough], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
+    const r = spawnSync(process.execPath, [self, '--case', id, ...passThrough], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
     const line = r.stdout?.split('\n').find((l) => l.startsWith(MARK));
     if (r.status !== 0 || !line) {
       // the child's error message line (stack frames and onnxruntime warnings omitted)
       const lines = (r.stderr ?? '').split('\n');
       const error = lines.find((l) => /^\w*Error\b/.test(l))?.trim() ?? r.error?.message ?? `exit ${r.status}`;
-      failures.push({ id: c.id, error });
-      console.log(`  ${c.title}: FAILED - ${error}`);
-      continue;
+      failures.push({ id, error });
+      console.log(`  ${title}: FAILED - ${error}`);
+      return undefined;
     }
-    results.push(JSON.parse(line.slice(MARK.length)) as CaseResult);
-    console.log(`  ${c.title}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`  ${title}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    return line.slice(MARK.length);
+  };
+  for (const c of cases) {
+    const line = spawnChild(c.id, c.title);
+    if (line) results.push(JSON.parse(line) as CaseResult);
   }
+  const threadsLine = !only || only.includes(THREADS) ? spawnChild(THREADS, 'ResNet-18 224 forward by thread count') : undefined;
+  const threads = threadsLine ? (JSON.parse(threadsLine) as ThreadsResult) : undefined;
 
   console.log(`\n${table(results)}\n`);
   console.log('f+b = one session run returning the forward output and the gradient (OnnxModel.vjp); input = image (GPT: token embeddings); W = all weights.');
@@ -66,11 +82,15 @@ function parent(): void {
   console.log('RSS = sampled peak once the forward / + input-gradient / + all-weights sessions exist (cumulative); max = getrusage.\n');
   const v = verdicts(results);
   for (const x of v) console.log(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
+  if (threads) {
+    const cells = Object.entries(threads.forward).map(([k, t]) => `${k === 'default' ? `default (${threads.defaultThreads})` : `${k} thread${k === '1' ? '' : 's'}`} ${t.medianMs.toFixed(1)} ms`);
+    console.log(`\nThreads, ResNet-18 224 plain forward (medians, interleaved): ${cells.join(', ')}; default / best (${threads.bestThreads}) = ${threads.defaultVsBest.toFixed(2)}`);
+  }
   const b = bottlenecks(results);
   if (b) console.log(`\nWhere the time goes (onnxruntime profile, kernel ms per run, by the rule that emitted the nodes):\n${b}`);
   const load = { before: loadBefore, after: loadavg()[0] };
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s; load average before ${load.before.toFixed(2)}, after ${load.after.toFixed(2)} (above ~0.5 the figures are inflated by other processes)`);
-  console.log(JSON.stringify({ bench: '@gradloc/tensor-backend', cores: cpus().length, node: process.version, load, settings, results, verdicts: v, failures }));
+  console.log(JSON.stringify({ bench: '@gradloc/tensor-backend', cores: cpus().length, node: process.version, load, settings, results, threads, verdicts: v, failures }));
   if (failures.length) process.exitCode = 1;
 }
 

@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { GradlocError } from '../errors.js';
+import { firstLine, GradlocError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
 
@@ -15,7 +16,11 @@ export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 export interface RuntimeOptions {
   /** Execution provider (default 'cpu'); unavailable ones fall back to 'cpu' with a warning. */
   readonly executionProvider?: ExecutionProvider;
-  /** Intra-op threads (default: onnxruntime's choice, one per core). */
+  /**
+   * Intra-op threads (default: `defaultThreads()`, every core the process may use).
+   * onnxruntime's own default counts physical cores only, which leaves half of a
+   * hyper-threaded or 2-vCPU machine idle (ResNet-18 forward 18 ms vs 10.5 ms here).
+   */
   readonly threads?: number;
   /**
    * Let idle worker threads spin (default true: lowest latency for one session). Turn off
@@ -53,11 +58,15 @@ export interface Session {
   release(): Promise<void>;
 }
 
+/** The intra-op thread count sessions get when the caller names none: every usable core. */
+export const defaultThreads = (): number => availableParallelism();
+
 function sessionOptions(ep: ExecutionProvider, opts: RuntimeOptions): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
-    ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+    intraOpNumThreads: opts.threads ?? defaultThreads(),
+    interOpNumThreads: 1,
     ...(opts.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 }
@@ -136,4 +145,3 @@ function warnFallback(ep: ExecutionProvider, why: string): void {
   warn(`execution provider '${ep}' is not available here (${why}); falling back to cpu`);
 }
 
-export const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0].trim();

@@ -6,11 +6,9 @@
  * masks, scaled to [0, 1]. Hidden pixels take the same baseline as VPS, so both see the same
  * kind of perturbation.
  */
-import { resizeBilinear } from '@gradloc/cam-explain';
-import { rng, tensor } from '@gradloc/tensor-backend';
+import { rng, tensor, resizeBilinear, type PlanarImage } from '@gradloc/tensor-backend';
 import type { DetectionTarget, Detector } from '../detector/types.js';
 import { targetScore } from '../score.js';
-import type { PlanarImage } from '../search/compose.js';
 
 export interface DRiseOptions {
   /** Masks (default 1000). */

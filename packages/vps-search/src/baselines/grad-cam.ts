@@ -4,10 +4,9 @@
  * commonly applied to detectors.
  */
 import { boxTarget, createMethod, type LayerSpec } from '@gradloc/cam-explain';
-import { tensor } from '@gradloc/tensor-backend';
+import { tensor, type PlanarImage } from '@gradloc/tensor-backend';
 import type { DetectionTarget } from '../detector/types.js';
 import type { OnnxGrounder } from '../detector/onnx-grounder.js';
-import type { PlanarImage } from '../search/compose.js';
 
 export interface GradCamBaseline {
   /** [height * width] in [0, 1]. */

@@ -9,10 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { OnnxModel, tensor } from '@gradloc/tensor-backend';
+import { OnnxModel, tensor, type PlanarImage } from '@gradloc/tensor-backend';
 import { OnnxGrounder } from '../detector/onnx-grounder.js';
-import { explainDetection } from '../vps.js';
-import type { PlanarImage } from '../search/compose.js';
+import { searchDetection } from '../vps.js';
 
 const DIR = fileURLToPath(new URL('../../../../models/shapes-grounder/', import.meta.url));
 const S = 96;
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
   const detector = new OnnxGrounder({ model, encodeQuery });
   const image = scene();
   const target = { query: 'a red circle', box: [18 / S, 22 / S, 42 / S, 46 / S] as const };
-  const run = (lazy: boolean, batchSize: number) => explainDetection({ detector, image, target, regions: 64, lazy, batchSize });
+  const run = (lazy: boolean, batchSize: number) => searchDetection({ detector, image, target, regions: 64, lazy, batchSize });
   await run(false, 32); // warm-up: sessions for the batch shapes
   const plain = await run(false, 32);
   const lazy = await run(true, 32);

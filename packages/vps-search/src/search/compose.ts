@@ -3,19 +3,11 @@
  * replaced by a baseline), or with that set removed. Written straight into a batch buffer,
  * so a step's candidates become one model input without intermediate copies.
  */
-import { gaussianFilter, resizeRGB, type RgbImage } from '@gradloc/cam-explain';
-import { GradlocError } from '@gradloc/tensor-backend';
+import { gaussianFilter, GradlocError, type PlanarImage } from '@gradloc/tensor-backend';
 
 /** What hidden pixels become: black, the image's per-channel mean, or a strong blur of it. */
 export type BaselineKind = 'black' | 'mean' | 'blur';
 export const BASELINES: readonly BaselineKind[] = ['black', 'mean', 'blur'];
-
-/** Planar image [3, H, W] in [0, 1]. */
-export interface PlanarImage {
-  readonly data: Float32Array;
-  readonly height: number;
-  readonly width: number;
-}
 
 /** The baseline image for `kind` (blur: Gaussian with sigma = 1/16 of the longer side, as hidden detail should not survive). */
 export function baselineImage(img: PlanarImage, kind: BaselineKind): Float32Array {
@@ -46,13 +38,4 @@ export function composeInto(dst: Float32Array, offset: number, labels: Int32Arra
     const o = offset + base;
     for (let i = 0; i < plane; i++) dst[o + i] = set[labels[i]] ? inside[base + i] : outside[base + i];
   }
-}
-
-/** An interleaved 8-bit RGB picture (cam-explain's RgbImage) as a planar [3, H, W] image in [0, 1] at the given size. */
-export function planarFromRgb(image: RgbImage, width: number, height: number): PlanarImage {
-  const src = image.width === width && image.height === height ? image : resizeRGB(image, width, height);
-  const plane = width * height;
-  const data = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) data[c * plane + i] = src.data[3 * i + c] / 255;
-  return { data, height, width };
 }

@@ -4,11 +4,11 @@
  * Every composite image is one forward pass (counted, since the search's cost is in them);
  * a term whose weight is 0 is not computed.
  */
-import { tensor } from '@gradloc/tensor-backend';
+import { tensor, type PlanarImage } from '@gradloc/tensor-backend';
 import type { DetectionTarget, Detector } from '../detector/types.js';
 import type { Regions } from '../regions/types.js';
 import { targetScore } from '../score.js';
-import { composeInto, type PlanarImage } from './compose.js';
+import { composeInto } from './compose.js';
 
 export interface Objective {
   /** Weight of s_ins (default 1). */

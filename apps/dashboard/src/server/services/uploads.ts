@@ -1,12 +1,11 @@
 /**
  * Uploaded images: base64 or a data URL of a PNG or JPEG. The byte limit is checked on the
- * text before decoding it, the type is sniffed from the bytes by sharp (a data URL's declared
- * type is not trusted), and the pixel limit is checked from the header before any pixels are
- * decoded. Every refusal is a BAD_INPUT with a message a user can act on.
+ * text before decoding it; the image module (tensor-backend's decodeImage, also behind the
+ * CLI's --image) sniffs the type from the bytes (a data URL's declared type is not trusted)
+ * and checks the pixel limit from the header before any pixels are decoded. Every refusal is
+ * a BAD_INPUT with a message a user can act on.
  */
-import sharp from 'sharp';
-import { GradlocError } from '@gradloc/tensor-backend';
-import { decodeImageRGB, encodePNG, type RgbImage } from '@gradloc/cam-explain';
+import { decodeImage, encodePNG, GradlocError, type RgbImage } from '@gradloc/tensor-backend';
 
 export interface UploadLimits {
   readonly maxBytes: number;
@@ -15,7 +14,7 @@ export interface UploadLimits {
 
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const ACCEPTED = new Set(['png', 'jpeg']);
+const ACCEPTED = ['png', 'jpeg'];
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MB`;
 
 function bytesOf(text: string, limits: UploadLimits): Buffer {
@@ -35,26 +34,10 @@ export interface DecodedUpload {
   readonly format: 'png' | 'jpeg';
 }
 
+/** The upload decoded by the image module (format sniffed from the bytes, pixels checked from the header). */
 export async function decodeUpload(text: string, limits: UploadLimits): Promise<DecodedUpload> {
-  const bytes = bytesOf(text, limits);
-  let format: string | undefined;
-  let width = 0;
-  let height = 0;
-  try {
-    const meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-    format = meta.format;
-    width = meta.width ?? 0;
-    height = meta.height ?? 0;
-  } catch {
-    throw new GradlocError('BAD_INPUT', 'the upload is not an image (expected a PNG or JPEG file)');
-  }
-  if (!format || !ACCEPTED.has(format)) throw new GradlocError('BAD_INPUT', `the upload is a ${format ?? 'unknown'} file; upload a PNG or JPEG`);
-  if (width < 1 || height < 1) throw new GradlocError('BAD_INPUT', 'the image has no pixels');
-  if (width * height > limits.maxPixels) {
-    throw new GradlocError('BAD_INPUT', `the image is ${width}x${height} = ${width * height} pixels; the limit is ${limits.maxPixels} pixels`);
-  }
-  // the header passed the limits, so decoding is bounded
-  return { image: await decodeImageRGB(bytes, `the ${format.toUpperCase()} file`), format: format as 'png' | 'jpeg' };
+  const image = await decodeImage(bytesOf(text, limits), 'the upload', { maxPixels: limits.maxPixels, formats: ACCEPTED });
+  return { image, format: image.format as DecodedUpload['format'] };
 }
 
 export async function pngDataUrl(image: RgbImage): Promise<string> {

@@ -15,7 +15,7 @@
  *    layers, as in base-cam.ts, the mean of those maps divided by its max. Scaling before or
  *    after the (linear, constant-preserving) upsampling gives the same single-layer map.
  */
-import { gaussianFilter, bilateralFilter } from '../../image/filters.js';
+import { bilateralFilter, gaussianFilter } from '@gradloc/tensor-backend';
 import { dbscan, percentile } from '../../cluster/dbscan.js';
 import { gradientsOf, WeightedCAM, type CamOptions, type LayerContext } from '../base-cam.js';
 import { mapSize } from '../../spatial.js';

@@ -5,9 +5,8 @@
  * channel plane min-max scaled and upsampled, all summed. It ignores the request's layers:
  * the bias sites are found in the graph, and one backward pass gives every gradient.
  */
-import { GradlocError, tensorFromProto, type OnnxModel } from '@gradloc/tensor-backend';
+import { GradlocError, tensorFromProto, type OnnxModel, resizeBilinear } from '@gradloc/tensor-backend';
 import { capture } from '../../capture.js';
-import { resizeBilinear } from '../../image/resize.js';
 import { minMaxNormalize, relu } from '../../image/normalize.js';
 import { imageInput, type CamMethod, type CamResult, type ExplainRequest } from '../base-cam.js';
 

@@ -1,9 +1,8 @@
 /**
  * Gradient-free CAMs: channel weights from batched forward passes over perturbed copies.
  */
-import { GradlocError, Graph, Node, OnnxModel, tensor, type Tensor } from '@gradloc/tensor-backend';
+import { GradlocError, Graph, Node, OnnxModel, tensor, type Tensor, resizeBilinear } from '@gradloc/tensor-backend';
 import { WeightedCAM, type CamOptions, type LayerContext } from '../base-cam.js';
-import { resizeBilinear } from '../../image/resize.js';
 import { minMaxNormalize } from '../../image/normalize.js';
 import { perturbedScores } from '../../perturb.js';
 import { mapSize } from '../../spatial.js';

@@ -1,3 +1,5 @@
+import { checkImage, checkPlane, type MapPlane, type RgbImage } from './types.js';
+
 /**
  * Bilinear resizing with half-pixel centres: output pixel x samples the input at
  * (x + 0.5) * inW / outW - 0.5, clamped to the edge. This is torch's
@@ -51,4 +53,25 @@ export function resizeBilinear(src: ArrayLike<number>, planes: number, inH: numb
     }
   }
   return out;
+}
+
+/** Bilinear resize of an RGB image (half-pixel centres, as the maps are upsampled), rounded to bytes. */
+export function resizeRGB(image: RgbImage, width: number, height: number): RgbImage {
+  checkImage(image, 'image');
+  if (image.width === width && image.height === height) return image;
+  const n = image.width * image.height;
+  const planes = new Float32Array(3 * n);
+  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) planes[c * n + p] = image.data[p * 3 + c];
+  const out = resizeBilinear(planes, 3, image.height, image.width, height, width);
+  const m = width * height;
+  const data = new Uint8Array(m * 3);
+  for (let p = 0; p < m; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = Math.round(out[c * m + p]);
+  return { width, height, data };
+}
+
+/** A map plane resized to width x height (bilinear). */
+export function resizeMap(map: MapPlane, width: number, height: number): MapPlane {
+  checkPlane(map);
+  if (map.width === width && map.height === height) return map;
+  return { width, height, data: resizeBilinear(map.data, 1, map.height, map.width, height, width) };
 }

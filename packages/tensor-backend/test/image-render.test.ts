@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 import {
   COLORMAP_NAMES,
   colormapTable,
-  decodeImageRGB,
+  decodeImage,
   encodePNG,
   heatmapRGB,
   jet,
   overlay,
-  readImageRGB,
+  readImage,
   resizeRGB,
   tileHorizontal,
   turbo,
@@ -181,30 +181,30 @@ describe('PNG files (sharp)', () => {
   it('encodes and decodes RGB losslessly', async () => {
     const png = await encodePNG(rgb);
     expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
-    const back = await decodeImageRGB(png);
+    const back = await decodeImage(png);
     expect([back.width, back.height]).toEqual([3, 2]);
     expect([...back.data]).toEqual([...rgb.data]);
   });
   it('reads grey images as three equal channels and drops alpha', async () => {
     const grey = await sharp(Buffer.from([0, 128, 255, 7]), { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
-    expect([...(await decodeImageRGB(grey)).data]).toEqual([0, 0, 0, 128, 128, 128, 255, 255, 255, 7, 7, 7]);
+    expect([...(await decodeImage(grey)).data]).toEqual([0, 0, 0, 128, 128, 128, 255, 255, 255, 7, 7, 7]);
     const rgba = await sharp(Buffer.from([1, 2, 3, 0, 4, 5, 6, 255]), { raw: { width: 2, height: 1, channels: 4 } }).png().toBuffer();
-    expect([...(await decodeImageRGB(rgba)).data]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...(await decodeImage(rgba)).data]).toEqual([1, 2, 3, 4, 5, 6]);
   });
   it('writes heatmap and overlay PNGs that read back as computed', async () => {
     const map = { width: 3, height: 2, data: Float32Array.from([0, 0.2, 0.4, 0.6, 0.8, 1]) };
     const heatPath = join(dir, 'heat.png');
     await writeHeatmapPNG(heatPath, map, 'viridis');
-    expect([...(await readImageRGB(heatPath)).data]).toEqual([...heatmapRGB(map.data, 2, 3, 'viridis').data]);
+    expect([...(await readImage(heatPath)).data]).toEqual([...heatmapRGB(map.data, 2, 3, 'viridis').data]);
     const overPath = join(dir, 'over.png');
     await writeOverlayPNG(overPath, rgb, map, { colormap: 'turbo', alpha: 0.3 });
-    expect([...(await readImageRGB(overPath)).data]).toEqual([...overlay(rgb, map, { colormap: 'turbo', alpha: 0.3 }).data]);
+    expect([...(await readImage(overPath)).data]).toEqual([...overlay(rgb, map, { colormap: 'turbo', alpha: 0.3 }).data]);
   });
   it('fails with FILE_NOT_FOUND / BAD_INPUT, never a raw sharp error', async () => {
-    await expect(readImageRGB(join(dir, 'missing.png'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(readImage(join(dir, 'missing.png'))).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
     const junk = join(dir, 'junk.png');
     writeFileSync(junk, 'not an image');
-    await expect(readImageRGB(junk)).rejects.toMatchObject({ code: 'BAD_INPUT' });
-    await expect(decodeImageRGB(readFileSync(junk))).rejects.toThrow(/cannot decode/);
+    await expect(readImage(junk)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    await expect(decodeImage(readFileSync(junk))).rejects.toThrow(/not an image/);
   });
 });

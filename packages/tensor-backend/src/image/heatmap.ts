@@ -9,23 +9,10 @@
  * with image_weight = 1 - alpha (default 0.5). The division by the max brightens the blend so
  * its brightest channel value reaches 255; `rescale: false` skips it (a plain alpha blend).
  */
-import { GradlocError } from '@gradloc/tensor-backend';
-import { resizeBilinear } from '../image/resize.js';
+import { GradlocError } from '../errors.js';
+import { resizeMap, resizeRGB } from './resize.js';
+import { checkImage, checkPlane, type MapPlane, type RgbImage } from './types.js';
 import { colormapTable, type ColormapName } from './colormap.js';
-
-/** An 8-bit RGB image, row-major [height, width, 3]. */
-export interface RgbImage {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
-
-/** One map plane [height, width], values meant to lie in [0, 1] (a CamResult item). */
-export interface MapPlane {
-  readonly width: number;
-  readonly height: number;
-  readonly data: ArrayLike<number>;
-}
 
 export interface OverlayOptions {
   /** Default 'jet', pytorch-grad-cam's default (cv2.COLORMAP_JET). */
@@ -51,18 +38,6 @@ const toByte = (v: number): number => Math.min(255, Math.max(0, Math.floor(v * 2
 /** Byte index of a map value: uint8(255 * clamp(v)), NaN as 0. */
 const lutIndex = (v: number): number => (v > 0 ? (v < 1 ? Math.floor(v * 255 + TRUNCATE_SLACK) : 255) : 0);
 
-function checkImage(image: RgbImage, what: string): void {
-  if (!(image.width > 0 && image.height > 0) || image.data.length !== image.width * image.height * 3) {
-    throw new GradlocError('BAD_INPUT', `${what}: ${image.data.length} bytes do not make a ${image.width}x${image.height} RGB image`);
-  }
-}
-
-function checkPlane(map: MapPlane): void {
-  if (!(map.width > 0 && map.height > 0) || map.data.length !== map.width * map.height) {
-    throw new GradlocError('BAD_INPUT', `map has ${map.data.length} values, not ${map.height}x${map.width}`);
-  }
-}
-
 /** The map [H, W] through a colormap: RGB bytes [H, W, 3]. */
 export function heatmapRGB(map: ArrayLike<number>, height: number, width: number, colormap: ColormapName = 'jet'): RgbImage {
   checkPlane({ width, height, data: map });
@@ -75,27 +50,6 @@ export function heatmapRGB(map: ArrayLike<number>, height: number, width: number
     data[p * 3 + 2] = lut[i + 2];
   }
   return { width, height, data };
-}
-
-/** Bilinear resize of an RGB image (half-pixel centres, as the maps are upsampled), rounded to bytes. */
-export function resizeRGB(image: RgbImage, width: number, height: number): RgbImage {
-  checkImage(image, 'image');
-  if (image.width === width && image.height === height) return image;
-  const n = image.width * image.height;
-  const planes = new Float32Array(3 * n);
-  for (let p = 0; p < n; p++) for (let c = 0; c < 3; c++) planes[c * n + p] = image.data[p * 3 + c];
-  const out = resizeBilinear(planes, 3, image.height, image.width, height, width);
-  const m = width * height;
-  const data = new Uint8Array(m * 3);
-  for (let p = 0; p < m; p++) for (let c = 0; c < 3; c++) data[p * 3 + c] = Math.round(out[c * m + p]);
-  return { width, height, data };
-}
-
-/** A map plane resized to width x height (bilinear). */
-export function resizeMap(map: MapPlane, width: number, height: number): MapPlane {
-  checkPlane(map);
-  if (map.width === width && map.height === height) return map;
-  return { width, height, data: resizeBilinear(map.data, 1, map.height, map.width, height, width) };
 }
 
 /** The heatmap of `map` blended over `image` (see the module comment for the arithmetic). */

@@ -1,0 +1,50 @@
+/**
+ * Grounding on a picture: the picture resized to the detector's input, every query scored in
+ * one forward pass, each query's predictions thresholded and de-duplicated (NMS per query),
+ * boxes returned in the picture's pixels. What `gradloc detect` and the dashboard's
+ * grounding.detect both serve.
+ */
+import { imageBatch, planarFromRgb, toRgbImage, type DecodeLimits, type ImageInput } from '@gradloc/tensor-backend';
+import { detections, type DetectionOptions } from '../detector/detections.js';
+import type { OnnxGrounder } from '../detector/onnx-grounder.js';
+
+/** A box in pixels of the picture: [x0, y0, x1, y1]. */
+export type PixelBox = [number, number, number, number];
+
+export interface PixelDetection {
+  readonly query: string;
+  readonly box: PixelBox;
+  readonly score: number;
+}
+
+export interface GroundOptions extends DetectionOptions {
+  readonly detector: OnnxGrounder;
+  readonly image: ImageInput;
+  readonly queries: readonly string[];
+  /** Limits for encoded images (pixel count checked from the header). */
+  readonly limits?: DecodeLimits;
+}
+
+export interface GroundResult {
+  /** Every query's detections, best first within a query, queries in the order given. */
+  readonly detections: PixelDetection[];
+  readonly width: number;
+  readonly height: number;
+}
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+
+/** A normalised (x0, y0, x1, y1) box in pixels of a width x height picture, to 0.01 px. */
+export const toPixels = (b: readonly number[], width: number, height: number): PixelBox => [round2(b[0] * width), round2(b[1] * height), round2(b[2] * width), round2(b[3] * height)];
+
+export async function ground(o: GroundOptions): Promise<GroundResult> {
+  const picture = await toRgbImage(o.image, 'image', o.limits);
+  const { detector } = o;
+  const batch = imageBatch(planarFromRgb(picture, detector.width, detector.height));
+  const perQuery = await detector.detectAll(batch, o.queries); // one forward pass for all queries
+  const out: PixelDetection[] = [];
+  for (const [q, query] of o.queries.entries()) {
+    for (const d of detections(perQuery[q][0], o)) out.push({ query, box: toPixels(d.box, picture.width, picture.height), score: d.score });
+  }
+  return { detections: out, width: picture.width, height: picture.height };
+}
