@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { cxcywhToXyxy, iou, OnnxModel, type Box } from '@gradloc/tensor-backend';
-import { boxGradCam, dRise, explainDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget, type PlanarImage } from '@gradloc/vps-search';
+import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget, type PlanarImage } from '@gradloc/vps-search';
 import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/zoo';
 import { replaceSection } from './readme-section.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,7 +94,7 @@ async function measure(): Promise<Results> {
   for (const [i, c] of cases.entries()) {
     const { images } = generateSplitBatch('test', c.scene, 1);
     const image: PlanarImage = { data: images.data as Float32Array, height: detector.height, width: detector.width };
-    const vps = await explainDetection({ detector, image, target: c.target, regions: regionsWanted });
+    const vps = await searchDetection({ detector, image, target: c.target, regions: regionsWanted });
     rows.push({ group: c.group, method: 'VPS', insertion: vps.metrics.insertionAuc, deletion: vps.metrics.deletionAuc, highest: vps.metrics.highestConfidence, ms: vps.metrics.ms });
     // the baselines are scored on the same regions and baseline image as VPS
     const regions = divide(image, vps.regions);
