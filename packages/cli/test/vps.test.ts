@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readNpy } from '@gradloc/tensor-backend';
-import { encodePNG } from '@gradloc/cam-explain';
+import { encodePNG, readNpy } from '@gradloc/tensor-backend';
 import { generateScene, splitSeed, toRGBA8 } from '@gradloc/zoo';
 import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
 
@@ -25,6 +25,8 @@ beforeAll(async () => {
   const o = scene.objects[scene.largest];
   query = `a ${o.colour} ${o.shape}`;
   box = o.box;
+  // 5000 x 4000 pixels in a few kB: over the 4096 x 4096 limit the dashboard applies too
+  writeFileSync(join(dir, 'huge.png'), await sharp({ create: { width: 5000, height: 4000, channels: 3, background: '#808080' } }).png().toBuffer());
 });
 
 const json = (stdout: string): Record<string, number> => {
@@ -72,6 +74,7 @@ describe('gradloc vps', () => {
     ['a box that is not 4 numbers', 'BAD_INPUT', ['--query', 'a red circle', '--box', '1,2,3']],
     ['an unknown model', 'MODEL_NOT_FOUND', ['--query', 'a red circle', '--model', 'no-such-model']],
     ['a missing image', 'FILE_NOT_FOUND', ['--query', 'a red circle', '--image', 'nope.png']],
+    ['an image over the dashboard\'s pixel limit', 'BAD_INPUT', ['--query', 'a red circle', '--image', 'huge.png']],
   ])('%s -> %s in one line, nothing written', (_what, code, args) => {
     const out = tempDir();
     const base = ['--model', 'shapes-grounder', '--image', join(dir, 'scene.png'), '--regions', '4', '--out', join(out, 'm.npy')];
@@ -81,8 +84,9 @@ describe('gradloc vps', () => {
       if (at >= 0) merged[at + 1] = args[i + 1];
       else merged.push(args[i], args[i + 1]);
     }
-    const r = gradloc(['vps', ...merged]);
+    const r = gradloc(['vps', ...merged], dir);
     expectOneLineError(r, code);
+    if (args.includes('huge.png')) expect(r.stderr).toMatch(/5000x4000 = 20000000 pixels; the limit is 16777216 pixels/);
     expect(listFiles(out)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { camCommand } from './cam.js';
 import { demoCommand } from './demo.js';
+import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { gradCommand } from './grad.js';
 import { quantizeCommand } from './quantize.js';
@@ -9,4 +10,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, vpsCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, demoCommand];
