@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const app = join(import.meta.dirname, '..');
@@ -44,6 +45,27 @@ function newest(paths) {
   for (const p of paths) walk(p);
   return t;
 }
+
+/**
+ * Fails in one line, before any build or migration, when HOST:PORT cannot be listened on
+ * (next start would print a stack trace after the builds instead).
+ */
+async function checkPort() {
+  const error = await new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', resolve);
+    probe.listen(PORT, HOST, () => probe.close(() => resolve(undefined)));
+  });
+  if (!error) return;
+  const why = error.code === 'EADDRINUSE' ? 'is in use (another dashboard, or another program)' : error.code === 'EACCES' ? 'needs privileges' : `cannot be used (${error.code ?? error.message})`;
+  console.error(`dashboard: port ${PORT} on ${HOST} ${why}; pick another one with PORT=${PORT === 3000 ? 3001 : PORT + 1} npm start (HOST=... sets the address)`);
+  process.exit(1);
+}
+if (!Number.isInteger(PORT) || PORT < 0 || PORT > 65535) {
+  console.error(`dashboard: PORT=${process.env.PORT} is not a port number (0-65535)`);
+  process.exit(1);
+}
+await checkPort();
 
 // 1. builds (npm ci's prepare step already ran tsc -b; this covers edits since)
 const serverOut = join(app, 'dist', 'server', 'index.js');

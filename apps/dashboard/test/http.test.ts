@@ -11,6 +11,7 @@ import { dataUrl, solidImage } from './helpers/images.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradloc-http-'));
 let handle: (req: Request) => Promise<Response>;
+let index: (req: Request) => Response;
 
 beforeAll(async () => {
   // serverState() reads the process environment once, like the real server
@@ -19,7 +20,7 @@ beforeAll(async () => {
   process.env.GRADLOC_API_TOKEN = 'a shared secret';
   process.env.GRADLOC_THREADS = '1';
   migrate(`file:${join(dir, 'gradloc.db')}`);
-  handle = (await import('../src/server/index.js')).handleTrpc;
+  ({ handleTrpc: handle, handleApiIndex: index } = await import('../src/server/index.js'));
 });
 afterAll(async () => {
   const { serverState } = await import('../src/server/index.js');
@@ -92,3 +93,33 @@ describe('/api/trpc over HTTP', () => {
     }
   });
 });
+
+describe('/api/trpc itself (no procedure)', () => {
+  it('lists every procedure as JSON with its HTTP method, description and input schema', async () => {
+    const r = index(new Request('http://127.0.0.1/api/trpc'));
+    expect(r.headers.get('content-type')).toMatch(/application\/json/);
+    const body = (await r.json()) as { docs: string; procedures: { path: string; http: string; description: string; input: { properties?: Record<string, unknown>; required?: string[] } | null }[] };
+    expect(body.docs).toBe('/api-docs');
+    const byPath = new Map(body.procedures.map((p) => [p.path, p]));
+    // every procedure a client can call over HTTP is listed, with a description
+    const { appRouter } = await import('../src/server/index.js');
+    expect([...byPath.keys()].sort()).toEqual(Object.keys(appRouter._def.procedures).sort());
+    for (const p of body.procedures) expect(p.description.length, p.path).toBeGreaterThan(20);
+    const detect = byPath.get('grounding.detect')!;
+    expect(detect.http).toBe('POST');
+    expect(detect.input?.required).toEqual(expect.arrayContaining(['image', 'queries']));
+    expect(Object.keys(detect.input?.properties ?? {})).toEqual(expect.arrayContaining(['image', 'queries', 'model', 'threshold']));
+    expect(byPath.get('models.list')!.http).toBe('GET');
+    expect(byPath.get('explain.methods')!.input).toBeNull();
+    expect(byPath.get('jobs.watch')!.http).toBe('GET (text/event-stream)');
+  });
+
+  it('answers a browser with a short HTML page that links the API page', async () => {
+    const r = index(new Request('http://127.0.0.1/api/trpc', { headers: { accept: 'text/html,application/xhtml+xml' } }));
+    expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = await r.text();
+    expect(page).toContain('<a href="/api-docs">');
+    expect(page).toContain('<code>grounding.detect</code>');
+  });
+});
+

@@ -8,6 +8,7 @@ const PAGES = [
   ['/quantize', 'Quantize'],
   ['/jobs', 'Jobs'],
   ['/models', 'Models'],
+  ['/api-docs', 'API'],
 ] as const;
 
 export function Nav() {

@@ -8,7 +8,12 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import type { Context } from './context.js';
 import { toTrpcError } from './errors.js';
 
-const t = initTRPC.context<Context>().create({
+/** What the API index (/api/trpc, api-index.ts) says about a procedure. */
+export interface ProcedureMeta {
+  readonly description: string;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   isDev: false,
   errorFormatter: ({ shape }) => {
     const { stack: _stack, ...data } = shape.data;

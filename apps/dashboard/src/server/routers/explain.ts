@@ -9,15 +9,19 @@ const picture = async (ctx: Context, image: string) =>
 
 export const explainRouter = router({
   /** The methods explain.cam and explain.compare take. */
-  methods: publicProcedure.query(() => METHOD_NAMES),
+  methods: publicProcedure.meta({ description: 'The explanation methods explain.cam and explain.compare take.' }).query(() => METHOD_NAMES),
   /** One method's map as an overlay PNG, with faithfulness metrics. */
-  cam: publicProcedure.input(camInput).mutation(async ({ ctx, input }) => {
+  cam: publicProcedure
+    .meta({ description: "One method's map of a classifier's prediction: overlay PNG, the prediction's probabilities and faithfulness metrics." })
+    .input(camInput).mutation(async ({ ctx, input }) => {
     const t0 = performance.now();
     const r = await ctx.services.explainers.cam(await picture(ctx, input.image), input.method, input);
     return { ...r, ms: Math.round(performance.now() - t0) };
   }),
   /** Several methods side by side on the same prediction, with deletion/insertion curves. */
-  compare: publicProcedure.input(compareInput).mutation(async ({ ctx, input }) => {
+  compare: publicProcedure
+    .meta({ description: 'Several methods side by side on the same prediction, with their deletion and insertion curves.' })
+    .input(compareInput).mutation(async ({ ctx, input }) => {
     const t0 = performance.now();
     const r = await ctx.services.explainers.compare(await picture(ctx, input.image), [...new Set(input.methods)], input);
     return { ...r, ms: Math.round(performance.now() - t0) };

@@ -7,7 +7,9 @@ import { publicProcedure, router } from '../trpc.js';
 
 export const groundingRouter = router({
   /** Image + text queries -> boxes in the uploaded image's pixels. */
-  detect: publicProcedure.input(detectInput).mutation(async ({ ctx, input }) => {
+  detect: publicProcedure
+    .meta({ description: "Image (base64 PNG/JPEG) + text queries -> boxes [x0, y0, x1, y1] in the image's pixels with scores, per query (gradloc detect prints the same JSON)." })
+    .input(detectInput).mutation(async ({ ctx, input }) => {
     const t0 = performance.now();
     const { env, grounders } = ctx.services;
     const { image } = await decodeUpload(input.image, { maxBytes: env.maxUploadBytes, maxPixels: env.maxPixels });
@@ -15,7 +17,9 @@ export const groundingRouter = router({
     return { detections, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }),
   /** A generated `shapes` scene to try the models on, with its objects' referring phrases. */
-  sample: publicProcedure.input(z.object({ seed: z.number().int().min(0).max(2 ** 31 - 1) })).query(async ({ input }) => {
+  sample: publicProcedure
+    .meta({ description: 'A generated shapes scene (PNG data URL) with its objects and their phrases, to try the grounders on.' })
+    .input(z.object({ seed: z.number().int().min(0).max(2 ** 31 - 1) })).query(async ({ input }) => {
     const scene = generateScene(input.seed);
     return {
       seed: input.seed,

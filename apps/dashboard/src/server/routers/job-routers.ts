@@ -10,7 +10,9 @@ import { jobProcedure, router } from '../trpc.js';
 import { jobView } from '../jobs/store.js';
 
 export const vpsRouter = router({
-  explain: jobProcedure.input(vpsInput).mutation(async ({ ctx, input }) => {
+  explain: jobProcedure
+    .meta({ description: 'Starts a Visual Precision Search job for one detection of a grounder; returns the job (follow it with jobs.watch, read it with jobs.get).' })
+    .input(vpsInput).mutation(async ({ ctx, input }) => {
     const { env, registry } = ctx.services;
     registry.get(input.model ?? DEFAULT_GROUNDER, 'grounder');
     await decodeUpload(input.image, { maxBytes: env.maxUploadBytes, maxPixels: env.maxPixels });
@@ -19,7 +21,9 @@ export const vpsRouter = router({
 });
 
 export const quantRouter = router({
-  run: jobProcedure.input(quantInput).mutation(async ({ ctx, input }) => {
+  run: jobProcedure
+    .meta({ description: 'Starts a quantization job (GWQ or a baseline) of a language model, scored by perplexity against FP32; returns the job.' })
+    .input(quantInput).mutation(async ({ ctx, input }) => {
     ctx.services.registry.get(input.model, 'language-model');
     return jobView(await ctx.jobs.create('quant', input));
   }),

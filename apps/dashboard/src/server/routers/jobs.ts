@@ -23,6 +23,7 @@ const WATCH_MS = 250;
 
 export const jobsRouter = router({
   list: publicProcedure
+    .meta({ description: 'Recent jobs, newest first; results only when asked (results: true).' })
     .input(
       z
         .object({
@@ -40,17 +41,17 @@ export const jobsRouter = router({
       return rows.map((j) => ({ ...jobView(j), result: input?.results && j.result ? (JSON.parse(j.result) as unknown) : null }));
     }),
   /** One job with its input and result. */
-  get: publicProcedure.input(id).query(async ({ ctx, input }) => {
+  get: publicProcedure.meta({ description: 'One job with its input and result.' }).input(id).query(async ({ ctx, input }) => {
     const j = await mustGet(ctx, input.id);
     return { ...jobView(j), input: JSON.parse(j.input) as unknown, result: j.result ? (JSON.parse(j.result) as unknown) : null };
   }),
-  cancel: jobProcedure.input(id).mutation(async ({ ctx, input }) => {
+  cancel: jobProcedure.meta({ description: 'Asks a queued or running job to stop.' }).input(id).mutation(async ({ ctx, input }) => {
     const before = await mustGet(ctx, input.id);
     if (isTerminal(before.status)) throw new TRPCError({ code: 'CONFLICT', message: `job ${input.id} already ${before.status}` });
     return jobView((await ctx.jobs.cancel(input.id)) ?? before);
   }),
   /** Live progress (SSE): the job's state whenever it changes, ending when the job ends. */
-  watch: publicProcedure.input(id).subscription(async function* ({ ctx, input, signal }) {
+  watch: publicProcedure.meta({ description: "Live progress (server-sent events): the job's state whenever it changes, until it ends." }).input(id).subscription(async function* ({ ctx, input, signal }) {
     let last = '';
     while (!signal?.aborted) {
       const view: JobView = jobView(await mustGet(ctx, input.id));
