@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '@gradloc/tensor-backend';
 import { encodePNG } from '@gradloc/cam-explain';
-import { generateScene, splitSeed, toRGBA8 } from '@gradloc/zoo';
+import { generateScene, splitSeed, toRGBA8 } from '@gradloc/models';
 import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
 
 let dir: string;
