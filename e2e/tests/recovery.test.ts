@@ -23,7 +23,7 @@ describe('killing the server mid-job', () => {
 
       app = await startApp({ dataDir, port });
       const after = await waitFor(() => query<Job>(app.url, 'jobs.get', { id: slow.id }), (j) => j.status === 'succeeded' || j.status === 'failed', 400_000);
-      expect(after.status).toBe('succeeded');
+      expect(after.status, JSON.stringify(after)).toBe('succeeded');
       expect(after.attempts).toBe(2);
       const kept = await query<Job>(app.url, 'jobs.get', { id: quick.id });
       expect(kept.status).toBe('succeeded');

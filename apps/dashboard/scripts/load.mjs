@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { generateScene, generateSplitBatch, toRGB8 } from '@gradloc/zoo';
+import { generateScene, generateSplitBatch, toRGB8 } from '@gradloc/models';
 import { launchDashboard } from './launch.mjs';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, url: { type: 'string' } } });

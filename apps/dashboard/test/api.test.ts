@@ -13,8 +13,8 @@ import { Grounders } from '../src/server/services/grounders.js';
 import { decodeUpload } from '../src/server/services/uploads.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
-// the zoo's test fixture: a Hugging Face-style export folder of the shipped grounder
-import { writeHfGrounderFolder } from '../../../tools/zoo/test/helpers/hf-folder.js';
+// @gradloc/models' test fixture: a Hugging Face-style export folder of the shipped grounder
+import { writeHfGrounderFolder } from '../../../packages/models/test/helpers/hf-folder.js';
 
 let app: TestApp;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxModel } from '@gradloc/tensor-backend';
-import { brownPerplexity, modelDir } from '@gradloc/zoo';
+import { brownPerplexity, modelDir } from '@gradloc/models';
 import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';

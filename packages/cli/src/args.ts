@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { GradlocError, type ExecutionProvider, type RuntimeOptions } from '@gradloc/tensor-backend';
+import type { ModelsOptions } from '@gradloc/models';
 
 export interface FlagSpec {
   readonly type: 'string' | 'boolean';
@@ -115,3 +116,10 @@ const EPS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu'];
 export function runtimeOptions(command: string, flags: Flags): RuntimeOptions {
   return { executionProvider: optionalChoice(command, flags, 'ep', EPS), threads: optionalInt(command, flags, 'threads', 1) };
 }
+
+/** --models DIR: the models folder, for commands that name models or read the Brown tokenizer. */
+export const MODELS_FLAG = {
+  models: { type: 'string' },
+} as const satisfies FlagSpecs;
+
+export const modelsOption = (flags: Flags): ModelsOptions => ({ modelsDir: optionalString(flags, 'models') });

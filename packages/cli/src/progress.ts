@@ -2,7 +2,7 @@
  * Training progress for people: a bar redrawn in place on a terminal (steps, loss,
  * throughput, ETA), plain lines otherwise (CI logs, pipes) at most every 5% or 30 s.
  */
-import type { TrainProgress } from '@gradloc/zoo';
+import type { TrainProgress } from '@gradloc/models';
 import type { Io } from './command.js';
 
 export function formatDuration(sec: number): string {

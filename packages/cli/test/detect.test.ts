@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, encodePNG, iou, type Box } from '@gradloc/tensor-backend';
-import { generateScene, splitSeed, toRGBA8 } from '@gradloc/zoo';
+import { generateScene, splitSeed, toRGBA8 } from '@gradloc/models';
 import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
 
 let dir: string;
@@ -84,7 +84,7 @@ describe('gradloc detect', () => {
     ['a threshold out of range', 'BAD_INPUT', /--threshold must be a number in \[0, 1\]/, ['--image', 'scene0.png', '--query', 'a red circle', '--threshold', '2']],
     ['an image over the pixel limit', 'BAD_INPUT', /5000x4000 = 20000000 pixels; the limit is 16777216 pixels/, ['--image', 'huge.png', '--query', 'a red circle']],
     ['a missing image', 'FILE_NOT_FOUND', /cannot read/, ['--image', 'nope.png', '--query', 'a red circle']],
-    ['an unknown model', 'MODEL_NOT_FOUND', /no grounder 'nope'/, ['--model', 'nope', '--image', 'scene0.png', '--query', 'a red circle']],
+    ['an unknown model', 'MODEL_NOT_FOUND', /no model 'nope'/, ['--model', 'nope', '--image', 'scene0.png', '--query', 'a red circle']],
   ])('%s -> %s in one line, nothing written', (_, code, pattern, extra) => {
     const args = extra.includes('--model') ? ['detect', ...extra] : ['detect', '--model', 'shapes-grounder', ...extra];
     const before = listFiles(dir);

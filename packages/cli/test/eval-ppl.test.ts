@@ -1,11 +1,11 @@
 /**
- * `gradloc eval-ppl` on a few-step brown-gpt: the same perplexity as the zoo's evaluate(),
+ * `gradloc eval-ppl` on a few-step brown-gpt (trained by `gradloc train`): the same perplexity as evaluateModel,
  * one JSON line on stdout; bad data specs and foreign vocabularies fail in one line.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildGPT, saveModel } from '@gradloc/tensor-backend';
-import { zooModel, type Metrics } from '@gradloc/zoo';
+import { evaluateModel, type Metrics } from '@gradloc/models';
 import { buildMlp, expectOneLineError, gradloc, tempDir } from './helpers.js';
 
 let dir: string;
@@ -14,9 +14,8 @@ const WINDOWS = 5;
 
 beforeAll(async () => {
   dir = tempDir();
-  const entry = zooModel('brown-gpt');
-  await entry.train({ outDir: dir, steps: 1, evalSamples: WINDOWS, threads: 2 });
-  metrics = await entry.evaluate(dir, { threads: 2 });
+  expect(gradloc(['train', 'brown-gpt', '--out', dir, '--steps', '1', '--eval-samples', String(WINDOWS), '--threads', '2']).code).toBe(0);
+  metrics = await evaluateModel(dir, { threads: 2 });
   saveModel(join(dir, 'small-vocab.onnx'), buildGPT({ vocab: 500, context: 16, dim: 8, depth: 1, heads: 2, seed: 1 }).toModel());
   buildMlp(dir);
 }, 60_000);
@@ -25,7 +24,7 @@ describe('gradloc eval-ppl', () => {
   it.each([
     ['brown:test', 'ppl'],
     ['brown:val', 'ppl_validation'],
-  ])('--data %s prints the %s that evaluate() computes', (data, key) => {
+  ])('--data %s prints the %s that evaluateModel computes', (data, key) => {
     const r = gradloc(['eval-ppl', '--model', 'model.onnx', '--data', data, '--max-windows', String(WINDOWS), '--threads', '2'], dir);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);

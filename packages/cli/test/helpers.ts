@@ -18,8 +18,9 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export function gradloc(args: readonly string[], cwd?: string): CliRun {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+/** Runs the built CLI; `env` adds variables to (or, when undefined, removes them from) this process's environment. */
+export function gradloc(args: readonly string[], cwd?: string, env: Readonly<Record<string, string | undefined>> = {}): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

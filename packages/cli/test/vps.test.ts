@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodePNG, readNpy } from '@gradloc/tensor-backend';
-import { generateScene, splitSeed, toRGBA8 } from '@gradloc/zoo';
+import { generateScene, splitSeed, toRGBA8 } from '@gradloc/models';
 import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
 
 let dir: string;

@@ -13,9 +13,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GradlocError, OnnxModel } from '@gradloc/tensor-backend';
+import { GradlocError } from '@gradloc/tensor-backend';
 import { classTarget, createMethod, METHOD_NAMES, metricsReport, type LayerSpec, type PixelBox } from '@gradloc/cam-explain';
-import { generateSplitBatch, modelDir, normalizeImages, readCard } from '@gradloc/zoo';
+import { generateSplitBatch, openClassifier, type OpenedClassifier } from '@gradloc/models';
 import { replaceSection } from './readme-section.js';
 
 const MODELS = ['shapes-resnet', 'shapes-vit'];
@@ -29,25 +29,24 @@ interface Row {
   readonly ms_per_image: number;
 }
 
-function layersOf(name: string): LayerSpec[] {
-  const card = readCard(modelDir(name));
-  const tokens = card.preprocessing.camTokens as { prefixTokens: number; grid: [number, number] } | undefined;
-  const layers = card.camLayers ?? [];
-  if (layers.length === 0) throw new GradlocError('BAD_MODEL', `${name}'s card names no camLayers`);
-  return layers.map((l) => ({ name: l, tokens: tokens ? { prefixTokens: tokens.prefixTokens, grid: tokens.grid } : undefined }));
+function layersOf(c: OpenedClassifier): LayerSpec[] {
+  const tokens = c.card.preprocessing.camTokens as { prefixTokens: number; grid: [number, number] } | undefined;
+  if (c.camLayers.length === 0) throw new GradlocError('BAD_MODEL', `${c.name}'s card names no camLayers`);
+  return c.camLayers.map((l) => ({ name: l, tokens: tokens ? { prefixTokens: tokens.prefixTokens, grid: tokens.grid } : undefined }));
 }
 
 async function scoreModel(name: string, scenes: number): Promise<Row[]> {
-  const model = OnnxModel.load(join(modelDir(name), 'model.onnx'), { threads: 2 });
-  const layers = layersOf(name);
+  const classifier = openClassifier(name, { runtime: { threads: 2 } });
+  const { model } = classifier;
+  const layers = layersOf(classifier);
   const rows: Row[] = [];
   for (const method of METHOD_NAMES) {
     const sums = { pointing_game: 0, insertion_auc: 0, deletion_auc: 0, ms: 0 };
     for (let start = 0; start < scenes; start += CHUNK) {
       const count = Math.min(CHUNK, scenes - start);
       const { images, labels, scenes: annotations } = generateSplitBatch('test', start, count);
-      const feeds = { input: normalizeImages(images) };
-      const target = classTarget({ output: 'logits', classes: [...labels] });
+      const feeds = { [classifier.input]: classifier.prepare(images) };
+      const target = classTarget({ output: classifier.output, classes: [...labels] });
       const t0 = performance.now();
       const result = await createMethod(method).explain({ model, feeds, target, layers });
       sums.ms += performance.now() - t0;

@@ -9,8 +9,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, Graph, loadModel, OnnxModel } from '@gradloc/tensor-backend';
-import { calibrate, canonicalWeights, lmLatencies, quantizeGraph, type Method } from '@gradloc/quant-gwq';
-import { brownCalibration, brownPerplexity, loadBrownTokenizer, modelDir } from '@gradloc/zoo';
+import { brownCalibration, calibrate, canonicalWeights, lmLatencies, quantizeGraph, type Method } from '@gradloc/quant-gwq';
+import { brownPerplexity, loadBrownTokenizer, modelDir } from '@gradloc/models';
 import { replaceSection } from './readme-section.js';
 
 interface Config {

@@ -14,9 +14,9 @@
  * --from-results (re-render the saved results without measuring).
  */
 import { join } from 'node:path';
-import { cxcywhToXyxy, iou, OnnxModel, type Box } from '@gradloc/tensor-backend';
-import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget, type PlanarImage } from '@gradloc/vps-search';
-import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/zoo';
+import { cxcywhToXyxy, iou, OnnxModel, type Box, type PlanarImage } from '@gradloc/tensor-backend';
+import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget } from '@gradloc/vps-search';
+import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/models';
 import { replaceSection } from './readme-section.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
@@ -87,7 +87,7 @@ async function measure(): Promise<Results> {
   const scan = flag('scan', 500);
   const regionsWanted = flag('regions', 64);
   const runtime = { threads: 2 };
-  const source = openGrounder('shapes-grounder', runtime);
+  const source = openGrounder('shapes-grounder', { runtime });
   const cases = await findCases(source.model, scan, perGroup);
   const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, owns: false });
   const rows: Row[] = [];

@@ -1,9 +1,6 @@
-export * from './data/brown/index.js';
+/**
+ * @gradloc/zoo (private): the training recipes of the shipped models. Data, cards, loaders
+ * and evaluation are @gradloc/models'; importing this module registers every recipe.
+ */
 export * from './zoo/index.js';
-export * from './data/shapes/index.js';
-export * from './metrics/perplexity.js';
-export * from './metrics/causal-lm.js';
 import './models/index.js';
-export * from './calibration/index.js';
-export * from './grounders/open.js';
-export { GROUNDER_QUERIES, queryIds, queryPhrases } from './models/grounder/targets.js';

@@ -1,14 +1,14 @@
 /**
  * shapes-resnet / shapes-vit through their real zoo entries, on runs short enough for a test:
- * the shipped files, the card's fields, evaluate() reproducing the card, and learning.
+ * the shipped files, the card's fields, evaluateModel reproducing the card, and learning.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnnxModel } from '@gradloc/tensor-backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHAPES, SHAPES_MEAN, SHAPES_STD } from '../src/data/shapes/index.js';
-import { readCard, zooModel, type Card, type TrainReport } from '../src/index.js';
+import { evaluateModel, readCard, SHAPES, SHAPES_MEAN, SHAPES_STD, type Card, type TrainReport } from '@gradloc/models';
+import { zooModel } from '../src/index.js';
 import { shapesFeeds } from '../src/models/shapes-classifier-data.js';
 import { shapesClassifier } from '../src/models/shapes-classifier.js';
 import { SHAPES_VIT_CONFIG, shapesViTRecipe } from '../src/models/shapes-vit.js';
@@ -54,7 +54,7 @@ async function expectShippedClassifier(run: Run, name: string, steps: number, ev
   for (const layer of card.camLayers ?? []) expect(model.graph.nodes.some((n) => n.outputs.includes(layer))).toBe(true);
 
   // same test scenes, same model: the very same number, by default over the card's count
-  expect(await zooModel(name).evaluate(run.dir, { threads: 2 })).toEqual(card.metrics);
+  expect(await evaluateModel(run.dir, { threads: 2 })).toEqual(card.metrics);
 }
 
 describe('shapes-resnet', () => {
@@ -64,7 +64,7 @@ describe('shapes-resnet', () => {
     run = await shortRun('shapes-resnet', steps, 100);
   }, 60_000);
 
-  it('ships model.onnx and a card whose accuracy evaluate() recomputes exactly', async () => {
+  it('ships model.onnx and a card whose accuracy evaluateModel recomputes exactly', async () => {
     await expectShippedClassifier(run, 'shapes-resnet', steps, 100);
     expect(run.card.camLayers).toEqual(['layer4.1']);
     expect(run.report.steps).toBe(steps);

@@ -1,68 +1,18 @@
-/** shapes-clip: the retrieval metric, duplicate-free contrastive batches, and a tiny end-to-end run. */
+/** shapes-clip: duplicate-free contrastive batches, hard negatives, and a tiny end-to-end run. */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Graph, loadModel, rng, tensorFromProto } from '@gradloc/tensor-backend';
-import { COLOURS, detokenize, generateScene, modelDir, phraseWords, readCard, sceneCaptions, SHAPES } from '../src/index.js';
+import { COLOURS, detokenize, evaluateModel, generateScene, modelDir, phraseWords, readCard, sceneCaptions, SHAPES } from '@gradloc/models';
 import { captionKey, clipBatches, takeDistinct } from '../src/models/clip/batches.js';
 import { negativeCaption } from '../src/models/clip/hard-negatives.js';
-import { captionRetrieval } from '../src/models/clip/retrieval.js';
 import { SHAPES_CLIP_RECIPE, shapesClip, trainShapesClip } from '../src/models/shapes-clip.js';
 import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
 import { AUX_PREFIX } from '../src/models/common/aux-patch-loss.js';
 
 const weights = (g: Graph, name: string): Float32Array => tensorFromProto(g.initializers.get(name)!).data as Float32Array;
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
-const rows = (...v: number[][]): Float32Array => Float32Array.from(v.flat());
-
-describe('caption retrieval metric', () => {
-  it('scores text identity, not row identity', () => {
-    const pool = ['a red circle', 'a red circle', 'a blue star and a red circle', 'a green square'];
-    const own = [
-      ['a red circle'],
-      ['a red circle'],
-      ['a blue star and a red circle', 'a red circle and a blue star'],
-      ['a green square'],
-    ];
-    const r = captionRetrieval({
-      dim: 2,
-      pool,
-      own,
-      // image 1 is nearest to text 0, not its own row, but the same text: correct.
-      // image 3 is nearest to text 0 ("a red circle"): wrong.
-      images: rows([1, 0], [0.9, 0.1], [0, 1], [0.8, 0.2]),
-      texts: rows([1, 0], [0.7, 0.3], [0, 1], [-1, 0]),
-    });
-    expect(r.imageToText).toBe(3 / 4);
-    // text 0 -> image 0, text 1 -> image 0 (also "a red circle"), text 2 -> image 2, text 3 -> image 2: wrong
-    expect(r.textToImage).toBe(3 / 4);
-  });
-
-  it('counts a reverse-order caption of another scene as correct', () => {
-    const r = captionRetrieval({
-      dim: 1,
-      pool: ['a red circle and a blue star', 'a blue star and a red circle'],
-      own: [
-        ['a red circle and a blue star', 'a blue star and a red circle'],
-        ['a blue star and a red circle', 'a red circle and a blue star'],
-      ],
-      images: rows([1], [1]),
-      texts: rows([1], [0.5]),
-    });
-    expect(r).toEqual({ imageToText: 1, textToImage: 1 });
-  });
-
-  it('breaks ties toward the first candidate', () => {
-    const r = captionRetrieval({ dim: 1, pool: ['x', 'y'], own: [['y'], ['x']], images: rows([1], [1]), texts: rows([1], [1]) });
-    // both images pick text 0 ("x"); both texts pick image 0 (own "y")
-    expect(r).toEqual({ imageToText: 1 / 2, textToImage: 1 / 2 });
-  });
-
-  it('rejects mismatched sizes', () => {
-    expect(() => captionRetrieval({ dim: 2, pool: ['x'], own: [['x']], images: rows([1, 0]), texts: rows([1]) })).toThrow(RangeError);
-  });
-});
 
 describe('duplicate-free contrastive batches', () => {
   it('takeDistinct defers repeated keys to the next call, in order', () => {
@@ -140,7 +90,7 @@ describe('shapes-clip recipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shapes-clip-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a tiny run writes model.onnx and card.json, and evaluate() recomputes the card exactly', async () => {
+  it('a tiny run writes model.onnx and card.json, and evaluateModel recomputes the card exactly', async () => {
     const report = await shapesClip.train({ outDir: dir, steps: 3, evalSamples: 40, threads: 1 });
     expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
     const card = readCard(dir);
@@ -151,7 +101,7 @@ describe('shapes-clip recipe', () => {
     expect(card.outputs.map((o) => o.name)).toEqual(['image_embeds', 'text_embeds', 'logits_per_image']);
     expect(Object.keys(card.metrics).sort()).toEqual(['text_top1', 'top1']);
     expect(card.metrics).toEqual(report.metrics);
-    expect(await shapesClip.evaluate(dir, { threads: 1 })).toEqual(card.metrics);
+    expect(await evaluateModel(dir, { threads: 1 })).toEqual(card.metrics);
     // warm-started from the committed grounder: 3 small steps leave its weights nearly as they were
     expect(card.training.initialisation?.from).toBe('shapes-grounder');
     expect(card.training.initialisation?.detail).toMatch(/^initialised from the zoo's shapes-grounder .*; fresh: logit_scale$/);

@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readCard } from '../src/index.js';
+import { evaluateModel, readCard } from '@gradloc/models';
 import { shapesGrounderGwq } from '../src/models/shapes-grounder-gwq.js';
 
 describe('shapes-grounder-gwq4 recipe', () => {
   const dir = mkdtempSync(join(tmpdir(), 'grounder-gwq-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('quantizes the shipped grounder, keeps its AP on 30 scenes and writes a card evaluate() reproduces', async () => {
+  it('quantizes the shipped grounder, keeps its AP on 30 scenes and writes a card evaluateModel reproduces', async () => {
     const report = await shapesGrounderGwq.train({ outDir: dir, evalSamples: 30, threads: 2 });
     const card = readCard(dir);
     expect(card.quantization).toMatchObject({ source: 'shapes-grounder', method: 'gwq', bits: 4, group: 64 });
@@ -22,6 +22,6 @@ describe('shapes-grounder-gwq4 recipe', () => {
     expect(card.quantization?.bits_per_weight).toBeCloseTo(4 + 36 / 64 + 0.48, 1);
     expect(card.baseline?.model).toBe('shapes-grounder');
     expect(Math.abs(report.metrics.ap50 - card.baseline!.metrics.ap50)).toBeLessThan(0.05);
-    expect(await shapesGrounderGwq.evaluate(dir, { samples: 30, threads: 2 })).toEqual(card.metrics);
+    expect(await evaluateModel(dir, { samples: 30, threads: 2 })).toEqual(card.metrics);
   }, 120_000);
 });

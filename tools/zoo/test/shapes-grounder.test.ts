@@ -1,12 +1,12 @@
-/** shapes-grounder: query set, centre-patch targets, the loss graph against JS, and a tiny end-to-end run. */
+/** shapes-grounder: centre-patch targets, the loss graph against JS, and a tiny end-to-end run. */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boxArea, cxcywhToXyxy, float32, Net, OnnxModel } from '@gradloc/tensor-backend';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateScene, groundingQueries, readCard, type SceneAnnotation, type SceneObject } from '../src/index.js';
+import { evaluateModel, generateScene, queryIndex, readCard, type SceneAnnotation, type SceneObject } from '@gradloc/models';
 import { addGrounderLoss, LOSS_WEIGHTS } from '../src/models/grounder/loss.js';
-import { GROUNDER_QUERIES, grounderTargets, queryIndex, queryPhrases } from '../src/models/grounder/targets.js';
+import { grounderTargets } from '../src/models/grounder/targets.js';
 import { shapesGrounder } from '../src/models/shapes-grounder.js';
 
 const GRID = 12;
@@ -18,19 +18,6 @@ function handMade(objects: readonly Pick<SceneObject, 'shape' | 'colour' | 'box'
   const { image: _image, ...real } = generateScene(7);
   return { ...real, objects: objects.map((o) => ({ ...real.objects[0], ...o })) };
 }
-
-describe('grounder queries', () => {
-  it('are the 42 colour + shape combinations in groundingQueries order, in three forms', () => {
-    expect(GROUNDER_QUERIES).toHaveLength(Q);
-    expect(queryPhrases('indefinite')[queryIndex('orange', 'star')]).toBe('an orange star');
-    expect(queryPhrases('definite')[queryIndex('red', 'circle')]).toBe('the red circle');
-    expect(queryPhrases('bare')[Q - 1]).toBe(`white ${GROUNDER_QUERIES[Q - 1].shape}`);
-    const scene = generateScene(11, { minObjects: 4 });
-    const { positives, negatives } = groundingQueries(scene);
-    const phrases = queryPhrases('indefinite');
-    expect([...positives, ...negatives].map((g) => phrases.indexOf(g.phrase)).sort((a, b) => a - b)).toEqual([...Array(Q).keys()]);
-  });
-});
 
 describe('grounder targets', () => {
   const at = (t: ArrayLike<number>, i: number, n: number): number[] => Array.from({ length: n }, (_, k) => t[i * n + k]);
@@ -154,7 +141,7 @@ describe('shapes-grounder end to end', () => {
   const dir = mkdtempSync(join(tmpdir(), 'shapes-grounder-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a tiny run ships model.onnx + card.json, and evaluate() recomputes the card exactly', async () => {
+  it('a tiny run ships model.onnx + card.json, and evaluateModel recomputes the card exactly', async () => {
     const report = await shapesGrounder.train({ outDir: dir, steps: 2, evalSamples: 8 });
     expect(existsSync(join(dir, 'model.onnx'))).toBe(true);
     const card = readCard(dir);
@@ -169,6 +156,6 @@ describe('shapes-grounder end to end', () => {
       ['logits', ['batch', P, 'queries']],
       ['pred_boxes', ['batch', P, 4]],
     ]);
-    expect(await shapesGrounder.evaluate(dir)).toEqual(card.metrics);
+    expect(await evaluateModel(dir)).toEqual(card.metrics);
   });
 });

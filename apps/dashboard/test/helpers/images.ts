@@ -1,6 +1,6 @@
 /** Test images: generated shapes scenes as PNG/JPEG data URLs, and files of other types. */
 import sharp from 'sharp';
-import { generateScene, generateSplitBatch, toRGB8, type SceneAnnotation } from '@gradloc/zoo';
+import { generateScene, generateSplitBatch, toRGB8, type SceneAnnotation } from '@gradloc/models';
 
 export const dataUrl = (bytes: Buffer, mime = 'image/png'): string => `data:${mime};base64,${bytes.toString('base64')}`;
 

@@ -6,13 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { decodeImage, DEFAULT_MAX_PIXELS, drawBox, encodePNG, GradlocError, type RgbImage } from '@gradloc/tensor-backend';
 import { DEFAULT_DETECTION_THRESHOLD, ground, OnnxGrounder, type PixelDetection } from '@gradloc/vps-search';
-import { openGrounder } from '@gradloc/zoo';
-import { optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, stringList } from '../args.js';
+import { openGrounder } from '@gradloc/models';
+import { MODELS_FLAG, modelsOption, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, stringList } from '../args.js';
 import type { Command } from '../command.js';
 import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc detect --model NAME|PATH --image IMG.png --query TEXT [--query TEXT ...]
-                      [--threshold T] [--iou I] [--png BOXES.png] [--ep EP] [--threads N]
+                      [--threshold T] [--iou I] [--png BOXES.png] [--models DIR]
+                      [--ep EP] [--threads N]
 
 Grounding: where in the image each query is. Prints one JSON line, the dashboard's
 grounding.detect answer: {"detections": [{"query", "box": [x0, y0, x1, y1], "score"}], "ms"},
@@ -24,7 +25,9 @@ boxes in pixels of the image, best first within each query.
   --query TEXT      a phrase, e.g. "a red circle"; repeat for several (one forward pass)
   --threshold T     keep boxes scoring at least T (default ${DEFAULT_DETECTION_THRESHOLD})
   --iou I           per query, drop a box overlapping a better one by more than I (default 0.5)
-  --png FILE        the image with the boxes outlined, one colour per query`;
+  --png FILE        the image with the boxes outlined, one colour per query
+  --models DIR      the models folder for a name (default: $GRADLOC_MODELS, else a gradloc
+                    checkout's models/)`;
 
 const FLAGS = {
   model: { type: 'string' },
@@ -34,6 +37,7 @@ const FLAGS = {
   iou: { type: 'string' },
   png: { type: 'string' },
   ...RUNTIME_FLAGS,
+  ...MODELS_FLAG,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -79,7 +83,7 @@ export const detectCommand: Command = {
       throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${imagePath}`);
     }
     const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
-    const source = openGrounder(spec, runtimeOptions('detect', f));
+    const source = openGrounder(spec, { runtime: runtimeOptions('detect', f), ...modelsOption(f) });
     const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
     try {
       const t0 = performance.now();

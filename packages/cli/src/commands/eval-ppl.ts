@@ -4,19 +4,19 @@
  * the original).
  */
 import { GradlocError, OnnxModel } from '@gradloc/tensor-backend';
-import { brownPerplexity, lmContext, parseBrownSplit, type BrownSplit } from '@gradloc/zoo';
-import { RUNTIME_FLAGS, optionalInt, parseFlags, requireString, runtimeOptions } from '../args.js';
+import { brownPerplexity, lmContext, parseBrownSplit, type BrownSplit } from '@gradloc/models';
+import { MODELS_FLAG, RUNTIME_FLAGS, modelsOption, optionalInt, parseFlags, requireString, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
 
 const HELP = `Usage: gradloc eval-ppl --model M.onnx --data brown:test [--context N] [--stride N]
-                        [--batch N] [--max-windows N] [--ep cpu|cuda|webgpu] [--threads N]
+                        [--batch N] [--max-windows N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
 
 Perplexity of a causal language model on a split of the Brown corpus, printed as one JSON
 line on stdout: {"ppl":...}. Details (windows, tokens, time) go to stderr.
 
 The model must take 'input_ids' int64 [batch, seq] and return 'logits' [batch, seq, vocab]
-(position t scores token t+1), with the vocabulary of models/brown-gpt/tokenizer.json
-(10,000 ids); any model with that interface works, e.g. a quantized brown-gpt.
+(position t scores token t+1), with the vocabulary of brown-gpt/tokenizer.json in the models
+folder (10,000 ids); any model with that interface works, e.g. a quantized brown-gpt.
 
   --model M.onnx      the model
   --data brown:SPLIT  brown:test, brown:validation or brown:train
@@ -27,6 +27,8 @@ The model must take 'input_ids' int64 [batch, seq] and return 'logits' [batch, s
   --batch N           windows per model run (default 32)
   --max-windows N     score only N windows spread evenly over the split (quick looks; the
                       stderr summary says so)
+  --models DIR        the models folder holding brown-gpt/tokenizer.json (default:
+                      $GRADLOC_MODELS, else a gradloc checkout's models/)
   --ep EP, --threads N  execution provider and onnxruntime intra-op threads
 
 perplexity = exp(total NLL / predicted tokens) over every next-token target of the split's
@@ -40,6 +42,7 @@ const FLAGS = {
   stride: { type: 'string' },
   batch: { type: 'string' },
   'max-windows': { type: 'string' },
+  ...MODELS_FLAG,
   ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -73,7 +76,7 @@ export const evalPplCommand: Command = {
     try {
       const context = contextFlag ?? lmContext(model, path);
       const t0 = performance.now();
-      const r = await brownPerplexity(model, { split, context, stride, batch, maxWindows });
+      const r = await brownPerplexity(model, { split, context, stride, batch, maxWindows, ...modelsOption(f) });
       const sec = (performance.now() - t0) / 1000;
       const subset = r.windows < r.totalWindows ? ` (SUBSET: --max-windows ${maxWindows} of ${r.totalWindows} windows)` : '';
       io.err(`eval-ppl: brown:${split}, context ${r.context}, stride ${r.stride}: ${r.windows} windows, ${r.predicted} predicted tokens${subset}, ${sec.toFixed(1)}s`);

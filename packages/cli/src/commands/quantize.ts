@@ -4,16 +4,27 @@
  */
 import { statSync } from 'node:fs';
 import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import { METHODS, quantizeGraph, quantSpec, resolveFormat, SENSITIVITIES, usesCalibration, type Method } from '@gradloc/quant-gwq';
-import { calibrationFor, DEFAULT_CALIBRATION_SAMPLES, parseCalibrationSpec, type CalibrationSpec } from '@gradloc/zoo';
-import { optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
+import {
+  calibrationFor,
+  DEFAULT_CALIBRATION_SAMPLES,
+  METHODS,
+  parseCalibrationSpec,
+  quantizeGraph,
+  quantSpec,
+  resolveFormat,
+  SENSITIVITIES,
+  usesCalibration,
+  type CalibrationSpec,
+  type Method,
+} from '@gradloc/quant-gwq';
+import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
 
 const HELP = `Usage: gradloc quantize --model M.onnx --method gwq|rtn|magnitude|hessian|random
                         [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx
                         [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|nbits|unpack]
-                        [--seed N] [--ep cpu|cuda|webgpu] [--threads N]
+                        [--seed N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
 
 Quantizes every MatMul/Gemm weight of an ONNX model to B-bit groups and keeps the most
 sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line:
@@ -36,6 +47,8 @@ sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line
   --format F        auto (default): com.microsoft MatMulNBits for 2/4/8 bits, standard-op
                     unpacking otherwise; nbits or unpack to force one
   --seed N          positions of the random method (default 0)
+  --models DIR      the models folder holding brown-gpt/tokenizer.json for brown calibration
+                    (default: $GRADLOC_MODELS, else a gradloc checkout's models/)
   --out Q.onnx      written atomically; nothing is written on failure`;
 
 const FLAGS = {
@@ -50,6 +63,7 @@ const FLAGS = {
   sensitivity: { type: 'string' },
   format: { type: 'string' },
   seed: { type: 'string' },
+  ...MODELS_FLAG,
   ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -94,7 +108,7 @@ export const quantizeCommand: Command = {
     const model = OnnxModel.load(path, runtime);
     const calibSpec = optionalString(f, 'calib');
     const spec = calibSpec ? parseCalibrationSpec(calibSpec) : defaultCalibration(model);
-    const calibration = usesCalibration({ method, outliers, gptq }) ? calibrationFor(model, spec, path) : undefined;
+    const calibration = usesCalibration({ method, outliers, gptq }) ? calibrationFor(model, spec, { modelPath: path, ...modelsOption(f) }) : undefined;
     const progress = stageReporter(io, 'quantize:');
     try {
       const { graph, report } = await quantizeGraph(model.graph, {

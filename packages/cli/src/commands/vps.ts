@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { decodeImage, DEFAULT_MAX_PIXELS, encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
 import { BASELINES, explainDetection, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
-import { openGrounder } from '@gradloc/zoo';
-import { optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
+import { openGrounder } from '@gradloc/models';
+import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
 import { writeFiles } from './cam-files.js';
@@ -15,15 +15,18 @@ import { writeFiles } from './cam-files.js';
 const HELP = `Usage: gradloc vps --model NAME|PATH --image IMG.png --query TEXT [--box x0,y0,x1,y1]
                    [--regions N] [--lazy] --out MAP.npy [--png OVERLAY.png]
                    [--division slic|grid] [--baseline black|mean|blur] [--lambda1 L] [--lambda2 L]
-                   [--batch-size N] [--threads N]
+                   [--batch-size N] [--models DIR] [--threads N]
 
 Visual Precision Search: which sub-regions of the image a grounding model needs to keep (and
 loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "deletion_auc",
 "forward_passes", "ms", ...}; writes the map (float32 [H, W] in [0, 1] at the image's size).
 
-  --model M         a zoo grounder (shapes-grounder, shapes-grounder-gwq4), a model folder
-                    with card.json, an .onnx file beside one, or a Hugging Face OWL-ViT-style
-                    export folder (onnx/model.onnx, tokenizer.json, preprocessor_config.json)
+  --model M         a grounder of the models folder (shapes-grounder, shapes-grounder-gwq4), a
+                    model folder with card.json, an .onnx file beside one, or a Hugging Face
+                    OWL-ViT-style export folder (onnx/model.onnx, tokenizer.json,
+                    preprocessor_config.json)
+  --models DIR      the models folder for a name (default: $GRADLOC_MODELS, else a gradloc
+                    checkout's models/)
   --query TEXT      the phrase or class to explain, e.g. "a red circle"
   --box x0,y0,x1,y1 the detection's box in pixels of the image. Default: the model's best box
                     for the query. Give a box the model does not detect to explain a miss, or
@@ -47,6 +50,7 @@ const FLAGS = {
   lambda1: { type: 'string' },
   lambda2: { type: 'string' },
   'batch-size': { type: 'string' },
+  ...MODELS_FLAG,
   ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -90,7 +94,7 @@ export const vpsCommand: Command = {
     const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
-    const source = openGrounder(spec, runtimeOptions('vps', f));
+    const source = openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
     const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
     const progress = stageReporter(io, 'vps:');
     try {

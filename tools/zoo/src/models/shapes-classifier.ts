@@ -9,7 +9,6 @@
  * so networks first sit at chance: a recipe can start on easier scenes (`curriculum`), and a
  * model with BatchNormalization trains on batch statistics (common/batch-norm-training.ts).
  */
-import { join } from 'node:path';
 import {
   addClassificationLoss,
   fit,
@@ -21,16 +20,13 @@ import {
   type Trainer,
   type Graph,
 } from '@gradloc/tensor-backend';
-import { SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, type ShapesOptions } from '../data/shapes/index.js';
-import { readCard, type Card } from '../zoo/card.js';
+import { GROUNDER_QUERIES, SHAPES, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, splitAccuracy, testAccuracy, type Card, type Metrics, type Recipe, type ShapesOptions, type TrainOptions, type TrainReport } from '@gradloc/models';
 import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js';
 import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
-import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { addAuxPatchLoss, AUX_PREFIX, AUX_TARGETS } from './common/aux-patch-loss.js';
-import { GROUNDER_QUERIES } from './grounder/targets.js';
 import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
-import { EVAL_BATCH, firstTrainScene, splitAccuracy, testAccuracy, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
+import { firstTrainScene, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
 
 export const SHAPES_IMAGE_SIZE = 96;
 
@@ -73,6 +69,8 @@ export interface ShapesClassifierRecipe {
   readonly aux?: { readonly weight: number; readonly tokens: string; readonly prefixTokens: number; readonly grid: number; readonly dim: number };
 }
 
+/** Scenes per batch when measuring BatchNorm running statistics (divides runningStatisticsScenes). */
+const RUNNING_STATISTICS_BATCH = 100;
 /** Validation scenes scored a few times during training, for the progress log only. */
 const VALIDATION_SAMPLES = 500;
 const VALIDATIONS_PER_RUN = 5;
@@ -125,7 +123,7 @@ async function train(r: ShapesClassifierRecipe, opts: TrainOptions): Promise<Tra
   withTrainedWeights(forward, trainer, AUX_PREFIX);
   if (batchNorm) {
     log(`BatchNorm running statistics from ${runningStatisticsScenes(steps * r.batch)} train scenes`);
-    await setRunningStatistics(forward, trainStream(seed, EVAL_BATCH, runningStatisticsScenes(steps * r.batch) / EVAL_BATCH), runtimeFor(opts.threads));
+    await setRunningStatistics(forward, trainStream(seed, RUNNING_STATISTICS_BATCH, runningStatisticsScenes(steps * r.batch) / RUNNING_STATISTICS_BATCH), runtimeFor(opts.threads));
   }
   log(`scoring ${evalSamples} test scenes`);
   const metrics = { accuracy: await testAccuracy(OnnxModel.fromGraph(forward, runtimeFor(opts.threads)), evalSamples) };
@@ -197,17 +195,7 @@ function classifierCard(r: ShapesClassifierRecipe, run: RunFacts): Card {
   };
 }
 
-/** A zoo entry that trains and evaluates the recipe. */
-export function shapesClassifier(r: ShapesClassifierRecipe): ZooEntry {
-  return {
-    name: r.name,
-    summary: r.summary,
-    train: (opts) => train(r, opts),
-    async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
-      const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
-      // default: the count on the card, so a bare `zoo eval` reproduces the card's number
-      const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
-      return { accuracy: await testAccuracy(model, samples) };
-    },
-  };
+/** The recipe as a zoo entry (its model is evaluated by @gradloc/models' evaluateModel, with the testAccuracy used here). */
+export function shapesClassifier(r: ShapesClassifierRecipe): Recipe {
+  return { name: r.name, summary: r.summary, train: (opts) => train(r, opts) };
 }

@@ -3,26 +3,34 @@
  * shapes-grounder (GROUNDER_WARM_START below) and trained with symmetric InfoNCE on batches of
  * fresh train-split scenes and their captions (clip/batches.ts: no two scenes of a batch share
  * a caption). The held-out metric `top1` is zero-shot caption
- * retrieval among the first `evalSamples` test-split scenes (clip/retrieval.ts); the card
- * and `gradloc zoo eval` score the same scenes with the same code.
+ * retrieval among the first `evalSamples` test-split scenes (@gradloc/models' dual-encoder
+ * evaluation); the card and `evaluateModel` (`gradloc zoo eval`) score the same scenes with the
+ * same code.
  */
-import { join } from 'node:path';
 import { fit, float32, OnnxModel, type Feeds, type Tensor } from '@gradloc/tensor-backend';
-import { SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary } from '../data/shapes/index.js';
-import { readCard } from '../zoo/card.js';
+import {
+  evaluateRetrieval,
+  GROUNDER_QUERIES,
+  SHAPES_MEAN,
+  SHAPES_SPLITS,
+  SHAPES_STD,
+  shapesVocabulary,
+  type Metrics,
+  type Recipe,
+  type RunForward,
+  type TrainOptions,
+  type TrainReport,
+} from '@gradloc/models';
 import { shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
-import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { lossTraining } from './common/loss-trainer.js';
 import { addClipLoss, buildClip, CLIP_CONFIG, type ClipConfig } from './clip/architecture.js';
 import { AUX_PREFIX } from './common/aux-patch-loss.js';
-import { GROUNDER_QUERIES } from './grounder/targets.js';
 import { describeStem } from './common/conv-stem.js';
 import { vitCamTokens } from './common/cam-tokens.js';
 import { runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
-import { evaluateRetrieval, type RunForward } from './clip/evaluate.js';
 import { describeWarmStart, warmStartFrom, zooGraph, type WarmStartReport, type WarmStartSpec } from './common/warm-start.js';
 
 const NAME = 'shapes-clip';
@@ -78,11 +86,6 @@ function lossPlaceholders(pixels: Tensor, aux: boolean, grid: number): Feeds {
   return { labels: diagonalLabels(batch), ...(aux ? { patch_targets: float32([batch, grid * grid, GROUNDER_QUERIES.length]) } : {}) };
 }
 
-/** The card's metrics for a forward model (shared by training and `evaluate`). */
-export async function scoreShapesClip(model: OnnxModel, samples: number): Promise<Metrics> {
-  return retrieval((feeds, outputs) => model.run(feeds, outputs), 'test', samples);
-}
-
 /** Scenes per batch when measuring the running statistics (divides runningStatisticsScenes). */
 const RUNNING_STATISTICS_BATCH = 100;
 
@@ -98,7 +101,7 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
   const { t0, seed, steps, evalSamples, log } = runSettings(opts, r);
   const aux = r.auxWeight > 0;
   const grid = cfg.imageSize / cfg.patch;
-  const source = r.warmStart ? zooGraph(r.warmStart.model) : undefined;
+  const source = r.warmStart ? zooGraph(r.warmStart.model, opts) : undefined;
   let warm: WarmStartReport | undefined;
   const build = (sd: number): ReturnType<typeof buildClip> => {
     const g = buildClip(cfg, sd);
@@ -134,7 +137,7 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
   await setRunningStatistics(forward, feedsOf(batches(RUNNING_STATISTICS_BATCH, false)), runtimeFor(opts.threads), bnScenes / RUNNING_STATISTICS_BATCH);
   log(`scoring ${evalSamples} test scenes`);
   const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
-  const metrics = await scoreShapesClip(model, evalSamples);
+  const metrics = await retrieval((feeds, outputs) => model.run(feeds, outputs), 'test', evalSamples);
   await model.release();
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
   const camTokens = vitCamTokens('vision.', cfg.depth, grid, cfg.dim, cfg.patch);
@@ -197,19 +200,10 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
   return { metrics, wallTimeSec, steps };
 }
 
-export const shapesClip: ZooEntry = {
+export const shapesClip: Recipe = {
   name: NAME,
   summary: 'image/text dual encoder (ViT + transformer, contrastive), zero-shot caption retrieval',
   train: (opts) => trainShapesClip(SHAPES_CLIP_RECIPE, CLIP_CONFIG, opts),
-  async evaluate(modelDir, opts = {}) {
-    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
-    try {
-      // default: the card's count, so a bare `zoo eval` reproduces the card's numbers
-      return await scoreShapesClip(model, opts.samples ?? readCard(modelDir).evaluation.samples);
-    } finally {
-      await model.release();
-    }
-  },
 };
 
 registerModel(shapesClip);

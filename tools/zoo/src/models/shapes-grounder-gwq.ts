@@ -8,13 +8,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph, loadModel, saveModel } from '@gradloc/tensor-backend';
-import { quantizeGraph } from '@gradloc/quant-gwq';
-import { shapesCalibration } from '../calibration/shapes.js';
-import { readCard, writeCard } from '../zoo/card.js';
-import { modelDir, registerModel } from '../zoo/registry.js';
+import { evaluateModel, evaluateModelFile, modelDir, readCard, writeCard, type Metrics, type Recipe, type TrainOptions, type TrainReport } from '@gradloc/models';
+import { quantizeGraph, shapesCalibration } from '@gradloc/quant-gwq';
+import { registerModel } from '../zoo/registry.js';
 import { machineDescription, runtimeFor } from '../zoo/run-info.js';
-import type { Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
-import { shapesGrounder } from './shapes-grounder.js';
 
 const NAME = 'shapes-grounder-gwq4';
 const SOURCE = 'shapes-grounder';
@@ -33,7 +30,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const t0 = performance.now();
   const r = GROUNDER_GWQ_RECIPE;
   const log = (line: string): void => opts.onLog?.(line);
-  const sourceDir = modelDir(SOURCE);
+  const sourceDir = modelDir(SOURCE, opts);
   const source = Graph.fromModel(loadModel(join(sourceDir, 'model.onnx')));
   const calibration = shapesCalibration(source.inputs, source.outputs, r.calibration.split, r.calibration.samples, opts.seed ?? r.calibration.seed);
   log(`GWQ ${r.bits}-bit g${r.group}, ${r.outliers * 100}% FP16 outliers, ${calibration.samples.length} calibration scenes`);
@@ -53,8 +50,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const src = readCard(sourceDir);
   const scoring = { samples: opts.evalSamples ?? src.evaluation.samples, threads: opts.threads };
   log(`scoring the quantized and the FP32 model on the same ${scoring.samples} test scenes`);
-  const metrics: Metrics = await shapesGrounder.evaluate(opts.outDir, scoring);
-  const baseline: Metrics = await shapesGrounder.evaluate(sourceDir, scoring);
+  // the quantized model has the source's interface, so the source's card describes it
+  const metrics: Metrics = await evaluateModelFile(join(opts.outDir, 'model.onnx'), src, scoring);
+  const baseline: Metrics = await evaluateModel(sourceDir, scoring);
   const wallTimeSec = Math.round((performance.now() - t0) / 100) / 10;
   writeCard(opts.outDir, {
     ...src,
@@ -92,11 +90,10 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   return { metrics, wallTimeSec, steps: 0 };
 }
 
-export const shapesGrounderGwq: ZooEntry = {
+export const shapesGrounderGwq: Recipe = {
   name: NAME,
   summary: 'shapes-grounder with GWQ 4-bit weights (MatMulNBits + FP16 outliers), served by the dashboard',
   train,
-  evaluate: (dir, opts) => shapesGrounder.evaluate(dir, opts),
 };
 
 registerModel(shapesGrounderGwq);

@@ -4,23 +4,40 @@
  * Every step scores all 42 colour + shape phrases; the phrase form ("a red circle",
  * "the red circle", "red circle") rotates from step to step so all three work. Each object
  * is assigned to the patch holding its box centre (grounder/targets.ts). The card's metrics
- * (grounder/evaluate.ts) are measured on the shipped forward graph, as `gradloc zoo eval` does.
+ * (@gradloc/models' grounder evaluation) are measured on the shipped forward graph, as
+ * `evaluateModel` (`gradloc zoo eval`) does.
  */
-import { join } from 'node:path';
 import { fit, float32, OnnxModel, type Feeds, type Tensor } from '@gradloc/tensor-backend';
-import { generateSplitBatch, SHAPES_MEAN, SHAPES_SPLITS, SHAPES_STD, shapesVocabulary, type PhraseForm } from '../data/shapes/index.js';
-import { readCard } from '../zoo/card.js';
+import {
+  evaluateGrounder,
+  generateSplitBatch,
+  grounderCardMetrics,
+  grounderForward,
+  NMS_IOU,
+  PHRASE_FORMS,
+  queryIds,
+  queryPhrases,
+  roundCardMetric,
+  SHAPES_MEAN,
+  SHAPES_SPLITS,
+  SHAPES_STD,
+  shapesVocabulary,
+  type GrounderForward,
+  type GrounderScores,
+  type PhraseForm,
+  type Recipe,
+  type TrainOptions,
+  type TrainReport,
+} from '@gradloc/models';
 import { shipModel, withTrainedWeights } from '../zoo/export.js';
 import { registerModel } from '../zoo/registry.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
-import type { EvalOptions, Metrics, TrainOptions, TrainReport, ZooEntry } from '../zoo/types.js';
 import { lossTraining } from './common/loss-trainer.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { describeStem } from './common/conv-stem.js';
 import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
-import { evaluateGrounder, NMS_IOU, type GrounderForward, type GrounderScores } from './grounder/evaluate.js';
 import { addGrounderLoss, LOSS_WEIGHTS } from './grounder/loss.js';
-import { grounderTargets, PHRASE_FORMS, queryIds, queryPhrases } from './grounder/targets.js';
+import { grounderTargets } from './grounder/targets.js';
 
 const NAME = 'shapes-grounder';
 
@@ -46,16 +63,6 @@ export const SHAPES_GROUNDER_RECIPE = {
 const SCENES_PER_SEED = 1_000_000;
 const firstTrainIndex = (seed: number): number => (seed * SCENES_PER_SEED) % SHAPES_SPLITS.train.count;
 
-const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
-
-/** A forward function over any model with the grounder's inputs and outputs. */
-const forwardOf =
-  (run: (feeds: Feeds, outputs: readonly string[]) => Promise<Record<string, Tensor>>): GrounderForward =>
-  async (pixels, ids) => {
-    const out = await run({ pixel_values: pixels, input_ids: ids }, ['logits', 'pred_boxes']);
-    return { logits: out.logits, boxes: out.pred_boxes };
-  };
-
 /**
  * The training graph also takes the loss's inputs, which onnxruntime wants fed even when only
  * logits and boxes are asked for: zeros (any values give the same forward outputs).
@@ -68,9 +75,6 @@ function lossPlaceholders(pixels: Tensor, queries: number): Feeds {
 
 const score = (forward: GrounderForward, split: 'validation' | 'test', samples: number, form?: PhraseForm): Promise<GrounderScores> =>
   evaluateGrounder(forward, { split, samples, maxLen: GROUNDER_CONFIG.maxLen, form });
-
-/** The card's metrics (rounded, so the card and `zoo eval` print the same digits). */
-const cardMetrics = (s: GrounderScores): Metrics => ({ ap50: round4(s.ap50), absent_max_score: round4(s.absentMean) });
 
 /** Batches of fresh train scenes; the phrase form rotates per step. */
 function* trainFeeds(first: number, batch: number): Generator<Feeds> {
@@ -95,10 +99,10 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     steps,
     evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
     evaluate: async (t) => {
-      const run = forwardOf((f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, f.input_ids.dims[0]) }, outputs));
+      const run = grounderForward((f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, f.input_ids.dims[0]) }, outputs));
       // never more than the final evaluation, so quick runs stay quick
-      const s = await score(run, 'validation', Math.min(r.validationSamples, evalSamples));
-      return { val_ap50: round4(s.ap50), val_absent_max_score: round4(s.absentMean) };
+      const m = grounderCardMetrics(await score(run, 'validation', Math.min(r.validationSamples, evalSamples)));
+      return { val_ap50: m.ap50, val_absent_max_score: m.absent_max_score };
     },
     onProgress: (p) => opts.onProgress?.({ ...p, throughput: p.samplesPerSec, unit: 'samples' }),
   });
@@ -112,9 +116,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   }
   log(`scoring ${evalSamples} test scenes`);
   const model = OnnxModel.fromGraph(forward, runtimeFor(opts.threads));
-  const run = forwardOf((f, outputs) => model.run(f, outputs));
+  const run = grounderForward((f, outputs) => model.run(f, outputs));
   const scores = await score(run, 'test', evalSamples);
-  const metrics = cardMetrics(scores);
+  const metrics = grounderCardMetrics(scores);
   // the other phrase forms, for the card's notes only
   const [definite, bare] = [await score(run, 'test', evalSamples, 'definite'), await score(run, 'test', evalSamples, 'bare')];
   await model.release();
@@ -175,28 +179,18 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
         `Per scene and query: scores = sigmoid(logits[0, :, q]), the 32 best patches -> NMS at IoU ${NMS_IOU} -> at most 10 detections. ` +
         'ap50: per query, all-point AP at IoU 0.5 over the scenes where it names a present object (truth: boxes of every matching object; detections from those scenes), then the mean over queries. ' +
         'absent_max_score: per (scene, query naming nothing in it), the max score over patches; the mean over all such pairs. ' +
-        `At training time: absent max-score p95 ${round4(scores.absentP95)}, max ${round4(scores.absentMax)}; present queries' mean max score ${round4(scores.presentMean)}; ` +
-        `ap50 with "the red circle" ${round4(definite.ap50)}, with "red circle" ${round4(bare.ap50)}`,
+        `At training time: absent max-score p95 ${roundCardMetric(scores.absentP95)}, max ${roundCardMetric(scores.absentMax)}; present queries' mean max score ${roundCardMetric(scores.presentMean)}; ` +
+        `ap50 with "the red circle" ${roundCardMetric(definite.ap50)}, with "red circle" ${roundCardMetric(bare.ap50)}`,
     },
   });
   log(`test ap50 ${metrics.ap50}, absent_max_score ${metrics.absent_max_score} in ${wallTimeSec} s`);
   return { metrics, wallTimeSec, steps };
 }
 
-export const shapesGrounder: ZooEntry = {
+export const shapesGrounder: Recipe = {
   name: NAME,
   summary: 'OWL-ViT-style grounder: image + text queries -> per-patch scores and boxes',
   train,
-  async evaluate(modelDir: string, opts: EvalOptions = {}): Promise<Metrics> {
-    const model = OnnxModel.load(join(modelDir, 'model.onnx'), runtimeFor(opts.threads));
-    // default: the count on the card, so a bare `zoo eval` reproduces the card's numbers
-    const samples = opts.samples ?? readCard(modelDir).evaluation.samples;
-    try {
-      return cardMetrics(await score(forwardOf((f, outputs) => model.run(f, outputs)), 'test', samples));
-    } finally {
-      await model.release();
-    }
-  },
 };
 
 registerModel(shapesGrounder);

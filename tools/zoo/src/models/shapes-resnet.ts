@@ -8,7 +8,7 @@
  */
 import { buildResNet } from '@gradloc/tensor-backend';
 import { registerModel } from '../zoo/registry.js';
-import { SHAPES } from '../data/shapes/index.js';
+import { SHAPES } from '@gradloc/models';
 import { SHAPES_IMAGE_SIZE, shapesClassifier } from './shapes-classifier.js';
 
 const WIDTH = 16;

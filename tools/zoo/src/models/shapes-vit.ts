@@ -7,7 +7,7 @@
  */
 import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
 import { registerModel } from '../zoo/registry.js';
-import { SHAPES } from '../data/shapes/index.js';
+import { SHAPES } from '@gradloc/models';
 import { SHAPES_IMAGE_SIZE, shapesClassifier, type ShapesClassifierRecipe } from './shapes-classifier.js';
 import { convStem, describeStem, TRAINABLE_TOKEN_INIT, type StemLayer } from './common/conv-stem.js';
 import { vitCamTokens } from './common/cam-tokens.js';

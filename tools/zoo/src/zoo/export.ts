@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GradlocError, saveModel, tensorToProto, type Graph, type Trainer } from '@gradloc/tensor-backend';
-import { writeCard, type Card } from './card.js';
+import { writeCard, type Card } from '@gradloc/models';
 
 /** Copies the trainer's weights into `forward` (every trained name must exist there). */
 export function withTrainedWeights(forward: Graph, trainer: Trainer, trainingOnlyPrefix?: string): Graph {

@@ -1,5 +1,3 @@
-export * from './types.js';
-export * from './card.js';
 export * from './registry.js';
 export * from './export.js';
 export * from './run-info.js';

@@ -1,7 +1,7 @@
 /** What a card records about the run itself: the machine and the exact command. */
 import { arch, cpus, platform } from 'node:os';
 import type { RuntimeOptions } from '@gradloc/tensor-backend';
-import type { TrainOptions } from './types.js';
+import type { TrainOptions } from '@gradloc/models';
 
 /** e.g. "2 x Intel(R) Xeon(R) CPU @ 2.20GHz, linux x64, node v20.11.0, 2 onnxruntime threads". */
 export function machineDescription(threads?: number): string {

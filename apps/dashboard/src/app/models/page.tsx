@@ -11,7 +11,7 @@ export default function ModelsPage() {
   return (
     <>
       <h1>Models</h1>
-      <p className="lead">The models this server can run, from the model zoo and any Hugging Face grounder folders it was given.</p>
+      <p className="lead">The models this server can run: those of its models folder and any Hugging Face grounder folders it was given.</p>
       <ErrorAlert message={models.error ? errorMessage(models.error) : null} />
       {models.isPending && <p className="muted">Loading…</p>}
       <div className="cards">

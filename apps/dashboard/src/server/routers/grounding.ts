@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generateScene, toRGB8 } from '@gradloc/zoo';
+import { generateScene, toRGB8 } from '@gradloc/models';
 import { detectInput } from '../schemas.js';
 import { DEFAULT_GROUNDER } from '../services/grounders.js';
 import { decodeUpload, pngDataUrl } from '../services/uploads.js';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { MODEL_KINDS } from '@gradloc/models';
 import { modelName } from '../schemas.js';
 import { publicProcedure, router } from '../trpc.js';
 
-const kind = z.enum(['grounder', 'classifier', 'language-model', 'dual-encoder']);
+const kind = z.enum(MODEL_KINDS);
 
 export const modelsRouter = router({
   list: publicProcedure

@@ -5,23 +5,15 @@
  * on the model (deletion/insertion curves for compare).
  */
 import { argmaxRow, classTarget, createMethod, deletionInsertion, LAYER_METHODS, metricsReport, overlay, resizeMap, resizeRGB, type CamResult, type ExplainRequest, type MethodName, type MetricsReport, type RgbImage } from '@gradloc/cam-explain';
-import { GradlocError, OnnxModel, tensor, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { GradlocError, tensor, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { planarFromRgb } from '@gradloc/vps-search';
-import { normalizeImages, type Card } from '@gradloc/zoo';
+import { openClassifier, type OpenedClassifier } from '@gradloc/models';
 import type { ModelRegistry } from './registry.js';
 import { pngDataUrl } from './uploads.js';
 
 export const DEFAULT_CLASSIFIER = 'shapes-resnet';
 /** Overlays are sent at most this many pixels on the long side. */
 const OVERLAY_MAX_SIDE = 384;
-
-interface OpenClassifier {
-  readonly model: OnnxModel;
-  readonly card: Card;
-  readonly size: number;
-  readonly mean: [number, number, number];
-  readonly std: [number, number, number];
-}
 
 export interface ExplainOptions {
   readonly model?: string;
@@ -49,11 +41,6 @@ export interface CurvePoints {
   readonly deletion: number[];
 }
 
-function rgb(v: unknown, what: string): [number, number, number] {
-  if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number')) return [v[0], v[1], v[2]];
-  throw new GradlocError('BAD_MODEL', `the card's ${what} is not three numbers`);
-}
-
 function softmax(logits: ArrayLike<number>): number[] {
   const m = Math.max(...Array.from(logits));
   const e = Array.from(logits, (v) => Math.exp(v - m));
@@ -62,35 +49,33 @@ function softmax(logits: ArrayLike<number>): number[] {
 }
 
 export class Explainers {
-  private readonly opened = new Map<string, OpenClassifier>();
+  private readonly opened = new Map<string, OpenedClassifier>();
 
   constructor(
     private readonly registry: ModelRegistry,
     private readonly runtime: RuntimeOptions = {},
   ) {}
 
-  private open(name: string): OpenClassifier {
+  private open(name: string): OpenedClassifier {
     const entry = this.registry.get(name, 'classifier');
     let c = this.opened.get(entry.name);
     if (!c) {
-      const card = entry.card as Card; // zoo classifiers always have one (kindOf reads it)
-      const pre = card.preprocessing as { size?: unknown; normalization?: { mean?: unknown; std?: unknown } };
-      if (typeof pre.size !== 'number') throw new GradlocError('BAD_MODEL', `${name}: the card gives no input size`);
-      c = { model: OnnxModel.load(entry.file, this.runtime), card, size: pre.size, mean: rgb(pre.normalization?.mean, 'mean'), std: rgb(pre.normalization?.std, 'std') };
+      c = openClassifier(entry.dir, { runtime: this.runtime });
       this.opened.set(entry.name, c);
     }
     return c;
   }
 
-  private async prepare(picture: RgbImage, o: ExplainOptions): Promise<{ c: OpenClassifier; request: Omit<ExplainRequest, 'layers'>; prediction: Prediction }> {
+  private async prepare(picture: RgbImage, o: ExplainOptions): Promise<{ c: OpenedClassifier; request: Omit<ExplainRequest, 'layers'>; prediction: Prediction }> {
     const c = this.open(o.model ?? DEFAULT_CLASSIFIER);
-    const planar = planarFromRgb(picture, c.size, c.size);
-    const input = normalizeImages(tensor('float32', [1, 3, c.size, c.size], planar.data), c.mean, c.std);
-    const inputName = c.card.inputs[0].name;
-    const output = c.card.outputs[0].name;
+    const { size } = c.preprocessing;
+    const planar = planarFromRgb(picture, size, size);
+    const input = c.prepare(tensor('float32', [1, 3, size, size], planar.data));
+    const inputName = c.input;
+    const output = c.output;
     const feeds = { [inputName]: input };
     const logits = (await c.model.run(feeds, [output]))[output];
-    const labels = c.card.labels ?? [];
+    const labels = c.labels;
     const probs = softmax(logits.data as Float32Array);
     let classIndex: number;
     if (o.target === undefined) classIndex = argmaxRow(logits, 0);
@@ -108,8 +93,8 @@ export class Explainers {
     return { c, request: { model: c.model, feeds, target: classTarget({ output, classes: [classIndex] }), input: inputName }, prediction };
   }
 
-  private async run(c: OpenClassifier, request: Omit<ExplainRequest, 'layers'>, method: MethodName, picture: RgbImage): Promise<{ result: CamResult; explanation: MethodExplanation }> {
-    const layer = c.card.camLayers?.[0];
+  private async run(c: OpenedClassifier, request: Omit<ExplainRequest, 'layers'>, method: MethodName, picture: RgbImage): Promise<{ result: CamResult; explanation: MethodExplanation }> {
+    const layer = c.camLayers[0];
     if (LAYER_METHODS.includes(method) && !layer) throw new GradlocError('BAD_MODEL', `${c.card.name} suggests no CAM layer; pick an input-attribution method`);
     const t0 = performance.now();
     const result = await createMethod(method, {}).explain({ ...request, layers: LAYER_METHODS.includes(method) ? [{ name: layer as string }] : [] });

@@ -5,7 +5,7 @@
 import { tensor, type RuntimeOptions, type Tensor } from '@gradloc/tensor-backend';
 import type { RgbImage } from '@gradloc/cam-explain';
 import { detections, OnnxGrounder, planarFromRgb, type PlanarImage } from '@gradloc/vps-search';
-import { openGrounder } from '@gradloc/zoo';
+import { openGrounder } from '@gradloc/models';
 import type { ModelRegistry } from './registry.js';
 
 export const DEFAULT_GROUNDER = 'shapes-grounder-gwq4';
@@ -39,7 +39,7 @@ export class Grounders {
     let g = this.opened.get(entry.name);
     if (!g) {
       g = Promise.resolve().then(() => {
-        const source = openGrounder(entry.dir, this.runtime);
+        const source = openGrounder(entry.dir, { runtime: this.runtime });
         const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
         return { name: entry.name, detector, camLayer: source.camLayer };
       });

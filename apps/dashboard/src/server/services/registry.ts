@@ -1,20 +1,20 @@
 /**
- * The models a client may name: the zoo's shipped models (models/<name>/card.json) and the
- * Hugging Face grounder folders the server's environment lists. Clients pass names only;
- * a name is looked up here, so no request can make the server open a path of its choosing.
+ * The models a client may name: the catalog of the models folder (@gradloc/models: every
+ * <name>/card.json + model.onnx, with its kind) and the Hugging Face grounder folders the
+ * server's environment lists. Clients pass names only; a name is looked up here, so no request
+ * can make the server open a path of its choosing.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { GradlocError } from '@gradloc/tensor-backend';
-import { modelsDir, readCard, type Card } from '@gradloc/zoo';
+import { hfGrounderFile, listModels, type Card, type ModelKind } from '@gradloc/models';
 
-export type ModelKind = 'grounder' | 'classifier' | 'language-model' | 'dual-encoder';
+export type { ModelKind } from '@gradloc/models';
 
 export interface ModelEntry {
   readonly name: string;
   readonly kind: ModelKind;
   readonly source: 'zoo' | 'huggingface';
-  /** The folder openGrounder / OnnxModel.load read (never sent to clients). */
+  /** The folder openGrounder / openClassifier read (never sent to clients). */
   readonly dir: string;
   readonly file: string;
   readonly card?: Card;
@@ -35,32 +35,17 @@ export interface ModelSummary {
 
 export const MODEL_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
-function kindOf(card: Card): ModelKind | undefined {
-  const outputs = new Set(card.outputs.map((o) => o.name));
-  const inputs = card.inputs.map((i) => i.name);
-  if (outputs.has('pred_boxes')) return 'grounder';
-  if (inputs.length === 1 && inputs[0] === 'input_ids') return 'language-model';
-  if (card.labels?.length) return 'classifier';
-  if (outputs.has('image_embeds') && outputs.has('text_embeds')) return 'dual-encoder';
-  return undefined;
-}
-
 export class ModelRegistry {
   private readonly entries = new Map<string, ModelEntry>();
 
-  constructor(hfGrounders: ReadonlyMap<string, string> = new Map(), zooDir = modelsDir()) {
-    if (existsSync(zooDir)) {
-      for (const name of readdirSync(zooDir).sort()) {
-        const dir = join(zooDir, name);
-        if (!existsSync(join(dir, 'card.json')) || !existsSync(join(dir, 'model.onnx'))) continue;
-        const card = readCard(dir);
-        const kind = kindOf(card);
-        if (kind) this.entries.set(name, { name, kind, source: 'zoo', dir, file: join(dir, 'model.onnx'), card });
-      }
+  /** `modelsDir`: the models folder (default: @gradloc/models' modelsDir(), i.e. GRADLOC_MODELS or the checkout's models/). */
+  constructor(hfGrounders: ReadonlyMap<string, string> = new Map(), modelsDir?: string) {
+    for (const { name, kind, dir, file, card } of listModels({ modelsDir })) {
+      if (kind) this.entries.set(name, { name, kind, source: 'zoo', dir, file, card });
     }
     for (const [name, dir] of hfGrounders) {
-      const file = join(dir, 'onnx', 'model.onnx');
-      if (!existsSync(file)) throw new Error(`GRADLOC_HF_GROUNDERS: ${name}=${dir} has no onnx/model.onnx`);
+      const file = hfGrounderFile(dir);
+      if (!file) throw new Error(`GRADLOC_HF_GROUNDERS: ${name}=${dir} has no onnx/model.onnx`);
       this.entries.set(name, { name, kind: 'grounder', source: 'huggingface', dir, file });
     }
   }

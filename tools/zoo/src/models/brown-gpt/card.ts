@@ -1,13 +1,11 @@
 /** brown-gpt's card.json: architecture, training run and how the held-out metrics were scored. */
 import type { Graph } from '@gradloc/tensor-backend';
-import { loadBrownTokenizer } from '../../data/brown/brown-tokenizer.js';
-import { brownTokens } from '../../data/brown/brown-tokens.js';
-import { BROWN_SPLIT_RULE } from '../../data/brown/split.js';
+import { BROWN_SPLIT_RULE, brownTokens, type HeldOutPerplexity, type WordTokenizer } from '@gradloc/models';
 import { countParameters } from '../../zoo/export.js';
 import { machineDescription } from '../../zoo/run-info.js';
-import { BROWN_GPT, BROWN_GPT_NAME, type BrownGptCard, type HeldOut } from './config.js';
+import { BROWN_GPT, BROWN_GPT_NAME, type BrownGptCard } from './config.js';
 
-export interface RunFacts extends HeldOut {
+export interface RunFacts extends HeldOutPerplexity {
   /** The `gradloc train` command line that reproduces the run. */
   readonly command: string;
   readonly threads: number | undefined;
@@ -19,9 +17,9 @@ export interface RunFacts extends HeldOut {
   readonly wallTimeSec: number;
 }
 
-export function brownGptCard(forward: Graph, f: RunFacts): BrownGptCard {
+export function brownGptCard(forward: Graph, tokenizer: WordTokenizer, f: RunFacts): BrownGptCard {
   const { context, dim, depth, heads, batch } = BROWN_GPT;
-  const vocab = loadBrownTokenizer().size;
+  const vocab = tokenizer.size;
   const name = BROWN_GPT_NAME;
   return {
     name,
@@ -42,7 +40,7 @@ export function brownGptCard(forward: Graph, f: RunFacts): BrownGptCard {
       batch,
       optimizer: `AdamW (betas 0.9/0.999, weight decay ${BROWN_GPT.weightDecay}, none on biases and LayerNorm), gradient clipping at global norm 1`,
       schedule: `linear warm-up over ${f.warmupSteps} steps to ${BROWN_GPT.peakLr}, cosine to ${BROWN_GPT.floorLr} at step ${f.steps}`,
-      data: `Brown train split, ${brownTokens('train').length} tokens; split rule: ${BROWN_SPLIT_RULE}; each step ${batch} uniformly random ${context}-token windows (seeded, may cross documents)`,
+      data: `Brown train split, ${brownTokens('train', tokenizer).length} tokens; split rule: ${BROWN_SPLIT_RULE}; each step ${batch} uniformly random ${context}-token windows (seeded, may cross documents)`,
       wallTimeSec: f.wallTimeSec,
       machine: machineDescription(f.threads),
     },

@@ -1,6 +1,5 @@
 /** brown-gpt's recipe constants and card shape (shared by the training script and its card). */
-import type { Card } from '../../zoo/card.js';
-import type { Metrics } from '../../zoo/types.js';
+import type { Card, SplitWindows } from '@gradloc/models';
 
 export const BROWN_GPT_NAME = 'brown-gpt';
 
@@ -19,20 +18,7 @@ export const BROWN_GPT = {
   /** Validation windows scored every `monitorEvery` steps to watch the run (not the card's numbers). */
   monitorWindows: 256,
   monitorEvery: 250,
-  evalBatch: 32,
 } as const;
-
-/** Windows scored per held-out split. */
-export interface SplitWindows {
-  readonly validation: number;
-  readonly test: number;
-}
-
-export interface HeldOut {
-  /** `ppl` (test, the key the issue asks for) and `ppl_validation`. */
-  readonly metrics: Metrics;
-  readonly windows: SplitWindows;
-}
 
 /** The card's `evaluation` also records the windows scored per split, so `zoo eval` scores the same ones. */
 export interface BrownGptCard extends Card {

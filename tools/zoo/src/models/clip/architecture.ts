@@ -12,7 +12,7 @@
  * Outputs: image_embeds [B, E], text_embeds [T, E], logits_per_image [B, T].
  */
 import { linear, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
-import { shapesVocabulary } from '../../data/shapes/index.js';
+import { shapesVocabulary } from '@gradloc/models';
 import { convStem, TRAINABLE_TOKEN_INIT, type StemLayer } from '../common/conv-stem.js';
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';

@@ -10,7 +10,7 @@
  * (not dropped, so the scene distribution is unchanged; only the order moves).
  */
 import { rng, tensor, type Feeds, type Tensor } from '@gradloc/tensor-backend';
-import { generateScene, splitSeed, toNCHW, tokenizePhrases, type Scene } from '../../data/shapes/index.js';
+import { generateScene, splitSeed, toNCHW, tokenizePhrases, type Scene } from '@gradloc/models';
 import { negativeCaption } from './hard-negatives.js';
 import { grounderTargets } from '../grounder/targets.js';
 

@@ -11,7 +11,7 @@
  * the same token length as real captions.
  */
 import type { Rand } from '@gradloc/tensor-backend';
-import { COLOURS, sceneCaptions, SHAPES, type ColourName, type ShapeName } from '../../data/shapes/index.js';
+import { COLOURS, sceneCaptions, SHAPES, type ColourName, type ShapeName } from '@gradloc/models';
 
 export interface CaptionedObject {
   readonly shape: ShapeName;

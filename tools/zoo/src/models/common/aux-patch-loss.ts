@@ -9,7 +9,7 @@
  * forward graph never has them (withTrainedWeights skips them).
  */
 import { Emit, GraphBuilder, normal, rng, tensor, type Graph } from '@gradloc/tensor-backend';
-import { GROUNDER_QUERIES } from '../grounder/targets.js';
+import { GROUNDER_QUERIES } from '@gradloc/models';
 import { sigmoidFocalSum } from './focal-loss.js';
 
 export const AUX_PREFIX = 'aux.';

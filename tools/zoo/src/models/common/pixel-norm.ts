@@ -4,7 +4,7 @@
  * preprocessing beyond resizing.
  */
 import { tensor, type Net } from '@gradloc/tensor-backend';
-import { SHAPES_MEAN, SHAPES_STD, type Rgb } from '../../data/shapes/index.js';
+import { SHAPES_MEAN, SHAPES_STD, type Rgb } from '@gradloc/models';
 
 /** (pixels - mean) / std per channel of [B, 3, H, W] pixels; the output is named `pixel_norm`. */
 export function normalizePixels(net: Net, pixels: string, mean: Rgb = SHAPES_MEAN, std: Rgb = SHAPES_STD): string {

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { Graph, GradlocError, loadModel, tensorFromProto, tensorToProto, type TensorProto } from '@gradloc/tensor-backend';
-import { modelDir } from '../../zoo/registry.js';
+import { modelDir, type ModelsOptions } from '@gradloc/models';
 
 export interface WarmStartSpec {
   /** The zoo model whose weights are copied (models/<model>/model.onnx). */
@@ -61,8 +61,8 @@ export function warmStartFrom(target: Graph, source: Graph, spec: WarmStartSpec)
   return { copied, grown, fresh };
 }
 
-/** The committed zoo model's graph (its weights are what a warm start copies). */
-export const zooGraph = (name: string): Graph => Graph.fromModel(loadModel(join(modelDir(name), 'model.onnx')));
+/** The graph of a model of the models folder (its weights are what a warm start copies). */
+export const zooGraph = (name: string, opts: ModelsOptions = {}): Graph => Graph.fromModel(loadModel(join(modelDir(name, opts), 'model.onnx')));
 
 /** One line for a card: where the weights came from and what was left fresh. */
 export function describeWarmStart(spec: WarmStartSpec, r: WarmStartReport): string {

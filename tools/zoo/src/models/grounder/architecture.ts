@@ -10,7 +10,7 @@
  * Outputs: logits [B, P, Q]; pred_boxes [B, P, 4] (cx, cy, w, h normalised to [0, 1]).
  */
 import { linear, mlp, Net, tensor, vitEncoder, type Graph } from '@gradloc/tensor-backend';
-import { shapesVocabulary } from '../../data/shapes/index.js';
+import { shapesVocabulary } from '@gradloc/models';
 import { convStem, type StemLayer } from '../common/conv-stem.js';
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';

@@ -1,30 +1,10 @@
 /**
- * The grounder's query set and per-patch training targets. Every step scores all 42
- * colour + shape phrases, in the fixed order `groundingQueries` enumerates them (colours,
- * then shapes), so query index q means the same combination in training and evaluation.
+ * The grounder's per-patch training targets. Every step scores all 42 colour + shape phrases
+ * (GROUNDER_QUERIES of @gradloc/models), so query index q means the same combination in
+ * training and evaluation.
  */
 import { float32, xyxyToCxcywh, type Box, type Tensor } from '@gradloc/tensor-backend';
-import { COLOURS, objectPhrases, SHAPES, tokenizePhrases, type ColourName, type PhraseForm, type SceneAnnotation, type ShapeName } from '../../data/shapes/index.js';
-
-export interface QueryCombo {
-  readonly colour: ColourName;
-  readonly shape: ShapeName;
-}
-
-export const GROUNDER_QUERIES: readonly QueryCombo[] = COLOURS.flatMap((colour) => SHAPES.map((shape) => ({ colour, shape })));
-
-/** In the order objectPhrases returns them: "a red circle", "the red circle", "red circle". */
-export const PHRASE_FORMS: readonly PhraseForm[] = ['indefinite', 'definite', 'bare'];
-
-export const queryIndex = (colour: ColourName, shape: ShapeName): number => COLOURS.indexOf(colour) * SHAPES.length + SHAPES.indexOf(shape);
-
-export function queryPhrases(form: PhraseForm): string[] {
-  const f = PHRASE_FORMS.indexOf(form);
-  return GROUNDER_QUERIES.map((q) => objectPhrases(q.shape, q.colour)[f]);
-}
-
-/** input_ids [42, maxLen] of every query in one phrase form. */
-export const queryIds = (form: PhraseForm, maxLen: number): Tensor<'int64'> => tokenizePhrases(queryPhrases(form), maxLen).ids;
+import { GROUNDER_QUERIES, queryIndex, type SceneAnnotation } from '@gradloc/models';
 
 /** A scene box (pixels, x1/y1 exclusive) as (cx, cy, w, h) in [0, 1]. */
 export function normalizedBox(box: Box, width: number, height: number): [number, number, number, number] {

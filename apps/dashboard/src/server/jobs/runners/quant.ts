@@ -4,8 +4,8 @@
  * windows. The result row is one line of the Quantize page's table and one point of its chart.
  */
 import { OnnxModel } from '@gradloc/tensor-backend';
-import { quantizeGraph, usesCalibration } from '@gradloc/quant-gwq';
-import { brownPerplexity, calibrationFor, parseCalibrationSpec } from '@gradloc/zoo';
+import { brownPerplexity } from '@gradloc/models';
+import { calibrationFor, parseCalibrationSpec, quantizeGraph, usesCalibration } from '@gradloc/quant-gwq';
 import type { QuantInput } from '../../schemas.js';
 import { span, type JobContext } from '../context.js';
 
@@ -24,7 +24,7 @@ export async function runQuant(input: QuantInput, ctx: JobContext) {
   try {
     const outliers = input.outliers / 100;
     const calibration = usesCalibration({ method: input.method, outliers, gptq: input.gptq })
-      ? calibrationFor(model, parseCalibrationSpec(`brown:train:${input.calibSamples}`), entry.file) : undefined;
+      ? calibrationFor(model, parseCalibrationSpec(`brown:train:${input.calibSamples}`), { modelPath: entry.file }) : undefined;
     const { graph, report } = await quantizeGraph(model.graph, {
       method: input.method,
       bits: input.bits,

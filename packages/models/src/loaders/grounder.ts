@@ -1,0 +1,66 @@
+/**
+ * Opens a grounding model for serving and explaining (`gradloc vps`, the dashboard): a name in
+ * the models folder (`shapes-grounder`, `shapes-grounder-gwq4`), a model folder with card.json,
+ * an .onnx file beside one, or a Hugging Face OWL-ViT-style export folder (hf-folder.ts). The
+ * zoo's grounders take pixels in [0, 1] (the graph standardises them) and queries in the
+ * shapes word vocabulary, padded to the model's fixed query length.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { GradlocError, OnnxModel, type Feeds } from '@gradloc/tensor-backend';
+import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
+import { readCard, type Card } from '../card.js';
+import { isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
+import type { LoadOptions } from './load-options.js';
+import { hasShapesVocabulary } from '../preprocessing/vocabulary.js';
+import { resolveModel } from './resolve.js';
+
+export interface GrounderSource {
+  readonly name: string;
+  readonly model: OnnxModel;
+  /** The text side's feeds for one query: input_ids [1, L]. */
+  readonly encodeQuery: (query: string) => Feeds;
+  /** The model card (folders with card.json; Hugging Face exports have none). */
+  readonly card?: Card;
+  /** The card's suggested CAM layer (Grad-CAM baselines). */
+  readonly camLayer?: string;
+  /** Per-channel normalisation the caller applies (graphs that do not normalise pixels themselves). */
+  readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  /** Image size for graphs whose pixel input has symbolic H and W. */
+  readonly size?: { readonly height: number; readonly width: number };
+}
+
+/** Unknown words would silently become <unk>: refuse them with the vocabulary's size in the message. */
+function checkWords(query: string, known: ReadonlySet<string>): void {
+  const unknown = phraseWords(query).filter((w) => !known.has(w));
+  if (phraseWords(query).length === 0) throw new GradlocError('BAD_INPUT', 'the query is empty');
+  if (unknown.length) throw new GradlocError('BAD_INPUT', `the query has words the model does not know: ${unknown.join(', ')} (its vocabulary: ${known.size} words, colours and shapes of the shapes scenes)`);
+}
+
+/** A grounder from a name, a model folder, an .onnx file or a Hugging Face export folder. */
+export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSource {
+  const runtime = opts.runtime ?? {};
+  if (existsSync(spec) && statSync(spec).isDirectory() && isHfGrounderFolder(spec)) return openHfGrounder(spec, runtime);
+  const { name, file, dir } = resolveModel(spec, opts);
+  const card = readCard(dir);
+  if (!hasShapesVocabulary(card)) {
+    throw new GradlocError('BAD_MODEL', `${dir}/card.json does not describe a shapes-vocabulary grounder (preprocessing.vocabulary differs)`);
+  }
+  const model = OnnxModel.load(file, runtime);
+  const ids = model.graph.inputs.find((i) => i.name === 'input_ids');
+  const maxLen = ids?.dims?.[1];
+  if (typeof maxLen !== 'number') {
+    void model.release();
+    throw new GradlocError('BAD_MODEL', `${file}: input_ids needs a fixed query length`);
+  }
+  const known = new Set(shapesVocabulary());
+  return {
+    name,
+    model,
+    card,
+    camLayer: card.camLayers?.[0],
+    encodeQuery: (query) => {
+      checkWords(query, known);
+      return { input_ids: tokenizePhrases([query], maxLen).ids };
+    },
+  };
+}

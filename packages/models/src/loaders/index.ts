@@ -1,0 +1,5 @@
+export type { LoadOptions } from './load-options.js';
+export { resolveModel, type ResolvedModel } from './resolve.js';
+export { openGrounder, type GrounderSource } from './grounder.js';
+export { hfGrounderFile, isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
+export { openClassifier, type OpenedClassifier } from './classifier.js';
