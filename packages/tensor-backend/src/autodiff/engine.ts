@@ -12,12 +12,11 @@ import { Emit } from '../ir/emit.js';
 import { Graph, type Node } from '../ir/graph.js';
 import { inferTypes, topoSort, type TypeInfo } from '../shape/infer.js';
 import type { ValueType } from '../shape/types.js';
+import { gradOf } from '../ops/registry.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
-import { gradOf } from './registry.js';
 import type { GradContext, RuleOverrides } from './types.js';
-import { fuseLayerNorms } from './fuse/layer-norm.js';
+import { fuseLayerNorms } from './fuse-layer-norm.js';
 import { unbroadcast } from './unbroadcast.js';
-import './rules/index.js';
 
 export interface GradSpec {
   /** The tensor to differentiate (usually a model output). */

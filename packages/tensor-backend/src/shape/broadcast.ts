@@ -28,3 +28,6 @@ export function normAxis(axis: number, rank: number, where = 'axis'): number {
   if (a < 0 || a >= rank) throw new GradlocError('SHAPE_MISMATCH', `${where}: axis ${axis} out of range for rank ${rank}`);
   return a;
 }
+
+/** The axes from, from + 1, ..., to - 1. */
+export const axisRange = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);

@@ -1,0 +1,116 @@
+/**
+ * Gradients of MatMul, Gemm and Trilu. With Y = A B: dA = dY B^T and dB = A^T dY.
+ * A 2-D right operand (the usual weight) takes Gemm forms with transA/transB, which
+ * onnxruntime runs as one GEMM without materialising a transpose; the batch axes of the
+ * left operand fold into the GEMM's rows, so dB needs no separate batch reduction.
+ */
+import type { GradContext, GradRule } from '../../autodiff/types.js';
+import { asFloat } from '../../ir/attributes.js';
+import { sizeOf } from '../../tensor/tensor.js';
+
+interface GemmOpts {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly alpha?: number;
+}
+
+/** alpha * op(a) op(b) as one Gemm; before opset 11 Gemm requires C, so a zero scalar is passed. */
+function gemm(ctx: GradContext, a: string, b: string, o: GemmOpts = {}): string {
+  const inputs = ctx.opset >= 11 ? [a, b] : [a, b, ctx.scalar(0)];
+  return ctx.b.op('Gemm', inputs, {
+    transA: o.transA ? 1 : undefined,
+    transB: o.transB ? 1 : undefined,
+    alpha: o.alpha !== undefined && o.alpha !== 1 ? asFloat(o.alpha) : undefined,
+  });
+}
+
+/** Swaps the last two axes. */
+const swapLast = (ctx: GradContext, x: string, rank: number): string =>
+  ctx.emit.transpose(x, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
+
+const reshapeTo = (ctx: GradContext, x: string, from: readonly number[], to: readonly number[]): string =>
+  from.length === to.length && from.every((d, i) => d === to[i]) ? x : ctx.emit.reshape(x, to);
+
+export const linalgGrads: Record<string, GradRule> = {
+  MatMul: (ctx) => {
+    const aDims = ctx.xDims(0);
+    const bDims = ctx.xDims(1);
+    const yDims = ctx.yDims(0);
+    const [A, B] = ctx.x;
+    const dy = ctx.dy[0]!;
+    const k = aDims[aDims.length - 1];
+
+    if (bDims.length === 2) {
+      // A [..., K] flattened to rows [R, K]; Y [..., N] to [R, N]
+      const n = bDims[1];
+      const r = sizeOf(aDims) / k;
+      const dy2 = reshapeTo(ctx, dy, yDims, [r, n]);
+      return [
+        ctx.needs[0] ? reshapeTo(ctx, gemm(ctx, dy2, B, { transB: true }), [r, k], aDims) : null,
+        ctx.needs[1] ? gemm(ctx, reshapeTo(ctx, A, aDims, [r, k]), dy2, { transA: true }) : null,
+      ];
+    }
+
+    if (bDims.length === 1) {
+      // Y [...] = sum_k A[..., k] B[k]: dA is an outer product, dB a vector-matrix product
+      const r = sizeOf(aDims) / k;
+      return [
+        ctx.needs[0] ? ctx.b.op('Mul', [ctx.emit.reshape(dy, [...yDims, 1]), B]) : null,
+        ctx.needs[1] ? ctx.b.op('MatMul', [reshapeTo(ctx, dy, yDims, [r]), reshapeTo(ctx, A, aDims, [r, k])]) : null,
+      ];
+    }
+
+    // Batched right operand: work on A promoted to a matrix and Y with both matrix axes,
+    // then sum over the batch axes an operand was broadcast along.
+    const a2 = aDims.length === 1 ? [1, k] : aDims;
+    const rank = Math.max(a2.length, bDims.length);
+    const y2 = [...yDims.slice(0, rank - 2), a2[a2.length - 2], bDims[bDims.length - 1]];
+    const dy2 = reshapeTo(ctx, dy, yDims, y2);
+    let dA: string | null = null;
+    if (ctx.needs[0]) {
+      const full = ctx.b.op('MatMul', [dy2, swapLast(ctx, B, bDims.length)]);
+      dA = reshapeTo(ctx, ctx.unbroadcast(full, [...y2.slice(0, -1), k], a2), a2, aDims);
+    }
+    let dB: string | null = null;
+    if (ctx.needs[1]) {
+      const aT = aDims.length === 1 ? ctx.emit.reshape(A, [k, 1]) : swapLast(ctx, A, aDims.length);
+      dB = ctx.unbroadcast(ctx.b.op('MatMul', [aT, dy2]), [...y2.slice(0, -2), k, y2[y2.length - 1]], bDims);
+    }
+    return [dA, dB];
+  },
+
+  Gemm: (ctx) => {
+    // Y = alpha op(A) op(B) + beta C with op = transpose when transA / transB is set
+    const [A, B] = ctx.x;
+    const dy = ctx.dy[0]!;
+    const transA = ctx.attrs.int('transA', 0) !== 0;
+    const transB = ctx.attrs.int('transB', 0) !== 0;
+    const alpha = ctx.attrs.float('alpha', 1);
+    const beta = ctx.attrs.float('beta', 1);
+    // dA' = alpha dY op(B)^T; when A is stored transposed, dA = dA'^T = alpha op(B) dY^T
+    const dA = !ctx.needs[0]
+      ? null
+      : transA
+        ? gemm(ctx, B, dy, { transA: transB, transB: true, alpha })
+        : gemm(ctx, dy, B, { transB: !transB, alpha });
+    // dB' = alpha op(A)^T dY; when B is stored transposed, dB = dB'^T = alpha dY^T op(A)
+    const dB = !ctx.needs[1]
+      ? null
+      : transB
+        ? gemm(ctx, dy, A, { transA: true, transB: transA, alpha })
+        : gemm(ctx, A, dy, { transA: !transA, alpha });
+    let dC: string | null = null;
+    if (ctx.x.length > 2 && ctx.x[2] && ctx.needs[2] && beta !== 0) {
+      // reduce first, then scale the (smaller) result
+      const summed = ctx.unbroadcast(dy, ctx.yDims(0), ctx.xDims(2));
+      dC = beta === 1 ? summed : ctx.b.op('Mul', [summed, ctx.scalar(beta)]);
+    }
+    return [dA, dB, dC];
+  },
+
+  // Trilu keeps a triangle and zeroes the rest: the same mask applies to dy.
+  Trilu: (ctx) => [
+    ctx.b.op('Trilu', ctx.x[1] ? [ctx.dy[0]!, ctx.x[1]] : [ctx.dy[0]!], { upper: ctx.attrs.int('upper', 1) }),
+    null,
+  ],
+};
