@@ -9,7 +9,7 @@ import { convTransposeWindow, convWindow, kernelOf, type Window } from '../windo
 
 /** Bias gradient: dY summed over the batch and every spatial axis. */
 const biasGrad = (ctx: GradContext, dy: string): string =>
-  ctx.emit.reduceSum(
+  ctx.reduceSum(
     dy,
     ctx.yDims(0).map((_, i) => i).filter((i) => i !== 1),
     false,
@@ -25,13 +25,13 @@ function adjointWeight(ctx: GradContext, group: number): string | undefined {
   const wd = ctx.xDims(1);
   const [mg, cg, k] = [wd[0] / group, wd[1], wd.slice(2)];
   const w = ctx.x[1];
-  if (cg === 1) return mg === 1 ? w : ctx.emit.reshape(w, [group, mg, ...k]);
+  if (cg === 1) return mg === 1 ? w : ctx.reshape(w, [group, mg, ...k]);
   const g = ctx.b.graph;
   const folded = g.initializers.has(w) && !g.inputs.some((i) => i.name === w);
   if (!folded) return undefined;
   const spatial = k.map((_, i) => i + 3);
-  const t = ctx.emit.transpose(ctx.emit.reshape(w, [group, mg, cg, ...k]), [0, 2, 1, ...spatial]);
-  return ctx.emit.reshape(t, [group * cg, mg, ...k]);
+  const t = ctx.transpose(ctx.reshape(w, [group, mg, cg, ...k]), [0, 2, 1, ...spatial]);
+  return ctx.reshape(t, [group * cg, mg, ...k]);
 }
 
 /**

@@ -13,9 +13,8 @@
 import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { broadcastDims } from '../../shape/broadcast.js';
 import { build } from '../../shape/fold.js';
+import { sameDims } from '../../tensor/tensor.js';
 import { parseEinsum, subscripts, type EinsumSpec } from './parse.js';
-
-const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * 1 where every label repeated in `labels` has the same index on all its axes, with
@@ -41,7 +40,7 @@ function operandGrad(ctx: GradContext, spec: EinsumSpec, i: number, dy: string):
   if (others.length === 0) {
     // a single operand: X_i's kept labels are exactly Y's, so dY only needs reordering
     const perm = kept.map((l) => spec.output.indexOf(l));
-    g = perm.every((p, k) => p === k) ? dy : ctx.emit.transpose(dy, perm);
+    g = perm.every((p, k) => p === k) ? dy : ctx.transpose(dy, perm);
   } else {
     const terms = [spec.output, ...others.map((o) => o.labels)].map((t) => subscripts(spec, t));
     g = ctx.b.op('Einsum', [dy, ...others.map((o) => o.name)], { equation: `${terms.join(',')}->${subscripts(spec, kept)}` });
@@ -50,13 +49,13 @@ function operandGrad(ctx: GradContext, spec: EinsumSpec, i: number, dy: string):
   // size 1 on the axes the einsum dropped, then the diagonal, then expand what was summed out
   const dims = ctx.xDims(i);
   let now = own.map((l, a) => (firstAxis(l, a) && elsewhere.has(l) ? dims[a] : 1));
-  if (now.length !== kept.length) g = ctx.emit.reshape(g, now);
+  if (now.length !== kept.length) g = ctx.reshape(g, now);
   const mask = diagonalMask(ctx, own, dims);
   if (mask) {
-    g = ctx.b.op('Mul', [g, mask.name]);
+    g = ctx.mul(g, mask.name);
     now = broadcastDims([now, mask.dims]);
   }
-  return sameDims(now, dims) ? g : ctx.emit.expand(g, dims);
+  return sameDims(now, dims) ? g : ctx.expand(g, dims);
 }
 
 export const einsumGrad: GradRule = (ctx) => {

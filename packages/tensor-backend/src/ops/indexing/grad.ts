@@ -6,7 +6,6 @@
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { normAxis } from '../../shape/broadcast.js';
-import { ONNX_CODE } from '../../tensor/dtype.js';
 import { sizeOf, tensor, toNumbers } from '../../tensor/tensor.js';
 
 /**
@@ -18,16 +17,16 @@ function indices(ctx: GradContext, i: number, dims: readonly number[], dim: numb
   const known = ctx.value(ctx.x[i]);
   if (known) return ctx.b.constant(tensor('int64', dims, toNumbers(known).map((v) => (v < 0 ? v + dim : v))), 'indices');
   let ids = ctx.x[i];
-  if (ctx.type(ids).dtype !== 'int64') ids = ctx.emit.cast(ids, ONNX_CODE.int64);
+  if (ctx.type(ids).dtype !== 'int64') ids = ctx.cast(ids, 'int64');
   // Mod with fmod=0 takes the divisor's sign: -1 -> dim-1. Negative indices exist from opset 11.
   if (normalize && ctx.opset >= 11) ids = ctx.b.op('Mod', [ids, ctx.b.scalar(dim, 'int64')]);
-  return ctx.emit.reshape(ids, dims);
+  return ctx.reshape(ids, dims);
 }
 
 /** 1 where ids (broadcast) equals the position along the arange, as the gradient dtype. */
 function oneHot(ctx: GradContext, ids: string, arangeDims: readonly number[], dim: number): string {
   const ar = ctx.b.constant(tensor('int64', arangeDims, Array.from({ length: dim }, (_, k) => k)), 'arange');
-  return ctx.emit.cast(ctx.b.op('Equal', [ids, ar]), ONNX_CODE[ctx.dtype]);
+  return ctx.mask(ctx.equal(ids, ar));
 }
 
 /** Scatter reductions with a gradient: 'none' (overwrite) and 'add'. */
@@ -48,7 +47,6 @@ export const indexingGrads: Record<string, GradRule> = {
    */
   Gather: (ctx) => {
     if (!ctx.needs[0]) return [null, null];
-    const { b, emit } = ctx;
     const dims = ctx.xDims(0);
     const axis = normAxis(ctx.attrs.int('axis', 0), dims.length);
     const n = sizeOf(ctx.xDims(1));
@@ -58,35 +56,34 @@ export const indexingGrads: Record<string, GradRule> = {
     if (ctx.opset >= 16) {
       if (axis === 0) {
         const ids = indices(ctx, 1, [n, 1], v, false);
-        return [b.op('ScatterND', [ctx.zeros(dims), ids, emit.reshape(dy, [n, ...post])], { reduction: 'add' }), null];
+        return [ctx.b.op('ScatterND', [ctx.zeros(dims), ids, ctx.reshape(dy, [n, ...post])], { reduction: 'add' }), null];
       }
       const upd = [...pre, n, ...post];
-      const ids = emit.expand(indices(ctx, 1, upd.map((d, i) => (i === axis ? n : 1)), v, false), upd);
-      return [b.op('ScatterElements', [ctx.zeros(dims), ids, emit.reshape(dy, upd)], { axis, reduction: 'add' }), null];
+      const ids = ctx.expand(indices(ctx, 1, upd.map((d, i) => (i === axis ? n : 1)), v, false), upd);
+      return [ctx.b.op('ScatterElements', [ctx.zeros(dims), ids, ctx.reshape(dy, upd)], { axis, reduction: 'add' }), null];
     }
     // one-hot [V, n] @ dy [P, n, Q] -> [P, V, Q]: the MatMul sums repeated indices
     const oh = oneHot(ctx, indices(ctx, 1, [1, n], v, true), [v, 1], v);
-    const g = b.op('MatMul', [oh, emit.reshape(dy, [sizeOf(pre), n, sizeOf(post)])]);
-    return [emit.reshape(g, dims), null];
+    const g = ctx.matmul(oh, ctx.reshape(dy, [sizeOf(pre), n, sizeOf(post)]));
+    return [ctx.reshape(g, dims), null];
   },
 
   GatherElements: (ctx) => {
     if (!ctx.needs[0]) return [null, null];
-    const { b, emit } = ctx;
     const dims = ctx.xDims(0);
     const idxDims = ctx.xDims(1);
     const axis = normAxis(ctx.attrs.int('axis', 0), dims.length);
     const dy = ctx.dy[0]!;
-    if (ctx.opset >= 16) return [b.op('ScatterElements', [ctx.zeros(dims), ctx.x[1], dy], { axis, reduction: 'add' }), null];
+    if (ctx.opset >= 16) return [ctx.b.op('ScatterElements', [ctx.zeros(dims), ctx.x[1], dy], { axis, reduction: 'add' }), null];
     // opsets 11-12 cannot scatter-add: one-hot along a new axis after `axis`, then sum over `axis`
     const v = dims[axis];
-    const ids = emit.unsqueeze(indices(ctx, 1, idxDims, v, true), [axis + 1]);
+    const ids = ctx.unsqueeze(indices(ctx, 1, idxDims, v, true), [axis + 1]);
     const oh = oneHot(ctx, ids, dims.map((_, i) => (i === axis ? v : 1)).toSpliced(axis, 0, 1), v);
-    const g = emit.reduceSum(b.op('Mul', [oh, emit.unsqueeze(dy, [axis + 1])]), [axis], false);
+    const g = ctx.reduceSum(ctx.mul(oh, ctx.unsqueeze(dy, [axis + 1])), [axis], false);
     // indices may be smaller than data off the axis: the rest of the data got no gradient
     const grown = idxDims.map((d, i) => (i === axis ? v : d));
     const pads = [...dims.map(() => 0), ...dims.map((d, i) => d - grown[i])];
-    return [pads.some((p) => p !== 0) ? emit.pad(g, pads) : g, null];
+    return [pads.some((p) => p !== 0) ? ctx.pad(g, pads) : g, null];
   },
 
   // data: dy where nothing was written (overwrite) or everywhere (add); updates: dy gathered

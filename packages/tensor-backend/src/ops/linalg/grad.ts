@@ -5,31 +5,11 @@
  * left operand fold into the GEMM's rows, so dB needs no separate batch reduction.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
-import { asFloat } from '../../ir/attributes.js';
 import { sizeOf } from '../../tensor/tensor.js';
-
-interface GemmOpts {
-  readonly transA?: boolean;
-  readonly transB?: boolean;
-  readonly alpha?: number;
-}
-
-/** alpha * op(a) op(b) as one Gemm; before opset 11 Gemm requires C, so a zero scalar is passed. */
-function gemm(ctx: GradContext, a: string, b: string, o: GemmOpts = {}): string {
-  const inputs = ctx.opset >= 11 ? [a, b] : [a, b, ctx.scalar(0)];
-  return ctx.b.op('Gemm', inputs, {
-    transA: o.transA ? 1 : undefined,
-    transB: o.transB ? 1 : undefined,
-    alpha: o.alpha !== undefined && o.alpha !== 1 ? asFloat(o.alpha) : undefined,
-  });
-}
 
 /** Swaps the last two axes. */
 const swapLast = (ctx: GradContext, x: string, rank: number): string =>
-  ctx.emit.transpose(x, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
-
-const reshapeTo = (ctx: GradContext, x: string, from: readonly number[], to: readonly number[]): string =>
-  from.length === to.length && from.every((d, i) => d === to[i]) ? x : ctx.emit.reshape(x, to);
+  ctx.transpose(x, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
 
 export const linalgGrads: Record<string, GradRule> = {
   MatMul: (ctx) => {
@@ -44,10 +24,10 @@ export const linalgGrads: Record<string, GradRule> = {
       // A [..., K] flattened to rows [R, K]; Y [..., N] to [R, N]
       const n = bDims[1];
       const r = sizeOf(aDims) / k;
-      const dy2 = reshapeTo(ctx, dy, yDims, [r, n]);
+      const dy2 = ctx.reshape(dy, [r, n], yDims);
       return [
-        ctx.needs[0] ? reshapeTo(ctx, gemm(ctx, dy2, B, { transB: true }), [r, k], aDims) : null,
-        ctx.needs[1] ? gemm(ctx, reshapeTo(ctx, A, aDims, [r, k]), dy2, { transA: true }) : null,
+        ctx.needs[0] ? ctx.reshape(ctx.gemm(dy2, B, { transB: true }), aDims, [r, k]) : null,
+        ctx.needs[1] ? ctx.gemm(ctx.reshape(A, [r, k], aDims), dy2, { transA: true }) : null,
       ];
     }
 
@@ -55,8 +35,8 @@ export const linalgGrads: Record<string, GradRule> = {
       // Y [...] = sum_k A[..., k] B[k]: dA is an outer product, dB a vector-matrix product
       const r = sizeOf(aDims) / k;
       return [
-        ctx.needs[0] ? ctx.b.op('Mul', [ctx.emit.reshape(dy, [...yDims, 1]), B]) : null,
-        ctx.needs[1] ? ctx.b.op('MatMul', [reshapeTo(ctx, dy, yDims, [r]), reshapeTo(ctx, A, aDims, [r, k])]) : null,
+        ctx.needs[0] ? ctx.mul(ctx.reshape(dy, [...yDims, 1]), B) : null,
+        ctx.needs[1] ? ctx.matmul(ctx.reshape(dy, [r], yDims), ctx.reshape(A, [r, k], aDims)) : null,
       ];
     }
 
@@ -65,16 +45,16 @@ export const linalgGrads: Record<string, GradRule> = {
     const a2 = aDims.length === 1 ? [1, k] : aDims;
     const rank = Math.max(a2.length, bDims.length);
     const y2 = [...yDims.slice(0, rank - 2), a2[a2.length - 2], bDims[bDims.length - 1]];
-    const dy2 = reshapeTo(ctx, dy, yDims, y2);
+    const dy2 = ctx.reshape(dy, y2, yDims);
     let dA: string | null = null;
     if (ctx.needs[0]) {
-      const full = ctx.b.op('MatMul', [dy2, swapLast(ctx, B, bDims.length)]);
-      dA = reshapeTo(ctx, ctx.unbroadcast(full, [...y2.slice(0, -1), k], a2), a2, aDims);
+      const full = ctx.matmul(dy2, swapLast(ctx, B, bDims.length));
+      dA = ctx.reshape(ctx.unbroadcast(full, [...y2.slice(0, -1), k], a2), aDims, a2);
     }
     let dB: string | null = null;
     if (ctx.needs[1]) {
-      const aT = aDims.length === 1 ? ctx.emit.reshape(A, [k, 1]) : swapLast(ctx, A, aDims.length);
-      dB = ctx.unbroadcast(ctx.b.op('MatMul', [aT, dy2]), [...y2.slice(0, -2), k, y2[y2.length - 1]], bDims);
+      const aT = aDims.length === 1 ? ctx.reshape(A, [k, 1]) : swapLast(ctx, A, aDims.length);
+      dB = ctx.unbroadcast(ctx.matmul(aT, dy2), [...y2.slice(0, -2), k, y2[y2.length - 1]], bDims);
     }
     return [dA, dB];
   },
@@ -91,19 +71,19 @@ export const linalgGrads: Record<string, GradRule> = {
     const dA = !ctx.needs[0]
       ? null
       : transA
-        ? gemm(ctx, B, dy, { transA: transB, transB: true, alpha })
-        : gemm(ctx, dy, B, { transB: !transB, alpha });
+        ? ctx.gemm(B, dy, { transA: transB, transB: true, alpha })
+        : ctx.gemm(dy, B, { transB: !transB, alpha });
     // dB' = alpha op(A)^T dY; when B is stored transposed, dB = dB'^T = alpha dY^T op(A)
     const dB = !ctx.needs[1]
       ? null
       : transB
-        ? gemm(ctx, dy, A, { transA: true, transB: transA, alpha })
-        : gemm(ctx, A, dy, { transA: !transA, alpha });
+        ? ctx.gemm(dy, A, { transA: true, transB: transA, alpha })
+        : ctx.gemm(A, dy, { transA: !transA, alpha });
     let dC: string | null = null;
     if (ctx.x.length > 2 && ctx.x[2] && ctx.needs[2] && beta !== 0) {
       // reduce first, then scale the (smaller) result
-      const summed = ctx.unbroadcast(dy, ctx.yDims(0), ctx.xDims(2));
-      dC = beta === 1 ? summed : ctx.b.op('Mul', [summed, ctx.scalar(beta)]);
+      const summed = ctx.toInput(dy, 2);
+      dC = beta === 1 ? summed : ctx.mul(summed, ctx.scalar(beta));
     }
     return [dA, dB, dC];
   },

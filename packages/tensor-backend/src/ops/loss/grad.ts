@@ -7,7 +7,6 @@
  * no Gather, so an out-of-range ignore_index (PyTorch's -100) is harmless.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
-import { ONNX_CODE } from '../../tensor/dtype.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 
 interface LossParts {
@@ -26,42 +25,40 @@ interface LossParts {
 
 /** One-hot labels, ignore mask, class weights and the reduction's upstream factor. */
 function lossParts(ctx: GradContext): LossParts {
-  const { b, emit } = ctx;
   const dims = ctx.xDims(0);
   const c = dims[1];
   const keptDims = dims.map((d, i) => (i === 1 ? 1 : d));
   const labelType = ctx.type(ctx.x[1]).dtype;
-  const labels = emit.reshape(ctx.x[1], keptDims);
+  const labels = ctx.reshape(ctx.x[1], keptDims);
   const trailing = dims.slice(2).map(() => 1);
-  const classes = b.constant(tensor(labelType, [c, ...trailing], Array.from({ length: c }, (_, i) => i)), 'classes');
-  const toFloat = (bool: string): string => emit.cast(bool, ONNX_CODE[ctx.dtype]);
-  const onehot = toFloat(b.op('Equal', [labels, classes]));
+  const classes = ctx.b.constant(tensor(labelType, [c, ...trailing], Array.from({ length: c }, (_, i) => i)), 'classes');
+  const onehot = ctx.mask(ctx.equal(labels, classes));
 
   const factors: string[] = [];
   const hasWeights = ctx.x.length > 2 && ctx.x[2] !== '';
   if (hasWeights) {
-    const w = trailing.length ? emit.reshape(ctx.x[2], [c, ...trailing]) : ctx.x[2];
-    factors.push(emit.reduceSum(b.op('Mul', [onehot, w]), [1], true));
+    const w = trailing.length ? ctx.reshape(ctx.x[2], [c, ...trailing]) : ctx.x[2];
+    factors.push(ctx.reduceSum(ctx.mul(onehot, w), [1], true));
   }
   let kept: string | null = null;
   if (ctx.attrs.has('ignore_index')) {
-    const ignore = b.constant(tensor(labelType, [], [ctx.attrs.int('ignore_index')]), 'ignore_index');
-    kept = toFloat(b.op('Not', [b.op('Equal', [labels, ignore])]));
+    const ignore = ctx.b.constant(tensor(labelType, [], [ctx.attrs.int('ignore_index')]), 'ignore_index');
+    kept = ctx.mask(ctx.not(ctx.equal(labels, ignore)));
     factors.push(kept);
   }
-  const coef = factors.length === 0 ? null : factors.length === 1 ? factors[0] : b.op('Mul', factors);
+  const coef = factors.length ? factors.reduce((acc, f) => ctx.mul(acc, f)) : null;
 
   const reduction = ctx.attrs.string('reduction', 'mean');
   const otherAxes = keptDims.map((_, i) => i).filter((i) => i !== 1);
   const dy = ctx.dy[0]!;
   let upstream: string;
-  if (reduction === 'none') upstream = emit.reshape(dy, keptDims);
+  if (reduction === 'none') upstream = ctx.reshape(dy, keptDims);
   else if (reduction === 'sum') upstream = dy;
   else if (reduction === 'mean') {
-    const denom = coef ? emit.reduceSum(coef, [], false) : ctx.scalar(sizeOf(keptDims));
-    upstream = b.op('Div', [dy, denom]);
+    const denom = coef ? ctx.reduceSum(coef, [], false) : ctx.scalar(sizeOf(keptDims));
+    upstream = ctx.div(dy, denom);
   } else ctx.fail(`unknown reduction '${reduction}'`);
-  return { onehot, scale: coef ? b.op('Mul', [upstream, coef]) : upstream, upstream, kept, reduction, otherAxes };
+  return { onehot, scale: coef ? ctx.mul(upstream, coef) : upstream, upstream, kept, reduction, otherAxes };
 }
 
 /**
@@ -69,45 +66,42 @@ function lossParts(ctx: GradContext): LossParts {
  * labelled c; under 'mean' the denominator also depends on w, giving (nll_i - L) / W.
  */
 function weightsGrad(ctx: GradContext, p: LossParts, logp: string): string {
-  const { b, emit } = ctx;
-  const nll = b.op('Neg', [emit.reduceSum(b.op('Mul', [p.onehot, logp]), [1], true)]);
-  let t = p.reduction === 'mean' ? b.op('Sub', [nll, ctx.y[0]]) : nll;
-  t = b.op('Mul', [t, p.upstream]);
-  if (p.kept) t = b.op('Mul', [t, p.kept]);
-  return emit.reduceSum(b.op('Mul', [p.onehot, t]), p.otherAxes, false);
+  const nll = ctx.neg(ctx.reduceSum(ctx.mul(p.onehot, logp), [1], true));
+  let t = p.reduction === 'mean' ? ctx.sub(nll, ctx.y[0]) : nll;
+  t = ctx.mul(t, p.upstream);
+  if (p.kept) t = ctx.mul(t, p.kept);
+  return ctx.reduceSum(ctx.mul(p.onehot, t), p.otherAxes, false);
 }
 
 /** Log-softmax over the class axis for any opset (before 13 LogSoftmax flattens from its axis on). */
 function logSoftmaxAxis1(ctx: GradContext, scores: string): string {
-  const { b, emit } = ctx;
-  if (ctx.opset >= 13 || ctx.xDims(0).length === 2) return b.op('LogSoftmax', [scores], { axis: 1 });
-  const shifted = b.op('Sub', [scores, emit.reduce('ReduceMax', scores, [1], true)]);
-  return b.op('Sub', [shifted, b.op('Log', [emit.reduceSum(b.op('Exp', [shifted]), [1], true)])]);
+  if (ctx.opset >= 13 || ctx.xDims(0).length === 2) return ctx.b.op('LogSoftmax', [scores], { axis: 1 });
+  const shifted = ctx.sub(scores, ctx.reduce('ReduceMax', scores, [1], true));
+  return ctx.sub(shifted, ctx.log(ctx.reduceSum(ctx.exp(shifted), [1], true)));
 }
 
 export const lossGrads: Record<string, GradRule> = {
   SoftmaxCrossEntropyLoss: (ctx) => {
-    const { b } = ctx;
     // reuse the forward log_prob output when the node has one
     const logp = ctx.y.length > 1 && ctx.y[1] ? ctx.y[1] : logSoftmaxAxis1(ctx, ctx.x[0]);
     const parts = ctx.dy[0] ? lossParts(ctx) : null;
     const terms: string[] = [];
     if (ctx.needs[0]) {
-      const prob = b.op('Exp', [logp]);
+      const prob = ctx.exp(logp);
       // d loss_i / d scores[i, :] = w[l_i] * (softmax - onehot)
-      if (parts) terms.push(b.op('Mul', [b.op('Sub', [prob, parts.onehot]), parts.scale]));
+      if (parts) terms.push(ctx.mul(ctx.sub(prob, parts.onehot), parts.scale));
       // the log_prob output is a LogSoftmax over the class axis
       const dlp = ctx.dy[1];
-      if (dlp) terms.push(b.op('Sub', [dlp, b.op('Mul', [prob, ctx.emit.reduceSum(dlp, [1], true)])]));
+      if (dlp) terms.push(ctx.sub(dlp, ctx.mul(prob, ctx.reduceSum(dlp, [1], true))));
     }
-    const dScores = terms.length === 0 ? null : terms.length === 1 ? terms[0] : b.op('Add', terms);
+    const dScores = terms.length === 0 ? null : ctx.sum(terms);
     return [dScores, null, parts && ctx.needs[2] ? weightsGrad(ctx, parts, logp) : null];
   },
 
   NegativeLogLikelihoodLoss: (ctx) => {
     // the input already holds log-probabilities: d loss_i / d input[i, :] = -w[l_i] * onehot
     const parts = lossParts(ctx);
-    const dInput = ctx.needs[0] ? ctx.b.op('Neg', [ctx.b.op('Mul', [parts.onehot, parts.scale])]) : null;
+    const dInput = ctx.needs[0] ? ctx.neg(ctx.mul(parts.onehot, parts.scale)) : null;
     return [dInput, null, ctx.needs[2] ? weightsGrad(ctx, parts, ctx.x[0]) : null];
   },
 };

@@ -18,11 +18,6 @@ export const gradParams = (ctx: GradContext): ParamSource => ({
   fail: ctx.fail,
 });
 
-/** Reverses `x` along `axis` (a step -1 Slice over the whole axis). */
-function flip(ctx: GradContext, x: string, axis: number, dim: number): string {
-  return ctx.emit.slice(x, [-1], [-dim - 1], [axis], [-1]);
-}
-
 /**
  * Spreads `count` elements along `axis` to every `step`-th position: unsqueeze a new axis
  * after it, pad that axis to `step`, and merge the two. The result has (count-1)*step+1
@@ -30,25 +25,23 @@ function flip(ctx: GradContext, x: string, axis: number, dim: number): string {
  */
 function spread(ctx: GradContext, g: string, dims: number[], axis: number, step: number): string {
   const count = dims[axis];
-  const u = ctx.emit.unsqueeze(g, [axis + 1]);
-  const pads = new Array<number>(2 * (dims.length + 1)).fill(0);
-  pads[dims.length + 1 + axis + 1] = step - 1;
+  const u = ctx.unsqueeze(g, [axis + 1]);
   const merged = [...dims];
   merged[axis] = count * step;
-  const flat = ctx.emit.reshape(ctx.emit.pad(u, pads), merged);
+  const flat = ctx.reshape(ctx.padAxis(u, dims.length + 1, axis + 1, 0, step - 1), merged);
   dims[axis] = (count - 1) * step + 1;
-  return ctx.emit.slice(flat, [0], [dims[axis]], [axis]);
+  return ctx.slice(flat, [0], [dims[axis]], [axis]);
 }
 
 export const movementGrads: Record<string, GradRule> = {
   // Ops that keep the elements in order: the gradient is dy under the input's dims.
-  ...sameRule(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'], (ctx) => [ctx.emit.reshape(ctx.dy[0]!, ctx.xDims(0))]),
+  ...sameRule(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'], (ctx) => [ctx.reshape(ctx.dy[0]!, ctx.xDims(0))]),
 
   Transpose: (ctx) => {
     const perm = transposePerm(ctx.attrs, ctx.xDims(0).length);
     const inv = new Array<number>(perm.length);
     perm.forEach((p, i) => (inv[p] = i));
-    return [ctx.emit.transpose(ctx.dy[0]!, inv)];
+    return [ctx.transpose(ctx.dy[0]!, inv)];
   },
 
   Concat: (ctx) => {
@@ -59,14 +52,14 @@ export const movementGrads: Record<string, GradRule> = {
     const dy = ctx.dy[0]!;
     if (wanted > 1) {
       // one Split produces every piece; pieces of inputs without a gradient are simply unused
-      const parts = ctx.emit.split(dy, sizes, axis);
+      const parts = ctx.split(dy, sizes, axis);
       return ctx.needs.map((n, i) => (n ? parts[i] : null));
     }
     let begin = 0;
     return ctx.x.map((_, i) => {
       const at = begin;
       begin += sizes[i];
-      return ctx.needs[i] ? ctx.emit.slice(dy, [at], [at + sizes[i]], [axis]) : null;
+      return ctx.needs[i] ? ctx.slice(dy, [at], [at + sizes[i]], [axis]) : null;
     });
   },
 
@@ -74,7 +67,7 @@ export const movementGrads: Record<string, GradRule> = {
     const axis = normAxis(ctx.attrs.int('axis', 0), ctx.xDims(0).length);
     // outputs without a gradient contribute zeros of their own size
     const parts = ctx.y.map((_, i) => ctx.dyOrZeros(i));
-    const dx = parts.length === 1 ? parts[0] : ctx.b.op('Concat', parts, { axis });
+    const dx = parts.length === 1 ? parts[0] : ctx.concat(parts, axis);
     return [dx, null];
   },
 
@@ -94,7 +87,7 @@ export const movementGrads: Record<string, GradRule> = {
       }
       view.push(n);
     });
-    return [ctx.emit.reduceSum(ctx.emit.reshape(ctx.dy[0]!, view), axes, false), null];
+    return [ctx.reduceSum(ctx.reshape(ctx.dy[0]!, view), axes, false), null];
   },
 
   Slice: (ctx) => {
@@ -110,14 +103,14 @@ export const movementGrads: Record<string, GradRule> = {
       lo[a.axis] = a.start;
       if (step < 0) {
         // a negative step reads start, start-|s|, ...: flip dy and treat it as a forward slice
-        g = flip(ctx, g, a.axis, dims[a.axis]);
+        g = ctx.reverse(g, [a.axis]);
         step = -step;
         lo[a.axis] = a.start - (a.count - 1) * step;
       }
       if (step > 1 && a.count > 1) g = spread(ctx, g, dims, a.axis, step);
     }
     const pads = [...lo, ...xd.map((d, i) => d - lo[i] - dims[i])];
-    return [pads.every((p) => p === 0) ? g : ctx.emit.pad(g, pads)];
+    return [pads.every((p) => p === 0) ? g : ctx.pad(g, pads)];
   },
 
   // Both are permutations of elements, so each gradient is the inverse rearrangement.
@@ -130,7 +123,7 @@ export const movementGrads: Record<string, GradRule> = {
     if (ctx.attrs.string('mode', 'DCR') === 'DCR') return [ctx.b.op('SpaceToDepth', [dy], { blocksize: b })];
     // CRD: x [N, C', b, b, H, W] -> y [N, C', H, b, W, b]; going back moves the two b axes forward
     const [n, c, h, w] = ctx.xDims(0);
-    const blocks = ctx.emit.reshape(dy, [n, c / (b * b), h, b, w, b]);
-    return [ctx.emit.reshape(ctx.emit.transpose(blocks, [0, 1, 3, 5, 2, 4]), [n, c, h, w])];
+    const blocks = ctx.reshape(dy, [n, c / (b * b), h, b, w, b]);
+    return [ctx.reshape(ctx.transpose(blocks, [0, 1, 3, 5, 2, 4]), [n, c, h, w])];
   },
 };

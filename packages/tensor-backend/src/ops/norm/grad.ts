@@ -4,11 +4,9 @@
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { axisRange, normAxis } from '../../shape/broadcast.js';
-import { ONNX_CODE } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/tensor.js';
 import { groupNormParams } from './shape.js';
 
-const op = (ctx: GradContext, type: string, ...inputs: string[]): string => ctx.b.op(type, inputs);
 
 /**
  * Both normalise [N, C, S...] viewed as [N, G, C/G, S] over the last two axes (instance
@@ -18,29 +16,28 @@ const op = (ctx: GradContext, type: string, ...inputs: string[]): string => ctx.
  * sums over the axes the affine parameter is broadcast along.
  */
 function groupedNormGrad(ctx: GradContext, groups: number, perChannel: boolean): (string | null)[] {
-  const { emit } = ctx;
   const xd = ctx.xDims(0);
   const [n, c] = xd;
   const view = [n, groups, c / groups, sizeOf(xd.slice(2))];
   const affine = perChannel ? [groups, c / groups, 1] : [groups, 1, 1];
   const axes = [2, 3];
-  const mean = (v: string): string => emit.reduce('ReduceMean', v, axes, true);
+  const mean = (v: string): string => ctx.reduce('ReduceMean', v, axes, true);
 
-  const x = emit.reshape(ctx.x[0], view);
-  const centred = op(ctx, 'Sub', x, mean(x));
-  const variance = mean(op(ctx, 'Mul', centred, centred));
-  const inv = op(ctx, 'Reciprocal', op(ctx, 'Sqrt', op(ctx, 'Add', variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5)))));
-  const xhat = op(ctx, 'Mul', centred, inv);
-  const dy = emit.reshape(ctx.dy[0]!, view);
-  const param = (i: number, v: string): string => emit.reshape(ctx.unbroadcast(v, view, affine), ctx.xDims(i));
+  const x = ctx.reshape(ctx.x[0], view);
+  const centred = ctx.sub(x, mean(x));
+  const variance = mean(ctx.mul(centred, centred));
+  const inv = ctx.reciprocal(ctx.sqrt(ctx.add(variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5)))));
+  const xhat = ctx.mul(centred, inv);
+  const dy = ctx.reshape(ctx.dy[0]!, view);
+  const param = (i: number, v: string): string => ctx.reshape(ctx.unbroadcast(v, view, affine), ctx.xDims(i));
 
   let dx: string | null = null;
   if (ctx.needs[0]) {
-    const g = op(ctx, 'Mul', dy, emit.reshape(ctx.x[1], affine));
-    const centredG = op(ctx, 'Sub', g, mean(g));
-    dx = emit.reshape(op(ctx, 'Mul', op(ctx, 'Sub', centredG, op(ctx, 'Mul', xhat, mean(op(ctx, 'Mul', g, xhat)))), inv), xd);
+    const g = ctx.mul(dy, ctx.reshape(ctx.x[1], affine));
+    const centredG = ctx.sub(g, mean(g));
+    dx = ctx.reshape(ctx.mul(ctx.sub(centredG, ctx.mul(xhat, mean(ctx.mul(g, xhat)))), inv), xd);
   }
-  return [dx, ctx.needs[1] ? param(1, op(ctx, 'Mul', dy, xhat)) : null, ctx.needs[2] ? param(2, dy) : null];
+  return [dx, ctx.needs[1] ? param(1, ctx.mul(dy, xhat)) : null, ctx.needs[2] ? param(2, dy) : null];
 }
 
 export const normGrads: Record<string, GradRule> = {
@@ -50,7 +47,6 @@ export const normGrads: Record<string, GradRule> = {
    * function, and is refused.
    */
   BatchNormalization: (ctx) => {
-    const { b } = ctx;
     // before opset 14, training mode is signalled by the extra statistics outputs
     const training = ctx.opset >= 14 ? ctx.attrs.int('training_mode', 0) !== 0 : ctx.node.outputs.filter(Boolean).length > 1;
     if (training) ctx.fail('only inference-mode BatchNormalization (running mean and variance) is differentiable here');
@@ -60,22 +56,22 @@ export const normGrads: Record<string, GradRule> = {
     const dy = ctx.dy[0]!;
     const c = xDims[1];
     // per-channel vectors broadcast against [N, C, d1, ...] as [C, 1, ..., 1]
-    const perChannel = (v: string): string => (xDims.length > 2 ? ctx.emit.reshape(v, [c, ...xDims.slice(2).map(() => 1)]) : v);
+    const perChannel = (v: string): string => (xDims.length > 2 ? ctx.reshape(v, [c, ...xDims.slice(2).map(() => 1)]) : v);
     const otherAxes = xDims.map((_, i) => i).filter((i) => i !== 1);
-    const perChannelSum = (v: string): string => ctx.emit.reduceSum(v, otherAxes, false);
-    const inv = b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5))])])]);
-    const gain = b.op('Mul', [scale, inv]);
+    const perChannelSum = (v: string): string => ctx.reduceSum(v, otherAxes, false);
+    const inv = ctx.reciprocal(ctx.sqrt(ctx.add(variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5)))));
+    const gain = ctx.mul(scale, inv);
     const [, needScale, needB, needMean, needVar] = ctx.needs;
     const sumDy = needB || needMean ? perChannelSum(dy) : null;
     // sum(dy * (x - mean)) per channel; centring first avoids cancellation when |mean| is large
-    const sumDyXc = needScale || needVar ? perChannelSum(b.op('Mul', [dy, b.op('Sub', [X, perChannel(mean)])])) : null;
+    const sumDyXc = needScale || needVar ? perChannelSum(ctx.mul(dy, ctx.sub(X, perChannel(mean)))) : null;
     return [
-      ctx.needs[0] ? b.op('Mul', [dy, perChannel(gain)]) : null,
-      needScale ? b.op('Mul', [sumDyXc!, inv]) : null,
+      ctx.needs[0] ? ctx.mul(dy, perChannel(gain)) : null,
+      needScale ? ctx.mul(sumDyXc!, inv) : null,
       needB ? sumDy : null,
-      needMean ? b.op('Neg', [b.op('Mul', [sumDy!, gain])]) : null,
+      needMean ? ctx.neg(ctx.mul(sumDy!, gain)) : null,
       // d inv / d var = -inv^3 / 2
-      needVar ? b.op('Mul', [b.op('Mul', [sumDyXc!, scale]), b.op('Mul', [b.op('Mul', [inv, b.op('Mul', [inv, inv])]), ctx.scalar(-0.5)])]) : null,
+      needVar ? ctx.mul(ctx.mul(sumDyXc!, scale), ctx.mul(ctx.mul(inv, ctx.mul(inv, inv)), ctx.scalar(-0.5))) : null,
     ];
   },
 
@@ -88,25 +84,24 @@ export const normGrads: Record<string, GradRule> = {
    * All per-row coefficients are combined on the small [.., 1, 1] tensors first.
    */
   LayerNormalization: (ctx) => {
-    const { b } = ctx;
     const xDims = ctx.xDims(0);
     const rank = xDims.length;
     const axes = axisRange(normAxis(ctx.attrs.int('axis', -1), rank, ctx.node.describe()), rank);
     const n = sizeOf(axes.map((a) => xDims[a]));
     const X = ctx.x[0];
-    const mean = (v: string): string => ctx.emit.reduce('ReduceMean', v, axes, true);
+    const mean = (v: string): string => ctx.reduce('ReduceMean', v, axes, true);
     // forward statistics are reusable only when stored in the gradient dtype (stash_type)
     const forwardStat = (i: number): string | null => (ctx.y[i] && ctx.type(ctx.y[i]).dtype === ctx.dtype ? ctx.y[i] : null);
     const mu = forwardStat(1) ?? mean(X);
-    const xc = b.op('Sub', [X, mu]);
+    const xc = ctx.sub(X, mu);
     const inv =
-      forwardStat(2) ?? b.op('Reciprocal', [b.op('Sqrt', [b.op('Add', [mean(b.op('Mul', [xc, xc])), ctx.scalar(ctx.attrs.float('epsilon', 1e-5))])])]);
-    const xhat = b.op('Mul', [xc, inv]);
+      forwardStat(2) ?? ctx.reciprocal(ctx.sqrt(ctx.add(mean(ctx.mul(xc, xc)), ctx.scalar(ctx.attrs.float('epsilon', 1e-5)))));
+    const xhat = ctx.mul(xc, inv);
     // statistics outputs may be stored in float32 (stash_type) while the gradient is float64
     const statGrad = (i: number): string | null => {
       const d = ctx.dy[i];
       if (!d) return null;
-      return ctx.type(ctx.y[i]).dtype === ctx.dtype ? d : ctx.emit.cast(d, ONNX_CODE[ctx.dtype]);
+      return ctx.type(ctx.y[i]).dtype === ctx.dtype ? d : ctx.cast(d, ctx.dtype);
     };
     const dy = ctx.dy[0];
     const dMean = statGrad(1);
@@ -118,23 +113,22 @@ export const normGrads: Record<string, GradRule> = {
       const constant: string[] = []; // per-row terms added to every element
       const alongXhat: string[] = []; // per-row coefficients of xhat
       if (dy) {
-        const g = b.op('Mul', [dy, ctx.x[1]]);
-        scaled.push(b.op('Mul', [g, inv]));
-        constant.push(b.op('Neg', [b.op('Mul', [mean(g), inv])]));
-        alongXhat.push(b.op('Neg', [b.op('Mul', [mean(b.op('Mul', [g, xhat])), inv])]));
+        const g = ctx.mul(dy, ctx.x[1]);
+        scaled.push(ctx.mul(g, inv));
+        constant.push(ctx.neg(ctx.mul(mean(g), inv)));
+        alongXhat.push(ctx.neg(ctx.mul(mean(ctx.mul(g, xhat)), inv)));
       }
-      if (dMean) constant.push(b.op('Mul', [dMean, ctx.scalar(1 / n)]));
-      if (dInv) alongXhat.push(b.op('Mul', [dInv, b.op('Mul', [b.op('Mul', [inv, inv]), ctx.scalar(-1 / n)])]));
-      const sum = (vs: string[]): string => (vs.length === 1 ? vs[0] : b.op('Sum', vs));
-      if (alongXhat.length) scaled.push(b.op('Mul', [xhat, sum(alongXhat)]));
-      if (constant.length) scaled.push(scaled.length ? sum(constant) : ctx.emit.expand(sum(constant), xDims));
-      dX = scaled.length === 1 ? scaled[0] : scaled.length === 2 ? b.op('Add', scaled) : b.op('Sum', scaled);
+      if (dMean) constant.push(ctx.mul(dMean, ctx.scalar(1 / n)));
+      if (dInv) alongXhat.push(ctx.mul(dInv, ctx.mul(ctx.mul(inv, inv), ctx.scalar(-1 / n))));
+      if (alongXhat.length) scaled.push(ctx.mul(xhat, ctx.sum(alongXhat)));
+      if (constant.length) scaled.push(scaled.length ? ctx.sum(constant) : ctx.expand(ctx.sum(constant), xDims));
+      dX = ctx.sum(scaled);
     }
     const hasB = ctx.x.length > 2 && ctx.x[2] !== '';
     return [
       dX,
-      ctx.needs[1] && dy ? ctx.unbroadcast(b.op('Mul', [dy, xhat]), xDims, ctx.xDims(1)) : null,
-      hasB && ctx.needs[2] && dy ? ctx.unbroadcast(dy, xDims, ctx.xDims(2)) : null,
+      ctx.needs[1] && dy ? ctx.toInput(ctx.mul(dy, xhat), 1) : null,
+      hasB && ctx.needs[2] && dy ? ctx.toInput(dy, 2) : null,
     ];
   },
 

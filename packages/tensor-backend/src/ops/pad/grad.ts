@@ -5,33 +5,22 @@
  * onto the input positions it was copied from, one axis at a time.
  */
 import { gradSource, type GradContext, type GradRule } from '../../autodiff/types.js';
-import { reverse } from '../window/adjoint.js';
 import { padPlan, type PadPlan } from './plan.js';
 
 function constantGrad(ctx: GradContext, dy: string, plan: PadPlan, xd: readonly number[]): string {
-  const { emit } = ctx;
   const cut = xd.map((_, a) => a).filter((a) => plan.begin[a] > 0 || plan.end[a] > 0);
   let g = dy;
   if (cut.length) {
     // keep output positions [max(b, 0), out - max(e, 0)) of each padded axis
     const starts = cut.map((a) => Math.max(plan.begin[a], 0));
     const ends = cut.map((a) => plan.outDims[a] - Math.max(plan.end[a], 0));
-    g = emit.slice(g, starts, ends, cut);
+    g = ctx.slice(g, starts, ends, cut);
   }
   if (xd.some((_, a) => plan.begin[a] < 0 || plan.end[a] < 0)) {
     // cropped input positions received no output: zeros
-    g = emit.pad(g, [...plan.begin.map((v) => Math.max(-v, 0)), ...plan.end.map((v) => Math.max(-v, 0))]);
+    g = ctx.pad(g, [...plan.begin.map((v) => Math.max(-v, 0)), ...plan.end.map((v) => Math.max(-v, 0))]);
   }
   return g;
-}
-
-/** Pads `t` with zeros along one axis. */
-function padAxis(ctx: GradContext, t: string, rank: number, axis: number, before: number, after: number): string {
-  if (before === 0 && after === 0) return t;
-  const pads = new Array<number>(2 * rank).fill(0);
-  pads[axis] = before;
-  pads[rank + axis] = after;
-  return ctx.emit.pad(t, pads);
 }
 
 /**
@@ -40,23 +29,22 @@ function padAxis(ctx: GradContext, t: string, rank: number, axis: number, before
  * to the first/last position, wrap sends the begin border to the input's end.
  */
 function foldAxis(ctx: GradContext, g: string, rank: number, axis: number, b: number, e: number, n: number, mode: string): string {
-  const { emit } = ctx;
-  const piece = (start: number, end: number): string => emit.slice(g, [start], [end], [axis]);
-  const reversed = (t: string): string => reverse(ctx, t, [axis]);
+  const piece = (start: number, end: number): string => ctx.slice(g, [start], [end], [axis]);
+  const reversed = (t: string): string => ctx.reverse(t, [axis]);
   const parts = [piece(b, b + n)];
   if (b > 0) {
     const head = piece(0, b);
-    if (mode === 'reflect') parts.push(padAxis(ctx, reversed(head), rank, axis, 1, n - 1 - b));
-    else if (mode === 'edge') parts.push(padAxis(ctx, emit.reduceSum(head, [axis], true), rank, axis, 0, n - 1));
-    else parts.push(padAxis(ctx, head, rank, axis, n - b, 0));
+    if (mode === 'reflect') parts.push(ctx.padAxis(reversed(head), rank, axis, 1, n - 1 - b));
+    else if (mode === 'edge') parts.push(ctx.padAxis(ctx.reduceSum(head, [axis], true), rank, axis, 0, n - 1));
+    else parts.push(ctx.padAxis(head, rank, axis, n - b, 0));
   }
   if (e > 0) {
     const tail = piece(b + n, b + n + e);
-    if (mode === 'reflect') parts.push(padAxis(ctx, reversed(tail), rank, axis, n - 1 - e, 1));
-    else if (mode === 'edge') parts.push(padAxis(ctx, emit.reduceSum(tail, [axis], true), rank, axis, n - 1, 0));
-    else parts.push(padAxis(ctx, tail, rank, axis, 0, n - e));
+    if (mode === 'reflect') parts.push(ctx.padAxis(reversed(tail), rank, axis, n - 1 - e, 1));
+    else if (mode === 'edge') parts.push(ctx.padAxis(ctx.reduceSum(tail, [axis], true), rank, axis, n - 1, 0));
+    else parts.push(ctx.padAxis(tail, rank, axis, 0, n - e));
   }
-  return parts.length === 1 ? parts[0] : ctx.b.op('Sum', parts);
+  return ctx.sum(parts);
 }
 
 export const padGrad: GradRule = (ctx) => {
@@ -69,8 +57,8 @@ export const padGrad: GradRule = (ctx) => {
     if (ctx.needs[2] && dx) {
       // every output position not copied from X holds the constant
       const all = (dims: readonly number[]): number[] => dims.map((_, a) => a);
-      const padded = ctx.b.op('Sub', [ctx.emit.reduceSum(dy, all(plan.outDims), false), ctx.emit.reduceSum(dx, all(xd), false)]);
-      dv = ctx.emit.reshape(padded, ctx.xDims(2));
+      const padded = ctx.sub(ctx.reduceSum(dy, all(plan.outDims), false), ctx.reduceSum(dx, all(xd), false));
+      dv = ctx.reshape(padded, ctx.xDims(2));
     }
     return [ctx.needs[0] ? dx : null, null, dv, null];
   }

@@ -8,7 +8,6 @@ import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { asFloat } from '../../ir/attributes.js';
 import type { AttrMap } from '../../ir/builder.js';
 import { AttrType } from '../../onnx/schema.js';
-import { ONNX_CODE } from '../../tensor/dtype.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { windowAdjoint } from '../window/adjoint.js';
 import { poolWindow, type Window } from '../window/geometry.js';
@@ -61,20 +60,19 @@ export const poolGrads: Record<string, GradRule> = {
   MaxPool: (ctx) => {
     const dy = ctx.dy[0];
     if (!dy || !ctx.needs[0]) return [null];
-    const { b, emit } = ctx;
     const xd = ctx.xDims(0);
     const yd = ctx.yDims(0);
     // Flat arg-max indices over the whole input (n and c included), row-major: reuse the
     // forward's Indices output when it has that layout, else recompute them.
     const rowMajor = ctx.attrs.int('storage_order', 0) === 0;
     const indices =
-      ctx.y[1] && rowMajor ? ctx.y[1] : b.node('MaxPool', [ctx.x[0]], forwardAttrs(ctx, { storage_order: 0 }), { numOutputs: 2 })[1];
+      ctx.y[1] && rowMajor ? ctx.y[1] : ctx.b.node('MaxPool', [ctx.x[0]], forwardAttrs(ctx, { storage_order: 0 }), { numOutputs: 2 })[1];
     const zeros = ctx.zeros([sizeOf(xd)]);
 
     if (ctx.opset >= 16) {
       // Overlapping windows (3x3 stride 2) can pick the same input twice: accumulate.
-      const r = b.op('ScatterElements', [zeros, emit.reshape(indices, [-1]), emit.reshape(dy, [-1])], { axis: 0, reduction: 'add' });
-      return [emit.reshape(r, xd)];
+      const r = ctx.b.op('ScatterElements', [zeros, ctx.reshape(indices, [-1]), ctx.reshape(dy, [-1])], { axis: 0, reduction: 'add' });
+      return [ctx.reshape(r, xd)];
     }
     // Before opset 16 scatter cannot accumulate. Outputs whose positions differ by a multiple
     // of m = ceil(dilated kernel / stride) along some axis have disjoint windows, so each
@@ -85,10 +83,10 @@ export const poolGrads: Record<string, GradRule> = {
     const axes = spatialAxes(xd.length);
     const scatter = ctx.opset >= 11 ? 'ScatterElements' : 'Scatter';
     const parts = phases(m).map((p) => {
-      const pick = (t: string): string => emit.reshape(m.every((v) => v === 1) ? t : emit.slice(t, p, yd.slice(2), axes, m), [-1]);
-      return b.op(scatter, [zeros, pick(indices), pick(dy)], { axis: 0 });
+      const pick = (t: string): string => ctx.reshape(m.every((v) => v === 1) ? t : ctx.slice(t, p, yd.slice(2), axes, m), [-1]);
+      return ctx.b.op(scatter, [zeros, pick(indices), pick(dy)], { axis: 0 });
     });
-    return [emit.reshape(parts.length === 1 ? parts[0] : b.op('Sum', parts), xd)];
+    return [ctx.reshape(ctx.sum(parts), xd)];
   },
 
   AveragePool: (ctx) => {
@@ -107,7 +105,7 @@ export const poolGrads: Record<string, GradRule> = {
     }
     const first = Number(inv.data[0]);
     const uniform = inv.data.every((v) => Number(v) === first);
-    const scaled = uniform ? dy : b.op('Mul', [dy, b.constant(inv, 'avgpool_inv_count')]);
+    const scaled = uniform ? dy : ctx.mul(dy, b.constant(inv, 'avgpool_inv_count'));
     const k = sizeOf(win.kernel);
     if (win.strides.every((s) => s === 1) && win.dilations.every((d) => d === 1)) {
       // Stride 1: the adjoint is a box sum over the flipped (= same) window, i.e. K times an
@@ -116,30 +114,29 @@ export const poolGrads: Record<string, GradRule> = {
       const pads = [...win.padBegin.map((p, i) => win.kernel[i] - 1 - p), ...win.padEnd.map((p, i) => win.kernel[i] - 1 - p)];
       const sum = b.op('AveragePool', [scaled], { kernel_shape: [...win.kernel], pads, count_include_pad: 1 });
       const factor = (uniform ? first : 1) * k;
-      return [factor === 1 ? sum : b.op('Mul', [sum, ctx.scalar(factor)])];
+      return [factor === 1 ? sum : ctx.mul(sum, ctx.scalar(factor))];
     }
     // Each of the N*C planes is pooled on its own: one single-channel ConvTranspose over a
     // batch of N*C planes, with a constant kernel (1/divisor folded in when it is uniform).
     const [n, c] = xd;
     const kernel = tensor(ctx.dtype, [1, 1, ...win.kernel]);
     (kernel.data as Float64Array).fill(uniform ? first : 1);
-    const planes = ctx.emit.reshape(scaled, [n * c, 1, ...win.out]);
+    const planes = ctx.reshape(scaled, [n * c, 1, ...win.out]);
     const dx = windowAdjoint(ctx, planes, b.constant(kernel, 'avgpool_kernel'), win, xd.slice(2), 1);
-    return [ctx.emit.reshape(dx, xd)];
+    return [ctx.reshape(dx, xd)];
   },
 
   GlobalAveragePool: (ctx) => {
     // Scale the small [N, C, 1...] tensor first, then broadcast (measured fastest).
     const xd = ctx.xDims(0);
-    const scaled = ctx.b.op('Mul', [ctx.dy[0]!, ctx.scalar(1 / sizeOf(xd.slice(2)))]);
-    return [ctx.emit.expand(scaled, xd)];
+    const scaled = ctx.mul(ctx.dy[0]!, ctx.scalar(1 / sizeOf(xd.slice(2))));
+    return [ctx.expand(scaled, xd)];
   },
 
   GlobalMaxPool: (ctx) => {
     // dY goes to the positions equal to the max, shared evenly among ties (a subgradient).
-    const { b } = ctx;
-    const mask = b.op('Cast', [b.op('Equal', [ctx.x[0], ctx.y[0]])], { to: ONNX_CODE[ctx.dtype] });
-    const count = ctx.emit.reduceSum(mask, spatialAxes(ctx.xDims(0).length), true);
-    return [b.op('Mul', [mask, b.op('Div', [ctx.dy[0]!, count])])];
+    const mask = ctx.mask(ctx.equal(ctx.x[0], ctx.y[0]));
+    const count = ctx.reduceSum(mask, spatialAxes(ctx.xDims(0).length), true);
+    return [ctx.mul(mask, ctx.div(ctx.dy[0]!, count))];
   },
 };

@@ -7,7 +7,6 @@
  * same formulas with an empty axis set give exactly its derivative.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
-import { ONNX_CODE } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/tensor.js';
 import { axesAsInput, REDUCE_OPS, reduceSpec, type ReduceSpec } from './spec.js';
 
@@ -23,41 +22,40 @@ interface ReduceParts {
 }
 
 /** Reduction over `axes` keeping dims; the identity for an empty axis set. */
-const over = (p: ReduceParts, op: string, x: string): string => (p.spec.axes.length ? p.ctx.emit.reduce(op, x, p.spec.axes, true) : x);
+const over = (p: ReduceParts, op: string, x: string): string => (p.spec.axes.length ? p.ctx.reduce(op, x, p.spec.axes, true) : x);
 
 /** Broadcasts a keepdims-layout tensor to the input's dims. */
-const expand = (p: ReduceParts, v: string): string => (p.spec.axes.length ? p.ctx.emit.expand(v, p.ctx.xDims(0)) : v);
-
-const toFloat = (ctx: GradContext, bool: string): string => ctx.emit.cast(bool, ONNX_CODE[ctx.dtype]);
+const expand = (p: ReduceParts, v: string): string => (p.spec.axes.length ? p.ctx.expand(v, p.ctx.xDims(0)) : v);
 
 /** dX for each reduction, given the keepdims-layout pieces. */
 const local: Record<(typeof REDUCE_OPS)[number], (p: ReduceParts) => string> = {
   ReduceSum: (p) => expand(p, p.dy),
   ReduceMean: (p) => {
-    const count = sizeOf(p.spec.axes.map((a) => p.ctx.xDims(0)[a]));
+    const { ctx, dy } = p;
+    const count = sizeOf(p.spec.axes.map((a) => ctx.xDims(0)[a]));
     // scale the small tensor, then broadcast (cheaper than scaling the expanded one)
-    return expand(p, count === 1 ? p.dy : p.ctx.b.op('Mul', [p.dy, p.ctx.scalar(1 / count)]));
+    return expand(p, count === 1 ? dy : ctx.mul(dy, ctx.scalar(1 / count)));
   },
   // Max/Min: route dY to the elements equal to the result, split evenly among ties
   ReduceMax: (p) => routeToExtremum(p),
   ReduceMin: (p) => routeToExtremum(p),
-  ReduceSumSquare: (p) => p.ctx.b.op('Mul', [p.x, p.ctx.b.op('Mul', [p.dy, p.ctx.scalar(2)])]),
-  ReduceL1: (p) => p.ctx.b.op('Mul', [p.ctx.b.op('Sign', [p.x]), p.dy]),
+  ReduceSumSquare: ({ ctx, x, dy }) => ctx.mul(x, ctx.mul(dy, ctx.scalar(2))),
+  ReduceL1: ({ ctx, x, dy }) => ctx.mul(ctx.sign(x), dy),
   // d||x|| = x / ||x||; a tiny floor keeps an all-zero slice at gradient 0 instead of NaN
-  ReduceL2: (p) => p.ctx.b.op('Mul', [p.x, p.ctx.b.op('Div', [p.dy, p.ctx.b.op('Max', [p.y(), p.ctx.scalar(1e-30)])])]),
+  ReduceL2: ({ ctx, x, dy, y }) => ctx.mul(x, ctx.div(dy, ctx.max(y(), ctx.scalar(1e-30)))),
   // y = log(s): dx = dy / s = dy * exp(-y)
-  ReduceLogSum: (p) => expand(p, p.ctx.b.op('Mul', [p.dy, p.ctx.b.op('Exp', [p.ctx.b.op('Neg', [p.y()])])])),
+  ReduceLogSum: (p) => expand(p, p.ctx.mul(p.dy, p.ctx.exp(p.ctx.neg(p.y())))),
   // y = log sum exp(x): dx = dy * softmax(x) = dy * exp(x - y)
-  ReduceLogSumExp: (p) => p.ctx.b.op('Mul', [p.ctx.b.op('Exp', [p.ctx.b.op('Sub', [p.x, p.y()])]), p.dy]),
+  ReduceLogSumExp: ({ ctx, x, dy, y }) => ctx.mul(ctx.exp(ctx.sub(x, y())), dy),
   ReduceProd: (p) => prodGrad(p),
 };
 
 function routeToExtremum(p: ReduceParts): string {
-  const { b } = p.ctx;
-  const mask = toFloat(p.ctx, b.op('Equal', [p.x, p.y()]));
-  if (!p.spec.axes.length) return b.op('Mul', [mask, p.dy]);
-  const share = b.op('Div', [p.dy, over(p, 'ReduceSum', mask)]);
-  return b.op('Mul', [mask, share]);
+  const { ctx } = p;
+  const mask = ctx.mask(ctx.equal(p.x, p.y()));
+  if (!p.spec.axes.length) return ctx.mul(mask, p.dy);
+  const share = ctx.div(p.dy, over(p, 'ReduceSum', mask));
+  return ctx.mul(mask, share);
 }
 
 /**
@@ -66,20 +64,20 @@ function routeToExtremum(p: ReduceParts): string {
  * the gradient is P / x_i where z = 0, P at the single zero where z = 1, and 0 otherwise.
  */
 function prodGrad(p: ReduceParts): string {
-  const { b } = p.ctx;
-  const zero = p.ctx.scalar(0);
-  const one = p.ctx.scalar(1);
-  const isZero = b.op('Equal', [p.x, zero]);
-  const nonzero = b.op('Where', [isZero, one, p.x]);
+  const { ctx } = p;
+  const zero = ctx.scalar(0);
+  const one = ctx.scalar(1);
+  const isZero = ctx.equal(p.x, zero);
+  const nonzero = ctx.where(isZero, one, p.x);
   const prodNonzero = over(p, 'ReduceProd', nonzero);
-  const zeros = over(p, 'ReduceSum', toFloat(p.ctx, isZero));
-  const noZeros = toFloat(p.ctx, b.op('Equal', [zeros, zero]));
-  const oneZero = toFloat(p.ctx, b.op('Equal', [zeros, one]));
-  const scaled = b.op('Mul', [p.dy, prodNonzero]);
-  const atNonzero = b.op('Div', [b.op('Mul', [scaled, noZeros]), nonzero]);
-  const atZero = b.op('Mul', [b.op('Mul', [scaled, oneZero]), toFloat(p.ctx, isZero)]);
+  const zeros = over(p, 'ReduceSum', ctx.mask(isZero));
+  const noZeros = ctx.mask(ctx.equal(zeros, zero));
+  const oneZero = ctx.mask(ctx.equal(zeros, one));
+  const scaled = ctx.mul(p.dy, prodNonzero);
+  const atNonzero = ctx.div(ctx.mul(scaled, noZeros), nonzero);
+  const atZero = ctx.mul(ctx.mul(scaled, oneZero), ctx.mask(isZero));
   // where z = 0 there are no zeros to pick from, so the two terms never overlap
-  return b.op('Add', [atNonzero, atZero]);
+  return ctx.add(atNonzero, atZero);
 }
 
 /** The rule of one reduction: the keepdims-layout pieces, then its local formula. */
@@ -88,7 +86,7 @@ const reduceGrad =
   (ctx) => {
     const hasAxesInput = axesAsInput(op, ctx.opset) && ctx.x.length > 1 && ctx.x[1] !== '';
     const spec = reduceSpec(op, ctx.opset, ctx.attrs, ctx.xDims(0), hasAxesInput ? ctx.needValue(1, 'the reduction axes') : undefined, ctx.node.describe());
-    const keptLayout = (v: string): string => (spec.keepdims ? v : ctx.emit.reshape(v, spec.kept));
+    const keptLayout = (v: string): string => (spec.keepdims ? v : ctx.reshape(v, spec.kept));
     let y: string | undefined;
     const parts: ReduceParts = {
       ctx,

@@ -106,7 +106,6 @@ function blockFactor(m: Float64Array, outLen: number, inLen: number): number {
 
 /** Applies M^T along `axis` of g (dims `dims`, where dims[axis] = out): one axis' adjoint. */
 function adjointAxis(ctx: GradContext, g: string, dims: readonly number[], axis: number, m: Float64Array, inLen: number): string {
-  const { b, emit } = ctx;
   const outLen = dims[axis];
   const pre = sizeOf(dims.slice(0, axis));
   const post = sizeOf(dims.slice(axis + 1));
@@ -114,18 +113,18 @@ function adjointAxis(ctx: GradContext, g: string, dims: readonly number[], axis:
   if (f > 1) {
     // nearest upscale by an integer factor: each input feeds a block of f outputs. No
     // trailing 1 in the reshape: onnxruntime's ReduceSum is ~50x slower with one.
-    return emit.reduceSum(emit.reshape(g, post === 1 ? [pre, inLen, f] : [pre, inLen, f, post]), [2], false);
+    return ctx.reduceSum(ctx.reshape(g, post === 1 ? [pre, inLen, f] : [pre, inLen, f, post]), [2], false);
   }
   if (post === 1) {
     // last axis: [pre, out] x [out, in]
-    const mt = b.constant(tensor(ctx.dtype, [outLen, inLen], Array.from(m)), 'resize_matrix');
-    return b.op('MatMul', [emit.reshape(g, [pre, outLen]), mt]);
+    const mt = ctx.b.constant(tensor(ctx.dtype, [outLen, inLen], Array.from(m)), 'resize_matrix');
+    return ctx.matmul(ctx.reshape(g, [pre, outLen]), mt);
   }
   // inner axis: [in, out] x [pre, out, post], broadcast over pre
   const t = new Array<number>(inLen * outLen);
   for (let o = 0; o < outLen; o++) for (let i = 0; i < inLen; i++) t[i * outLen + o] = m[o * inLen + i];
-  const mtT = b.constant(tensor(ctx.dtype, [inLen, outLen], t), 'resize_matrix_t');
-  return b.op('MatMul', [mtT, emit.reshape(g, pre === 1 ? [outLen, post] : [pre, outLen, post])]);
+  const mtT = ctx.b.constant(tensor(ctx.dtype, [inLen, outLen], t), 'resize_matrix_t');
+  return ctx.matmul(mtT, ctx.reshape(g, pre === 1 ? [outLen, post] : [pre, outLen, post]));
 }
 
 export const resizeGrad: GradRule = (ctx) => {
@@ -142,5 +141,5 @@ export const resizeGrad: GradRule = (ctx) => {
     g = adjointAxis(ctx, g, dims, axis, axisMatrix(plan, axis, xd[axis], ctx.fail), xd[axis]);
     dims[axis] = xd[axis];
   }
-  return [ctx.emit.reshape(g, xd)];
+  return [ctx.reshape(g, xd)];
 };

@@ -20,19 +20,17 @@ export const softmaxOps: OpFamily = {
   grad: {
     Softmax: (ctx) => {
       // dx = y * (dy - sum(dy * y))
-      const { b } = ctx;
       const y = ctx.y[0];
       const dy = ctx.dy[0]!;
-      const dot = ctx.emit.reduceSum(b.op('Mul', [dy, y]), softmaxAxes(ctx), true);
-      return [b.op('Mul', [y, b.op('Sub', [dy, dot])])];
+      const dot = ctx.reduceSum(ctx.mul(dy, y), softmaxAxes(ctx), true);
+      return [ctx.mul(y, ctx.sub(dy, dot))];
     },
 
     LogSoftmax: (ctx) => {
       // dx = dy - softmax * sum(dy), softmax = exp(y)
-      const { b } = ctx;
       const dy = ctx.dy[0]!;
-      const total = ctx.emit.reduceSum(dy, softmaxAxes(ctx), true);
-      return [b.op('Sub', [dy, b.op('Mul', [b.op('Exp', [ctx.y[0]]), total])])];
+      const total = ctx.reduceSum(dy, softmaxAxes(ctx), true);
+      return [ctx.sub(dy, ctx.mul(ctx.exp(ctx.y[0]), total))];
     },
   },
 };

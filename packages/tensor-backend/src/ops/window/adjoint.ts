@@ -9,12 +9,6 @@ import type { AttrMap } from '../../ir/builder.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { effectiveKernel, type Window } from './geometry.js';
 
-/** Reverses `t` along `axes` (negative-step Slice; end below -dim reaches index 0). */
-export function reverse(ctx: GradContext, t: string, axes: readonly number[]): string {
-  const minus = axes.map(() => -1);
-  return ctx.emit.slice(t, minus, axes.map(() => -Number.MAX_SAFE_INTEGER), axes, minus);
-}
-
 /** Conv-family attributes spelling every padding out (the gradient never relies on auto_pad). */
 export function windowAttrs(win: Window, group: number, padEnd: readonly number[] = win.padEnd): AttrMap {
   return {
@@ -67,16 +61,16 @@ export function flippedAdjoint(ctx: GradContext, dy: string, weight: string, win
   if ([...begin, ...end].some((p) => p < 0)) return undefined;
   const axes = win.kernel.map((_, i) => i + 2);
   const attrs = windowAttrs({ ...win, padBegin: begin, padEnd: end }, group);
-  return ctx.b.op('Conv', [dy, reverse(ctx, weight, axes)], attrs);
+  return ctx.b.op('Conv', [dy, ctx.reverse(weight, axes)], attrs);
 }
 
 /** [N, C, L...] -> [C, N*L]: channels first, batch and positions flattened (no copy when N = 1). */
 function channelsByColumns(ctx: GradContext, t: string, dims: readonly number[]): string {
   const [n, c] = dims;
   const l = sizeOf(dims.slice(2));
-  if (n === 1) return ctx.emit.reshape(t, [c, l]);
+  if (n === 1) return ctx.reshape(t, [c, l]);
   // perm [1, 0, 2] moves whole contiguous rows of L elements: cheap
-  return ctx.emit.reshape(ctx.emit.transpose(ctx.emit.reshape(t, [n, c, l]), [1, 0, 2]), [c, n * l]);
+  return ctx.reshape(ctx.transpose(ctx.reshape(t, [n, c, l]), [1, 0, 2]), [c, n * l]);
 }
 
 /**
@@ -95,7 +89,6 @@ export function correlate(
   win: Window,
   group: number,
 ): string {
-  const { b, emit } = ctx;
   const gp = aDims[1];
   const gq = srcDims[1];
   const p = gp / group;
@@ -111,17 +104,17 @@ export function correlate(
   if (!trivial) {
     const eye = tensor(ctx.dtype, [gq * k, 1, ...win.kernel]);
     for (let c = 0; c < gq; c++) for (let t = 0; t < k; t++) (eye.data as Float64Array)[(c * k + t) * k + t] = 1;
-    cols = b.op('Conv', [src, b.constant(eye, 'unfold_eye')], windowAttrs(win, gq));
+    cols = ctx.b.op('Conv', [src, ctx.b.constant(eye, 'unfold_eye')], windowAttrs(win, gq));
   }
   const a2 = channelsByColumns(ctx, a, aDims); // [G*P, N*L]
   const c2 = channelsByColumns(ctx, cols, [n, gq * k, ...aDims.slice(2)]); // [G*Q*K, N*L]
   const wDims = [gp, q, ...win.kernel];
-  if (group === 1) return emit.reshape(b.op('Gemm', [a2, c2], { transB: 1 }), wDims);
+  if (group === 1) return ctx.reshape(ctx.gemm(a2, c2, { transB: true }), wDims);
 
   // Per group: [Q*K, N*L] x [N*L, P] as one batched MatMul. Transposing a (dY-sized) is
   // cheaper than transposing the K-times larger unfold, and free when P = 1 (depthwise).
-  const c3 = emit.reshape(c2, [group, q * k, n * l]);
-  const aT = p === 1 ? emit.reshape(a2, [group, n * l, 1]) : emit.transpose(emit.reshape(a2, [group, p, n * l]), [0, 2, 1]);
-  const r = b.op('MatMul', [c3, aT]); // [G, Q*K, P]
-  return emit.reshape(p === 1 ? r : emit.transpose(r, [0, 2, 1]), wDims);
+  const c3 = ctx.reshape(c2, [group, q * k, n * l]);
+  const aT = p === 1 ? ctx.reshape(a2, [group, n * l, 1]) : ctx.transpose(ctx.reshape(a2, [group, p, n * l]), [0, 2, 1]);
+  const r = ctx.matmul(c3, aT); // [G, Q*K, P]
+  return ctx.reshape(p === 1 ? r : ctx.transpose(r, [0, 2, 1]), wDims);
 }

@@ -60,6 +60,22 @@ function sameSplit(need: number, autoPad: string): [number, number] {
   return [begin, need - begin];
 }
 
+/**
+ * Applies auto_pad to axis i of Conv or a pool: VALID drops the pads, SAME_UPPER/LOWER split
+ * the total `samePad()` returns. False when the explicit pads stand (NOTSET).
+ */
+function applyAutoPad(autoPad: string, i: number, padBegin: number[], padEnd: number[], samePad: () => number, fail: Fail): boolean {
+  if (autoPad === 'VALID') {
+    padBegin[i] = 0;
+    padEnd[i] = 0;
+  } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    [padBegin[i], padEnd[i]] = sameSplit(samePad(), autoPad);
+  } else if (autoPad !== 'NOTSET' && autoPad !== '') {
+    fail(`unknown auto_pad '${autoPad}'`);
+  } else return false;
+  return true;
+}
+
 /** Conv: floor division; SAME pads to ceil(in / stride) outputs (onnxruntime rejects SAME with dilation). */
 export function convWindow(attrs: Attrs, input: readonly number[], kernel: readonly number[], fail: Fail): Window {
   const n = input.length;
@@ -68,16 +84,12 @@ export function convWindow(attrs: Attrs, input: readonly number[], kernel: reado
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const [s, k, d, len] = [strides[i], kernel[i], dilations[i], input[i]];
-    if (autoPad === 'VALID') {
-      padBegin[i] = 0;
-      padEnd[i] = 0;
-    } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    applyAutoPad(autoPad, i, padBegin, padEnd, () => {
       if (d !== 1) fail(`auto_pad ${autoPad} with dilations is not supported by onnxruntime`);
       const target = Math.ceil(len / s);
-      let need = (target - 1) * s + k - len;
-      if (Math.trunc((len + 2 * need - k) / s + 1) < target) need++;
-      [padBegin[i], padEnd[i]] = sameSplit(need, autoPad);
-    } else if (autoPad !== 'NOTSET' && autoPad !== '') fail(`unknown auto_pad '${autoPad}'`);
+      const need = (target - 1) * s + k - len;
+      return Math.trunc((len + 2 * need - k) / s + 1) < target ? need + 1 : need;
+    }, fail);
     const o = Math.trunc((len + padBegin[i] + padEnd[i] - effectiveKernel(k, d)) / s + 1);
     if (o <= 0) fail(`input length ${len} is too small for kernel ${k} (dilation ${d}, pads ${padBegin[i]}+${padEnd[i]})`);
     out.push(o);
@@ -99,14 +111,9 @@ export function poolWindow(attrs: Attrs, input: readonly number[], fail: Fail): 
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const [s, k, d, len] = [strides[i], kernel[i], dilations[i], input[i]];
-    if (autoPad === 'VALID') {
-      padBegin[i] = 0;
-      padEnd[i] = 0;
-    } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
-      const need = (Math.ceil(len / s) - 1) * s + k - len;
-      [padBegin[i], padEnd[i]] = sameSplit(need, autoPad);
-    } else if (autoPad !== 'NOTSET' && autoPad !== '') fail(`unknown auto_pad '${autoPad}'`);
-    else if (padBegin[i] >= k || padEnd[i] >= k) fail(`pads must be smaller than the kernel (${k})`);
+    // SAME sizes the padding without the dilation
+    const explicit = !applyAutoPad(autoPad, i, padBegin, padEnd, () => (Math.ceil(len / s) - 1) * s + k - len, fail);
+    if (explicit && (padBegin[i] >= k || padEnd[i] >= k)) fail(`pads must be smaller than the kernel (${k})`);
     const span = (len + padBegin[i] + padEnd[i] - effectiveKernel(k, d)) / s + 1;
     let o = ceil ? Math.ceil(span) : Math.trunc(span);
     if (ceil && o > 1 && (o - 1) * s >= len + padBegin[i]) o--;
