@@ -50,6 +50,10 @@ export class RuleContext extends Emit implements GradContext {
     return v;
   };
 
+  has(i: number): boolean {
+    return i < this.x.length && this.x[i] !== '';
+  }
+
   xDims(i: number): readonly number[] {
     return this.typeOf(this.x[i]).dims;
   }

@@ -22,6 +22,8 @@ export interface GradContext extends Emit {
   readonly b: GraphBuilder;
   /** Forward input names ('' = omitted optional input). */
   readonly x: readonly string[];
+  /** Whether optional input i is present. */
+  has(i: number): boolean;
   /** Forward output names. */
   readonly y: readonly string[];
   /** Upstream gradient of each output, or null where it is (symbolically) zero. */
@@ -80,7 +82,8 @@ export const gradSource = (ctx: GradContext): NodeSource => ({
   opset: ctx.opset,
   attrs: ctx.attrs,
   inDims: ctx.xDims(0),
-  has: (i) => i < ctx.x.length && ctx.x[i] !== '',
+  has: (i) => ctx.has(i),
   value: (i) => (ctx.x[i] ? ctx.value(ctx.x[i]) : undefined),
+  needValue: ctx.needValue,
   fail: ctx.fail,
 });

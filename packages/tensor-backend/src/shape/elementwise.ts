@@ -84,6 +84,12 @@ export const foldMap = (f: (...v: number[]) => number) => foldKnown((ctx, ins) =
 /** A rule for same-type unary maps: input 0's type, folded with `f`. */
 export const unaryMap = (f: (x: number) => number): ShapeRule => ({ infer: sameAsInput0, fold: foldMap(f) });
 
+/** Like unaryMap, for maps whose parameters are node attributes: `f` reads them and returns the map. */
+export const unaryMapOf = (f: (ctx: InferContext) => (x: number) => number): ShapeRule => ({
+  infer: sameAsInput0,
+  fold: foldKnown((ctx, [x]) => [mapBroadcast(x.dtype, [x], f(ctx))]),
+});
+
 /** A rule for same-type broadcasting binaries and variadics, folded with `f`. */
 export const broadcastMap = (f: (...v: number[]) => number): ShapeRule => ({
   infer: (ctx) => [{ dtype: ctx.input(0).dtype, dims: broadcastInputs(ctx) }],

@@ -91,7 +91,7 @@ export const activationGrads: Record<string, GradRule> = {
 
   // com.microsoft::FastGelu(X, bias?) = tanh-approximate Gelu of X + bias; bias broadcasts.
   'com.microsoft::FastGelu': (ctx) => {
-    const hasBias = Boolean(ctx.x[1]);
+    const hasBias = ctx.has(1);
     const z = hasBias ? ctx.add(ctx.x[0], ctx.x[1]) : ctx.x[0];
     const g = ctx.mul(ctx.dy[0]!, geluTanhDerivative(ctx, z));
     return [ctx.needs[0] ? ctx.toInput(g, 0) : null, hasBias && ctx.needs[1] ? ctx.toInput(g, 1) : null];

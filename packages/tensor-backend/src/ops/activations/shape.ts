@@ -3,7 +3,7 @@
  * to X). Those with a closed form in JS are folded, with the defaults the ONNX spec gives.
  */
 import { broadcastDims } from '../../shape/broadcast.js';
-import { foldKnown, mapBroadcast, sameAsInput, sameAsInput0, unaryMap } from '../../shape/elementwise.js';
+import { mapBroadcast, sameAsInput, sameAsInput0, unaryMap, unaryMapOf } from '../../shape/elementwise.js';
 import type { ShapeRule } from '../../shape/types.js';
 import { sameRule } from '../family.js';
 
@@ -18,36 +18,24 @@ export const activationShapes: Record<string, ShapeRule> = {
   Tanh: unaryMap(Math.tanh),
   Sigmoid: unaryMap(sigmoid),
   Softplus: unaryMap((x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
-  LeakyRelu: {
-    infer: sameAsInput0,
-    fold: foldKnown((ctx, [x]) => {
-      const alpha = ctx.attrs.float('alpha', 0.01);
-      return [mapBroadcast(x.dtype, [x], (v) => (v >= 0 ? v : alpha * v))];
-    }),
-  },
-  Elu: {
-    infer: sameAsInput0,
-    fold: foldKnown((ctx, [x]) => {
-      const alpha = ctx.attrs.float('alpha', 1);
-      return [mapBroadcast(x.dtype, [x], (v) => (v > 0 ? v : alpha * Math.expm1(v)))];
-    }),
-  },
-  Selu: {
-    infer: sameAsInput0,
-    fold: foldKnown((ctx, [x]) => {
-      const alpha = ctx.attrs.float('alpha', SELU_ALPHA);
-      const gamma = ctx.attrs.float('gamma', SELU_GAMMA);
-      return [mapBroadcast(x.dtype, [x], (v) => gamma * (v > 0 ? v : alpha * Math.expm1(v)))];
-    }),
-  },
-  HardSigmoid: {
-    infer: sameAsInput0,
-    fold: foldKnown((ctx, [x]) => {
-      const alpha = ctx.attrs.float('alpha', 0.2);
-      const beta = ctx.attrs.float('beta', 0.5);
-      return [mapBroadcast(x.dtype, [x], (v) => Math.max(0, Math.min(1, alpha * v + beta)))];
-    }),
-  },
+  LeakyRelu: unaryMapOf((ctx) => {
+    const alpha = ctx.attrs.float('alpha', 0.01);
+    return (v) => (v >= 0 ? v : alpha * v);
+  }),
+  Elu: unaryMapOf((ctx) => {
+    const alpha = ctx.attrs.float('alpha', 1);
+    return (v) => (v > 0 ? v : alpha * Math.expm1(v));
+  }),
+  Selu: unaryMapOf((ctx) => {
+    const alpha = ctx.attrs.float('alpha', SELU_ALPHA);
+    const gamma = ctx.attrs.float('gamma', SELU_GAMMA);
+    return (v) => gamma * (v > 0 ? v : alpha * Math.expm1(v));
+  }),
+  HardSigmoid: unaryMapOf((ctx) => {
+    const alpha = ctx.attrs.float('alpha', 0.2);
+    const beta = ctx.attrs.float('beta', 0.5);
+    return (v) => Math.max(0, Math.min(1, alpha * v + beta));
+  }),
   HardSwish: unaryMap((v) => v * Math.max(0, Math.min(1, v / 6 + 0.5))),
 
   // Clip: opset < 11 takes min/max attributes, 11+ optional scalar inputs (either may be omitted).

@@ -1,12 +1,11 @@
 /** Shapes of Conv and ConvTranspose (1-D, 2-D and 3-D), with onnxruntime's padding rules. */
 import type { InferContext, ShapeRule, ValueType } from '../../shape/types.js';
-import { convTransposeWindow, convWindow, kernelOf } from '../window/geometry.js';
+import { convTransposeWindow, convWindow, kernelOf, windowInput } from '../window/geometry.js';
 
 /** X, W and the group count, checked against each other. */
 function operands(ctx: InferContext): { x: ValueType; w: readonly number[]; group: number } {
-  const x = ctx.input(0);
+  const x = windowInput(ctx);
   const w = ctx.input(1).dims;
-  if (x.dims.length < 3) ctx.fail(`input must have rank >= 3 (N, C, spatial...), got [${x.dims.join(', ')}]`);
   if (w.length !== x.dims.length) ctx.fail(`weight rank ${w.length} does not match input rank ${x.dims.length}`);
   const group = ctx.attrs.int('group', 1);
   if (group < 1) ctx.fail(`group must be >= 1, got ${group}`);

@@ -7,8 +7,8 @@
  * a constant 0/1 mask.
  *
  * Equations use the parser's expanded labels ('...' written as fresh letters), so the
- * backward einsums never depend on ellipsis alignment. onnxruntime's Einsum is slow
- * compared with MatMul (ORT-GRADIENT-NOTES); this rule favours generality.
+ * backward einsums never depend on ellipsis alignment. The rule favours generality: each
+ * operand's gradient is one Einsum, with no specialised MatMul forms.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { broadcastDims } from '../../shape/broadcast.js';

@@ -5,11 +5,12 @@
  * left operand fold into the GEMM's rows, so dB needs no separate batch reduction.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
+import { axisRange } from '../../shape/broadcast.js';
 import { sizeOf } from '../../tensor/tensor.js';
 
 /** Swaps the last two axes. */
 const swapLast = (ctx: GradContext, x: string, rank: number): string =>
-  ctx.transpose(x, [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2]);
+  ctx.transpose(x, [...axisRange(0, rank - 2), rank - 1, rank - 2]);
 
 export const linalgGrads: Record<string, GradRule> = {
   MatMul: (ctx) => {
@@ -80,7 +81,7 @@ export const linalgGrads: Record<string, GradRule> = {
         ? ctx.gemm(dy, A, { transA: true, transB: transA, alpha })
         : ctx.gemm(A, dy, { transA: !transA, alpha });
     let dC: string | null = null;
-    if (ctx.x.length > 2 && ctx.x[2] && ctx.needs[2] && beta !== 0) {
+    if (ctx.has(2) && ctx.needs[2] && beta !== 0) {
       // reduce first, then scale the (smaller) result
       const summed = ctx.toInput(dy, 2);
       dC = beta === 1 ? summed : ctx.mul(summed, ctx.scalar(beta));

@@ -7,6 +7,7 @@
  * no Gather, so an out-of-range ignore_index (PyTorch's -100) is harmless.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
+import { axesBut } from '../../shape/broadcast.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 
 interface LossParts {
@@ -35,7 +36,7 @@ function lossParts(ctx: GradContext): LossParts {
   const onehot = ctx.mask(ctx.equal(labels, classes));
 
   const factors: string[] = [];
-  const hasWeights = ctx.x.length > 2 && ctx.x[2] !== '';
+  const hasWeights = ctx.has(2);
   if (hasWeights) {
     const w = trailing.length ? ctx.reshape(ctx.x[2], [c, ...trailing]) : ctx.x[2];
     factors.push(ctx.reduceSum(ctx.mul(onehot, w), [1], true));
@@ -49,7 +50,7 @@ function lossParts(ctx: GradContext): LossParts {
   const coef = factors.length ? factors.reduce((acc, f) => ctx.mul(acc, f)) : null;
 
   const reduction = ctx.attrs.string('reduction', 'mean');
-  const otherAxes = keptDims.map((_, i) => i).filter((i) => i !== 1);
+  const otherAxes = axesBut(keptDims.length, 1);
   const dy = ctx.dy[0]!;
   let upstream: string;
   if (reduction === 'none') upstream = ctx.reshape(dy, keptDims);

@@ -4,19 +4,11 @@
  * Slice pads (with a reshape trick for strides), Expand/Tile sum over the copies, and
  * DepthToSpace/SpaceToDepth apply the inverse rearrangement.
  */
-import type { GradContext, GradRule } from '../../autodiff/types.js';
+import { gradSource, type GradContext, type GradRule } from '../../autodiff/types.js';
 import { normAxis } from '../../shape/broadcast.js';
 import { sizeOf, toNumbers } from '../../tensor/tensor.js';
 import { sameRule } from '../family.js';
-import { sliceAxes, transposePerm, type ParamSource, type SliceAxis } from './params.js';
-
-/** Attribute-or-constant-input parameters of the forward node, as the shape rules read them. */
-export const gradParams = (ctx: GradContext): ParamSource => ({
-  opset: ctx.opset,
-  attrs: ctx.attrs,
-  param: (i, what) => (ctx.x[i] ? ctx.needValue(i, what) : undefined),
-  fail: ctx.fail,
-});
+import { sliceAxes, transposePerm, type SliceAxis } from './params.js';
 
 /**
  * Spreads `count` elements along `axis` to every `step`-th position: unsqueeze a new axis
@@ -92,7 +84,7 @@ export const movementGrads: Record<string, GradRule> = {
 
   Slice: (ctx) => {
     const xd = ctx.xDims(0);
-    const axes: SliceAxis[] = sliceAxes(gradParams(ctx), xd);
+    const axes: SliceAxis[] = sliceAxes(gradSource(ctx), xd);
     if (axes.some((a) => a.count === 0) || sizeOf(xd) === 0) return [ctx.zeros(xd)];
     let g = ctx.dy[0]!;
     const dims = [...ctx.yDims(0)];

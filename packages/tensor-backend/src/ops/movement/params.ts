@@ -5,24 +5,11 @@
  * identically.
  */
 import type { Attrs } from '../../ir/attributes.js';
-import type { InferContext } from '../../shape/types.js';
+import type { NodeSource } from '../../shape/types.js';
 import { toNumbers, type Tensor } from '../../tensor/tensor.js';
 
-/** Where attribute-or-input parameters come from: a shape context or a gradient context. */
-export interface ParamSource {
-  readonly opset: number;
-  readonly attrs: Attrs;
-  /** Compile-time value of optional input i; undefined when omitted; fails when only known at run time. */
-  param(i: number, what: string): Tensor | undefined;
-  fail(message: string): never;
-}
-
-export const inferParams = (ctx: InferContext): ParamSource => ({
-  opset: ctx.opset,
-  attrs: ctx.attrs,
-  param: (i, what) => (ctx.has(i) ? ctx.needValue(i, what) : undefined),
-  fail: ctx.fail,
-});
+/** Optional input i's compile-time value; undefined when omitted; fails when only known at run time. */
+const optional = (p: NodeSource, i: number, what: string): Tensor | undefined => (p.has(i) ? p.needValue(i, what) : undefined);
 
 export interface SliceAxis {
   readonly axis: number;
@@ -40,7 +27,7 @@ const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v
  * INT64_MIN as "to the end"; those arrive as numbers beyond 2^53 (inexact), which the
  * clamping below absorbs.
  */
-export function sliceAxes(p: ParamSource, dims: readonly number[]): SliceAxis[] {
+export function sliceAxes(p: NodeSource, dims: readonly number[]): SliceAxis[] {
   let starts: number[];
   let ends: number[];
   let axes: number[] | undefined;
@@ -50,10 +37,10 @@ export function sliceAxes(p: ParamSource, dims: readonly number[]): SliceAxis[] 
     ends = p.attrs.ints('ends');
     axes = p.attrs.has('axes') ? p.attrs.ints('axes') : undefined;
   } else {
-    starts = toNumbers(p.param(1, 'Slice starts')!);
-    ends = toNumbers(p.param(2, 'Slice ends')!);
-    const a = p.param(3, 'Slice axes');
-    const s = p.param(4, 'Slice steps');
+    starts = toNumbers(optional(p, 1, 'Slice starts')!);
+    ends = toNumbers(optional(p, 2, 'Slice ends')!);
+    const a = optional(p, 3, 'Slice axes');
+    const s = optional(p, 4, 'Slice steps');
     axes = a && toNumbers(a);
     steps = s && toNumbers(s);
   }
@@ -72,15 +59,15 @@ export function sliceAxes(p: ParamSource, dims: readonly number[]): SliceAxis[] 
   });
 }
 
-function normAxisOrFail(p: ParamSource, axis: number, rank: number): number {
+function normAxisOrFail(p: NodeSource, axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) p.fail(`axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 
 /** Sizes of Split's outputs along the axis (split attribute/input, num_outputs, or equal parts). */
-export function splitSizes(p: ParamSource, dim: number, numOutputs: number): number[] {
-  const given = p.opset < 13 ? (p.attrs.has('split') ? p.attrs.ints('split') : undefined) : p.param(1, 'Split sizes');
+export function splitSizes(p: NodeSource, dim: number, numOutputs: number): number[] {
+  const given = p.opset < 13 ? (p.attrs.has('split') ? p.attrs.ints('split') : undefined) : optional(p, 1, 'Split sizes');
   if (given) {
     const sizes = Array.isArray(given) ? given : toNumbers(given as Tensor);
     if (sizes.length !== numOutputs) p.fail(`split has ${sizes.length} entries for ${numOutputs} outputs`);

@@ -8,9 +8,9 @@
  */
 import { broadcastDims, normAxis } from '../../shape/broadcast.js';
 import { build, elem, stridesOf } from '../../shape/fold.js';
-import { whenKnown, type InferContext, type ShapeRule } from '../../shape/types.js';
+import { inferSource, whenKnown, type InferContext, type ShapeRule } from '../../shape/types.js';
 import { sizeOf, toNumbers, type Tensor } from '../../tensor/tensor.js';
-import { inferParams, sliceAxes, splitSizes, transposePerm, type SliceAxis } from './params.js';
+import { sliceAxes, splitSizes, transposePerm, type SliceAxis } from './params.js';
 
 /** The same data under new dims (Reshape, Flatten, Squeeze, Unsqueeze). */
 const withDims = (t: Tensor, dims: readonly number[]): Tensor => ({ dtype: t.dtype, dims: [...dims], data: t.data });
@@ -163,14 +163,14 @@ export const movementShapes: Record<string, ShapeRule> = {
     infer: (ctx) => {
       const { dtype, dims } = ctx.input(0);
       const axis = normAxis(ctx.attrs.int('axis', 0), dims.length, ctx.node.describe());
-      return splitSizes(inferParams(ctx), dims[axis], ctx.node.outputs.length).map((s) => ({ dtype, dims: dims.map((d, i) => (i === axis ? s : d)) }));
+      return splitSizes(inferSource(ctx), dims[axis], ctx.node.outputs.length).map((s) => ({ dtype, dims: dims.map((d, i) => (i === axis ? s : d)) }));
     },
     fold: (ctx, [x]) => {
       if (!x) return undefined;
       const axis = normAxis(ctx.attrs.int('axis', 0), x.dims.length);
       const s = stridesOf(x.dims);
       let begin = 0;
-      return splitSizes(inferParams(ctx), x.dims[axis], ctx.node.outputs.length).map((size) => {
+      return splitSizes(inferSource(ctx), x.dims[axis], ctx.node.outputs.length).map((size) => {
         const at = begin;
         begin += size;
         const dims = x.dims.map((d, i) => (i === axis ? size : d));
@@ -182,11 +182,11 @@ export const movementShapes: Record<string, ShapeRule> = {
   Slice: {
     infer: (ctx) => {
       const { dtype, dims } = ctx.input(0);
-      return [{ dtype, dims: sliceOut(dims, sliceAxes(inferParams(ctx), dims)) }];
+      return [{ dtype, dims: sliceOut(dims, sliceAxes(inferSource(ctx), dims)) }];
     },
     fold: (ctx, [x]) => {
       if (!x) return undefined;
-      const axes = sliceAxes(inferParams(ctx), x.dims);
+      const axes = sliceAxes(inferSource(ctx), x.dims);
       const start = x.dims.map(() => 0);
       const step = x.dims.map(() => 1);
       for (const a of axes) {

@@ -3,7 +3,7 @@
  * InstanceNormalization and GroupNormalization.
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
-import { axisRange, normAxis } from '../../shape/broadcast.js';
+import { axesBut, axisRange, normAxis } from '../../shape/broadcast.js';
 import { sizeOf } from '../../tensor/tensor.js';
 import { groupNormParams } from './shape.js';
 
@@ -57,7 +57,7 @@ export const normGrads: Record<string, GradRule> = {
     const c = xDims[1];
     // per-channel vectors broadcast against [N, C, d1, ...] as [C, 1, ..., 1]
     const perChannel = (v: string): string => (xDims.length > 2 ? ctx.reshape(v, [c, ...xDims.slice(2).map(() => 1)]) : v);
-    const otherAxes = xDims.map((_, i) => i).filter((i) => i !== 1);
+    const otherAxes = axesBut(xDims.length, 1);
     const perChannelSum = (v: string): string => ctx.reduceSum(v, otherAxes, false);
     const inv = ctx.reciprocal(ctx.sqrt(ctx.add(variance, ctx.scalar(ctx.attrs.float('epsilon', 1e-5)))));
     const gain = ctx.mul(scale, inv);
@@ -124,7 +124,7 @@ export const normGrads: Record<string, GradRule> = {
       if (constant.length) scaled.push(scaled.length ? ctx.sum(constant) : ctx.expand(ctx.sum(constant), xDims));
       dX = ctx.sum(scaled);
     }
-    const hasB = ctx.x.length > 2 && ctx.x[2] !== '';
+    const hasB = ctx.has(2);
     return [
       dX,
       ctx.needs[1] && dy ? ctx.toInput(ctx.mul(dy, xhat), 1) : null,

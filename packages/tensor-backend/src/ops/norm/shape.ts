@@ -1,7 +1,7 @@
 /** Shapes of the normalizations: Batch-, Layer-, Instance- and GroupNormalization. */
 import type { Attrs } from '../../ir/attributes.js';
 import { normAxis } from '../../shape/broadcast.js';
-import type { ShapeRule, ValueType } from '../../shape/types.js';
+import type { InferContext, ShapeRule, ValueType } from '../../shape/types.js';
 import { dtypeFromOnnx } from '../../tensor/dtype.js';
 
 /** Number of groups, and the length of scale and bias: per group before opset 21, per channel from 21. */
@@ -10,6 +10,12 @@ export function groupNormParams(opset: number, attrs: Attrs, x: readonly number[
   if (x.length < 2) fail(`input must be [N, C, ...], got [${x.join(', ')}]`);
   if (groups <= 0 || x[1] % groups !== 0) fail(`num_groups = ${groups} does not divide the ${x[1]} channels`);
   return { groups, affine: opset >= 21 ? x[1] : groups };
+}
+
+/** Fails unless input i (an affine parameter) is a vector of `len` entries. */
+function checkVector(ctx: InferContext, i: number, len: number, what: string, note = ''): void {
+  const d = ctx.input(i).dims;
+  if (d.length !== 1 || d[0] !== len) ctx.fail(`${what} must be [${len}]${note}, got [${d.join(', ')}]`);
 }
 
 export const normShapes: Record<string, ShapeRule> = {
@@ -37,10 +43,8 @@ export const normShapes: Record<string, ShapeRule> = {
     infer: (ctx) => {
       const x = ctx.input(0);
       if (x.dims.length < 3) ctx.fail(`input must be [N, C, D1, ...], got [${x.dims.join(', ')}]`);
-      for (const i of [1, 2]) {
-        const d = ctx.input(i).dims;
-        if (d.length !== 1 || d[0] !== x.dims[1]) ctx.fail(`${i === 1 ? 'scale' : 'B'} must be [${x.dims[1]}], got [${d.join(', ')}]`);
-      }
+      checkVector(ctx, 1, x.dims[1], 'scale');
+      checkVector(ctx, 2, x.dims[1], 'B');
       return [x];
     },
   },
@@ -49,12 +53,9 @@ export const normShapes: Record<string, ShapeRule> = {
     infer: (ctx) => {
       const x = ctx.input(0);
       const { affine } = groupNormParams(ctx.opset, ctx.attrs, x.dims, ctx.fail);
-      for (const i of [1, 2]) {
-        const d = ctx.input(i).dims;
-        if (d.length !== 1 || d[0] !== affine) {
-          ctx.fail(`${i === 1 ? 'scale' : 'bias'} must be [${affine}] (${ctx.opset >= 21 ? 'one per channel from opset 21' : 'one per group before opset 21'}), got [${d.join(', ')}]`);
-        }
-      }
+      const note = ctx.opset >= 21 ? ' (one per channel from opset 21)' : ' (one per group before opset 21)';
+      checkVector(ctx, 1, affine, 'scale', note);
+      checkVector(ctx, 2, affine, 'bias', note);
       return [x];
     },
   },

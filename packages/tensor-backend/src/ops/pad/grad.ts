@@ -5,6 +5,7 @@
  * onto the input positions it was copied from, one axis at a time.
  */
 import { gradSource, type GradContext, type GradRule } from '../../autodiff/types.js';
+import { axisRange } from '../../shape/broadcast.js';
 import { padPlan, type PadPlan } from './plan.js';
 
 function constantGrad(ctx: GradContext, dy: string, plan: PadPlan, xd: readonly number[]): string {
@@ -56,8 +57,8 @@ export const padGrad: GradRule = (ctx) => {
     let dv: string | null = null;
     if (ctx.needs[2] && dx) {
       // every output position not copied from X holds the constant
-      const all = (dims: readonly number[]): number[] => dims.map((_, a) => a);
-      const padded = ctx.sub(ctx.reduceSum(dy, all(plan.outDims), false), ctx.reduceSum(dx, all(xd), false));
+      const rank = xd.length;
+      const padded = ctx.sub(ctx.reduceSum(dy, axisRange(0, rank), false), ctx.reduceSum(dx, axisRange(0, rank), false));
       dv = ctx.reshape(padded, ctx.xDims(2));
     }
     return [ctx.needs[0] ? dx : null, null, dv, null];

@@ -8,6 +8,7 @@ import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { asFloat } from '../../ir/attributes.js';
 import type { AttrMap } from '../../ir/builder.js';
 import { AttrType } from '../../onnx/schema.js';
+import { axisRange } from '../../shape/broadcast.js';
 import { sizeOf, tensor } from '../../tensor/tensor.js';
 import { windowAdjoint } from '../window/adjoint.js';
 import { poolWindow, type Window } from '../window/geometry.js';
@@ -25,8 +26,6 @@ function forwardAttrs(ctx: GradContext, overrides: AttrMap): AttrMap {
   }
   return { ...out, ...overrides };
 }
-
-const spatialAxes = (rank: number): number[] => Array.from({ length: rank - 2 }, (_, i) => i + 2);
 
 /** Every combination of per-axis phases 0 <= p[i] < counts[i]. */
 function phases(counts: readonly number[]): number[][] {
@@ -80,7 +79,7 @@ export const poolGrads: Record<string, GradRule> = {
     if (ctx.opset < 10) ctx.fail('the MaxPool gradient needs opset >= 10 (Scatter and strided Slice)');
     const win = poolWindow(ctx.attrs, xd.slice(2), ctx.fail);
     const m = win.kernel.map((k, i) => Math.min(yd[i + 2], Math.ceil(((k - 1) * win.dilations[i] + 1) / win.strides[i])));
-    const axes = spatialAxes(xd.length);
+    const axes = axisRange(2, xd.length);
     const scatter = ctx.opset >= 11 ? 'ScatterElements' : 'Scatter';
     const parts = phases(m).map((p) => {
       const pick = (t: string): string => ctx.reshape(m.every((v) => v === 1) ? t : ctx.slice(t, p, yd.slice(2), axes, m), [-1]);
@@ -136,7 +135,7 @@ export const poolGrads: Record<string, GradRule> = {
   GlobalMaxPool: (ctx) => {
     // dY goes to the positions equal to the max, shared evenly among ties (a subgradient).
     const mask = ctx.mask(ctx.equal(ctx.x[0], ctx.y[0]));
-    const count = ctx.reduceSum(mask, spatialAxes(ctx.xDims(0).length), true);
+    const count = ctx.reduceSum(mask, axisRange(2, ctx.xDims(0).length), true);
     return [ctx.mul(mask, ctx.div(ctx.dy[0]!, count))];
   },
 };

@@ -1,11 +1,11 @@
 /** Shapes of the pools: windowed (MaxPool with its Indices, AveragePool, LpPool) and global. */
 import type { InferContext, ShapeRule, ValueType } from '../../shape/types.js';
 import { sameRule } from '../family.js';
-import { poolWindow } from '../window/geometry.js';
+import { poolWindow, windowInput } from '../window/geometry.js';
 
+/** The output of a windowed pool. */
 function pooled(ctx: InferContext): ValueType {
-  const x = ctx.input(0);
-  if (x.dims.length < 3) ctx.fail(`input must have rank >= 3 (N, C, spatial...), got [${x.dims.join(', ')}]`);
+  const x = windowInput(ctx);
   const win = poolWindow(ctx.attrs, x.dims.slice(2), ctx.fail);
   return { dtype: x.dtype, dims: [x.dims[0], x.dims[1], ...win.out] };
 }
@@ -22,8 +22,7 @@ export const poolShapes: Record<string, ShapeRule> = {
 
   ...sameRule(['GlobalAveragePool', 'GlobalMaxPool', 'GlobalLpPool'], {
     infer: (ctx) => {
-      const x = ctx.input(0);
-      if (x.dims.length < 3) ctx.fail(`input must have rank >= 3 (N, C, spatial...), got [${x.dims.join(', ')}]`);
+      const x = windowInput(ctx);
       return [{ dtype: x.dtype, dims: [x.dims[0], x.dims[1], ...x.dims.slice(2).map(() => 1)] }];
     },
   }),

@@ -84,7 +84,7 @@ function prodGrad(p: ReduceParts): string {
 const reduceGrad =
   (op: (typeof REDUCE_OPS)[number]): GradRule =>
   (ctx) => {
-    const hasAxesInput = axesAsInput(op, ctx.opset) && ctx.x.length > 1 && ctx.x[1] !== '';
+    const hasAxesInput = axesAsInput(op, ctx.opset) && ctx.has(1);
     const spec = reduceSpec(op, ctx.opset, ctx.attrs, ctx.xDims(0), hasAxesInput ? ctx.needValue(1, 'the reduction axes') : undefined, ctx.node.describe());
     const keptLayout = (v: string): string => (spec.keepdims ? v : ctx.reshape(v, spec.kept));
     let y: string | undefined;

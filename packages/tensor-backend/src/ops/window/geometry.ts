@@ -5,6 +5,7 @@
  * the gradient graph spells every padding out explicitly and never relies on auto_pad.
  */
 import type { Attrs } from '../../ir/attributes.js';
+import type { InferContext, ValueType } from '../../shape/types.js';
 
 export interface Window {
   readonly kernel: readonly number[];
@@ -27,6 +28,13 @@ function intsOr(attrs: Attrs, name: string, n: number, fill: number): number[] {
 
 function checkLen(v: readonly number[], n: number, name: string, fail: Fail): void {
   if (v.length !== n) fail(`'${name}' has ${v.length} values, expected ${n}`);
+}
+
+/** Input 0 of Conv, ConvTranspose or a pool, which must be [N, C, spatial...]. */
+export function windowInput(ctx: InferContext): ValueType {
+  const x = ctx.input(0);
+  if (x.dims.length < 3) ctx.fail(`input must have rank >= 3 (N, C, spatial...), got [${x.dims.join(', ')}]`);
+  return x;
 }
 
 /** Extent of a dilated kernel. */
