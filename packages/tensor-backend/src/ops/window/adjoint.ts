@@ -45,7 +45,7 @@ export function windowAdjoint(ctx: GradContext, dy: string, weight: string, win:
  * The same adjoint at stride 1 as a plain Conv: correlating dY with the spatially flipped
  * kernel, padded by (dilated kernel - 1 - pad) at the start. `weight` must already be in
  * the [C_in, C_out / group, k...] layout of that Conv. It runs like the forward Conv, so
- * it beats ConvTranspose whenever the flipped weight is free (see conv.ts). Undefined when
+ * it beats ConvTranspose whenever the flipped weight is free (see conv/grad.ts). Undefined when
  * a pad would be negative (pads wider than the kernel) or before opset 10 (no reversed Slice).
  */
 export function flippedAdjoint(ctx: GradContext, dy: string, weight: string, win: Window, inSpatial: readonly number[], group: number): string | undefined {
