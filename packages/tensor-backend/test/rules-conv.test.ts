@@ -59,6 +59,9 @@ const convCases: ConvCase[] = [
   { name: '1x1 stride 2 (ResNet downsample)', x: [1, 3, 7, 9], w: [4, 3, 1, 1], attrs: { strides: [2, 2] } },
   { name: '3-D, stride and pads', x: [1, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], bias: true, attrs: { strides: [1, 2, 1], pads: [1, 0, 1, 0, 1, 0] } },
   { name: 'opset 11 model', x: [1, 2, 7, 9], w: [3, 2, 3, 3], bias: true, attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, opset: 11 },
+  // before opset 11 Gemm requires C: the weight gradient's Gemm gets a zero one
+  { name: 'opset 9 model', x: [1, 2, 5, 5], w: [3, 2, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] }, opset: 9 },
+  { name: 'opset 10 model, stride 2', x: [1, 2, 7, 9], w: [3, 2, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, opset: 10 },
   { name: 'W initializer, stride 1 (flipped, transposed kernel)', x: [2, 3, 7, 9], w: [4, 3, 3, 3], bias: true, attrs: { pads: [1, 1, 1, 1] }, constWeight: true },
   { name: 'W initializer, stride 1, group 2, dilation, asymmetric pads', x: [1, 4, 8, 9], w: [6, 2, 3, 2], attrs: { group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }, constWeight: true },
   { name: 'W initializer, stride 1, pads beyond the kernel (ConvTranspose fallback)', x: [1, 2, 5, 6], w: [3, 2, 2, 3], attrs: { pads: [2, 0, 1, 3] }, constWeight: true },

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildGradGraph, float64, randUniform, toNumbers, type Tensor } from '../src/index.js';
-import { parseEinsum } from '../src/shape/ops/extra.js';
+import { parseEinsum } from '../src/ops/einsum/parse.js';
 import { gradCheck, opModel, rng } from '../src/testing/index.js';
 
 const TOL = 1e-7;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AttrMap } from '../src/index.js';
-import { gradOf } from '../src/autodiff/registry.js';
+import { gradOf } from '../src/ops/registry.js';
 import { opModel } from '../src/testing/index.js';
 import { checkOp, expectInferredDims, uniform } from './window-helpers.js';
 

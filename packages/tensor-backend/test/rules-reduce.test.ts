@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, GraphBuilder, float64, inferTypes, int64, sizeOf, toNumbers, type Tensor } from '../src/index.js';
-import { REDUCE_OPS, axesAsInput } from '../src/shape/ops/reduce.js';
+import { REDUCE_OPS, axesAsInput } from '../src/ops/reduce/spec.js';
 import { gradCheck, opModel, rng } from '../src/testing/index.js';
 
 /**

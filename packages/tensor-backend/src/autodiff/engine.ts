@@ -8,16 +8,14 @@
  */
 import { GradlocError } from '../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
-import { Emit } from '../ir/emit.js';
 import { Graph, type Node } from '../ir/graph.js';
 import { inferTypes, topoSort, type TypeInfo } from '../shape/infer.js';
 import type { ValueType } from '../shape/types.js';
+import { gradOf } from '../ops/registry.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
-import { gradOf } from './registry.js';
-import type { GradContext, RuleOverrides } from './types.js';
-import { fuseLayerNorms } from './fuse/layer-norm.js';
-import { unbroadcast } from './unbroadcast.js';
-import './rules/index.js';
+import { RuleContext } from './context.js';
+import type { RuleOverrides } from './types.js';
+import { fuseLayerNorms } from './fuse-layer-norm.js';
 
 export interface GradSpec {
   /** The tensor to differentiate (usually a model output). */
@@ -102,7 +100,6 @@ export function buildGradGraph(
   const order = topoSort(g);
   g.nodes = order; // backward nodes are appended after a valid forward order
   const b = new GraphBuilder(g, 'gradloc/');
-  const emit = new Emit(b, opset);
 
   // Forward reach: float values that depend on some wrt tensor through differentiable ops.
   const reach = new Set<string>(spec.wrt);
@@ -142,7 +139,7 @@ export function buildGradGraph(
       );
     }
     if (og.kind === 'nondifferentiable') continue;
-    const grads = og.rule(makeContext(n, needs, dy, typeOf, types, b, emit, opset));
+    const grads = og.rule(new RuleContext(n, needs, dy, typeOf, types, b, opset));
     n.inputs.forEach((inp, i) => {
       const gname = grads[i];
       if (!needs[i] || !gname) return;
@@ -207,52 +204,6 @@ export function buildGradGraph(
     types,
     differentiatedNodes: differentiated,
   };
-}
-
-function makeContext(
-  node: Node,
-  needs: boolean[],
-  dy: (string | null)[],
-  typeOf: (n: string) => ValueType,
-  types: TypeInfo,
-  b: GraphBuilder,
-  emit: Emit,
-  opset: number,
-): GradContext {
-  const firstFloat = node.inputs.find((i) => i && isFloat(typeOf(i).dtype));
-  const dtype: DType = firstFloat ? typeOf(firstFloat).dtype : 'float32';
-  const where = node.describe();
-  const ctx: GradContext = {
-    node,
-    attrs: node.attrs,
-    opset,
-    b,
-    emit,
-    x: node.inputs,
-    y: node.outputs,
-    dy,
-    needs,
-    dtype,
-    type: typeOf,
-    xDims: (i) => typeOf(node.inputs[i]).dims,
-    yDims: (i) => typeOf(node.outputs[i]).dims,
-    value: (name) => types.value(name),
-    needValue: (i, what) => {
-      const v = node.inputs[i] ? types.value(node.inputs[i]) : undefined;
-      if (!v) {
-        throw new GradlocError('UNSUPPORTED_OP', `${where}: the gradient needs ${what} ('${node.inputs[i]}') at compile time, but it is computed at run time`);
-      }
-      return v;
-    },
-    scalar: (v) => b.scalar(v, dtype),
-    dyOrZeros: (i) => dy[i] ?? ctx.zeros(typeOf(node.outputs[i]).dims),
-    zeros: (dims) => b.op('Expand', [b.scalar(0, dtype), b.ints(dims, 'shape')]),
-    unbroadcast: (grad, from, to) => unbroadcast(emit, grad, from, to),
-    fail: (message) => {
-      throw new GradlocError('UNSUPPORTED_OP', `${where}: ${message}`);
-    },
-  };
-  return ctx;
 }
 
 /** Drops nodes and initializers no output needs. */

@@ -7,17 +7,23 @@ import type { NodeSource, ValueType } from '../shape/types.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export interface GradContext {
+/**
+ * What a gradient rule sees: the forward node, static types and the upstream gradients.
+ * It is also an Emit over the gradient graph, so rules emit backward nodes as
+ * `ctx.mul(dy, ctx.y[0])`, `ctx.reshape(g, dims)`, `ctx.reduceSum(g, axes)`, ...; `ctx.b`
+ * is the raw builder for ops without a typed emitter.
+ */
+export interface GradContext extends Emit {
   readonly node: Node;
   readonly attrs: Attrs;
-  /** Default-domain opset of the model. */
+  /** Default-domain opset of the gradient graph. */
   readonly opset: number;
   /** Emits backward nodes into the gradient graph. */
   readonly b: GraphBuilder;
-  /** Opset-aware emitters (ReduceSum, Unsqueeze, Pad, Slice, ...) over `b`. */
-  readonly emit: Emit;
   /** Forward input names ('' = omitted optional input). */
   readonly x: readonly string[];
+  /** Whether optional input i is present. */
+  has(i: number): boolean;
   /** Forward output names. */
   readonly y: readonly string[];
   /** Upstream gradient of each output, or null where it is (symbolically) zero. */
@@ -37,14 +43,26 @@ export interface GradContext {
   needValue(i: number, what: string): Tensor;
   /** Scalar constant of the gradient dtype. */
   scalar(v: number): string;
+  /** A bool tensor as a 0/1 mask in the gradient dtype. */
+  mask(cond: string): string;
   /** The upstream gradient of output i, materialising zeros when it is null. */
   dyOrZeros(i: number): string;
   /** Zeros with the dims of a forward value, in the gradient dtype. */
   zeros(dims: readonly number[]): string;
   /** Sums `grad` (of dims `from`) down to dims `to`, undoing numpy broadcasting. */
   unbroadcast(grad: string, from: readonly number[], to: readonly number[]): string;
+  /** Sums `grad`, which has output 0's dims, down to input i's dims (undoes broadcasting). */
+  toInput(grad: string, i: number): string;
+  /** alpha * op(a) op(b) as one Gemm (before opset 11, where C is required, with a zero C). */
+  gemm(a: string, b: string, opts?: GemmOptions): string;
   /** BAD_MODEL / UNSUPPORTED_OP error naming this node. */
   fail(message: string): never;
+}
+
+export interface GemmOptions {
+  readonly transA?: boolean;
+  readonly transB?: boolean;
+  readonly alpha?: number;
 }
 
 /** Returns one gradient per forward input: a value name, or null for no gradient. */
@@ -64,7 +82,8 @@ export const gradSource = (ctx: GradContext): NodeSource => ({
   opset: ctx.opset,
   attrs: ctx.attrs,
   inDims: ctx.xDims(0),
-  has: (i) => i < ctx.x.length && ctx.x[i] !== '',
+  has: (i) => ctx.has(i),
   value: (i) => (ctx.x[i] ? ctx.value(ctx.x[i]) : undefined),
+  needValue: ctx.needValue,
   fail: ctx.fail,
 });

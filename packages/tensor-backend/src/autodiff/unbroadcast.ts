@@ -1,12 +1,13 @@
 /** Undoing numpy broadcasting in the backward pass: the one helper every binary rule uses. */
 import type { Emit } from '../ir/emit.js';
+import { sameDims } from '../tensor/tensor.js';
 
 /**
  * Sums a gradient of dims `from` down to dims `to` (which broadcast to `from`):
  * leading axes `to` lacks and axes where `to` has 1 and `from` does not.
  */
 export function unbroadcast(emit: Emit, grad: string, from: readonly number[], to: readonly number[]): string {
-  if (from.length === to.length && from.every((d, i) => d === to[i])) return grad;
+  if (sameDims(from, to)) return grad;
   const lead = from.length - to.length;
   const axes: number[] = [];
   for (let i = 0; i < from.length; i++) {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildGradGraph } from '../autodiff/engine.js';
-import { gradOf, gradOps } from '../autodiff/registry.js';
+import { gradOf, gradOps } from '../ops/registry.js';
 import type { GradRule, RuleOverrides } from '../autodiff/types.js';
 import type { Graph } from '../ir/graph.js';
 import { encodeModel } from '../onnx/model-io.js';

@@ -99,9 +99,9 @@ export function gelu(net: Net, x: string, mode: GeluMode, name?: string): string
 
 /**
  * Fails at build time, not at session creation, when a float64 model would need an op
- * onnxruntime's CPU provider runs only in float32 (measured with onnxruntime-node 1.30: Erf,
- * Gelu, Conv, ConvTranspose, AveragePool, GlobalAveragePool, Resize, Col2Im, Softplus, MaxUnpool,
- * ...); `instead` names the option that avoids it.
+ * onnxruntime's CPU provider runs only in float32 (in onnxruntime 1.30 Erf, Conv,
+ * ConvTranspose, AveragePool, GlobalAveragePool and Softplus, among others, have no
+ * double kernel); `instead` names the option that avoids it.
  */
 export function requireDoubleKernel(net: Net, op: string, where: string, instead: string): void {
   if (net.dtype === 'float64') {

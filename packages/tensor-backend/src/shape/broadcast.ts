@@ -28,3 +28,9 @@ export function normAxis(axis: number, rank: number, where = 'axis'): number {
   if (a < 0 || a >= rank) throw new GradlocError('SHAPE_MISMATCH', `${where}: axis ${axis} out of range for rank ${rank}`);
   return a;
 }
+
+/** The axes from, from + 1, ..., to - 1. */
+export const axisRange = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** Every axis of a rank but one (e.g. all but the channel axis 1). */
+export const axesBut = (rank: number, axis: number): number[] => axisRange(0, rank).filter((a) => a !== axis);

@@ -7,11 +7,10 @@ import { GradlocError } from '../errors.js';
 import { Attrs } from '../ir/attributes.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { tensorFromProto } from '../onnx/tensor-proto.js';
+import { shapeRule } from '../ops/registry.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { formatDims, sizeOf, type Tensor } from '../tensor/tensor.js';
-import { shapeRule } from './registry.js';
 import type { InferContext, ValueType } from './types.js';
-import './ops/index.js';
 
 /** Largest tensor (elements) constant-folded during inference. */
 const FOLD_LIMIT = 1 << 16;

@@ -49,7 +49,8 @@ export const whenKnown =
 
 /**
  * Read access to a node's attributes and constant inputs, the same from shape inference
- * and from a gradient rule: op "plans" (Pad, Resize) are computed once from either side.
+ * and from a gradient rule: op parameters (Slice, Split) and plans (Pad, Resize) are
+ * decoded by one function from either side.
  */
 export interface NodeSource {
   readonly op: string;
@@ -57,8 +58,12 @@ export interface NodeSource {
   readonly attrs: Attrs;
   /** Dims of input 0. */
   readonly inDims: readonly number[];
+  /** Whether optional input i is present. */
   has(i: number): boolean;
+  /** Compile-time value of input i, if known. */
   value(i: number): Tensor | undefined;
+  /** Like value(), but a value known only at run time is an error naming the node and input. */
+  needValue(i: number, what: string): Tensor;
   fail(message: string): never;
 }
 
@@ -69,5 +74,6 @@ export const inferSource = (ctx: InferContext): NodeSource => ({
   inDims: ctx.input(0).dims,
   has: ctx.has,
   value: ctx.value,
+  needValue: ctx.needValue,
   fail: ctx.fail,
 });

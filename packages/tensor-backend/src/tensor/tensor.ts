@@ -14,6 +14,9 @@ export interface Tensor<D extends DType = DType> {
 
 export const sizeOf = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
+/** Whether two dims lists are equal. */
+export const sameDims = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
+
 export function tensor<D extends DType>(dtype: D, dims: readonly number[], data?: TypedArray | ArrayLike<number>): Tensor<D> {
   const n = sizeOf(dims);
   let arr: TypedArray;
