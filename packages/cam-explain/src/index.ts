@@ -8,6 +8,8 @@ export * from './cam/methods/gradient-weighted.js';
 export * from './cam/methods/perturbation.js';
 export * from './cam/methods/full-grad.js';
 export * from './cam/methods/cf-cam.js';
+export * from './cam/methods/cf-cam-channels.js';
+export * from './cam/warnings.js';
 export * from './attribution/input-attribution.js';
 export * from './attribution/methods.js';
 export * from './attribution/guided-relu.js';
