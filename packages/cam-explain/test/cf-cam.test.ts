@@ -227,6 +227,33 @@ describe("CF-CAM's channel step on hand-made maps (cfcamChannels)", () => {
   });
 });
 
+describe('CF-CAM when DBSCAN leaves no low-norm channel', () => {
+  // K = 2, A_0 = -x (norm |x|), A_1 = 0.5 x: the 75th percentile (0.875 |x|) keeps channel 0
+  // only; channel 1 alone is noise. The softmax over one channel is 1: map = ReLU(-x) = 0 for
+  // x > 0. Its gradient is -0.5 everywhere, so the signed map is ReLU(0.5 x): x / max x.
+  const n = 16;
+  const head = new Float32Array(2 * n);
+  head.fill(-0.5, 0, n);
+  head.fill(3, n);
+  const { model, layer } = keep(flattenHeadModel({ inputDims: [1, 4, 4], convW: { dims: [2, 1, 1, 1], data: [-1, 0.5] }, conv: { kernel_shape: [1, 1] }, relu: false, head: { dims: [2 * n, 1], data: head } }));
+  const x = uniform([1, 1, 4, 4], 9, 0.2, 1);
+  const request = { model, feeds: { x }, target: classTarget({ output: 'logits', classes: 0 }), layers: [{ name: layer }] };
+
+  it("the warning says DBSCAN marked every low-norm channel as noise; the fallback's signed weight -0.5 gives x / max x", async () => {
+    const none = await new CFCAM({ fallback: 'none' }).explain(request);
+    expect(Math.max(...none.maps)).toBe(0);
+    expect(none.warnings).toEqual([
+      `cfcam: item 0: the map is all zeros: layer '${layer}': DBSCAN marked every one of the 1 low-norm channel as noise, so only the 1 high-norm channel remains; the softmax-weighted map (the authors' CF-CAM) is <= 0 everywhere (max ${Number((-Math.min(...itemOf(x, 0))).toPrecision(3))}): the one kept channel gets softmax weight 1, so the map is its activation map`,
+    ]);
+    const m = new RecCFCAM();
+    const r = await m.explain(request);
+    expect(m.lastReport).toEqual([{ kept: 1, clusters: 0, clustered: 0, noise: 1, weighting: 'signed' }]);
+    const top = Math.max(...itemOf(x, 0));
+    expect(maxAbsDiff(r.maps, Array.from(itemOf(x, 0), (v) => v / top))).toBeLessThan(1e-6);
+    expect(r.warnings).toHaveLength(1);
+  });
+});
+
 describe("the authors' smoothing (cfcamFilter)", () => {
   it('an impulse on a 4x6 map (even sizes: one row / column more padding below / right) gives the flipped kernel', () => {
     const h = 4;

@@ -76,7 +76,7 @@ export abstract class InputAttribution implements CamMethod {
       // min-max sends a constant map (all zeros included) to 0
       if (min === max) {
         diagnoses[b].zeroReasons.push(
-          max === 0 ? `the attribution is 0 at every pixel (${this.name} of a target whose input gradient is 0 here)` : `the attribution is constant (${fmt(max)} at every pixel) and min-max scaling sends a constant map to 0`,
+          max === 0 ? `the attribution is 0 at every pixel (e.g. the target's gradient w.r.t. the input is 0 for this item)` : `the attribution is constant (${fmt(max)} at every pixel) and min-max scaling sends a constant map to 0`,
         );
       }
       maps.set(reduced, b * H * W);

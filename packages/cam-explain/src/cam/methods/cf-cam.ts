@@ -67,7 +67,7 @@ export interface CfCamItemReport {
   readonly clustered: number;
   /** Low-norm channels DBSCAN labelled noise. */
   readonly noise: number;
-  /** 'softmax' = the authors' weights; 'signed' = the fallback was taken for this item. */
+  /** 'softmax' = the authors' weights; 'signed' = the raw weights (`weighting: 'signed'`, or the fallback taken for this item). */
   readonly weighting: 'softmax' | 'signed';
 }
 
@@ -165,8 +165,10 @@ const signedOverValid = (ch: CfCamChannels): Float64Array => Float64Array.from(c
 
 const countValid = (ch: CfCamChannels): number => ch.valid.reduce((s, v) => s + v, 0);
 
+const channels = (n: number, what: string): string => `${n} ${what} channel${n === 1 ? '' : 's'}`;
+
 const noiseFact = (ch: CfCamChannels): string =>
-  ch.clustered === 0 && ch.noise > 0 ? `DBSCAN marked every one of the ${ch.noise} low-norm channels as noise, so only the ${ch.kept} high-norm channels remain; ` : '';
+  ch.clustered === 0 && ch.noise > 0 ? `DBSCAN marked every one of the ${channels(ch.noise, 'low-norm')} as noise, so only the ${channels(ch.kept, 'high-norm')} ${ch.kept === 1 ? 'remains' : 'remain'}; ` : '';
 
 /** Why the softmax-weighted map has nothing positive, with the numbers that show it. */
 function softmaxFailure(ch: CfCamChannels, max: number): string {
@@ -178,8 +180,9 @@ function softmaxFailure(ch: CfCamChannels, max: number): string {
     lo = Math.min(lo, ch.raw[k]);
     hi = Math.max(hi, ch.raw[k]);
   }
+  const head = `${noiseFact(ch)}the softmax-weighted map (the authors' CF-CAM) is <= 0 everywhere (max ${fmt(max)})`;
+  if (kept === 1) return `${head}: the one kept channel gets softmax weight 1, so the map is its activation map`;
   const ratio = Math.exp(hi - lo);
-  const noise = noiseFact(ch);
   const near = ratio < 1.1 ? ` and the map is nearly the plain mean of their activations` : '';
-  return `${noise}the softmax-weighted map (the authors' CF-CAM) is <= 0 everywhere (max ${fmt(max)}): the ${kept} kept channels' raw weights lie in [${fmt(lo)}, ${fmt(hi)}], so their softmax weights are equal within a factor ${ratio.toPrecision(5)}${near}`;
+  return `${head}: the ${kept} kept channels' raw weights lie in [${fmt(lo)}, ${fmt(hi)}], so their softmax weights are equal within a factor ${ratio.toPrecision(5)}${near}`;
 }

@@ -74,6 +74,7 @@ export class FullGrad implements CamMethod {
     const x = image.data as ArrayLike<number>;
     const varying = new Int32Array(B);
     let planes = image.dims[1];
+    let used = 0;
     addScaledPlanes(total, cap.extra[input].data as ArrayLike<number>, image.dims, (_c, i) => x[i], H, W, varying);
     for (const s of sites) {
       const g = cap.extra[s.output];
@@ -81,6 +82,7 @@ export class FullGrad implements CamMethod {
       if (g.dims[1] !== s.bias.length) throw new GradlocError('SHAPE_MISMATCH', `bias of '${s.output}' has ${s.bias.length} channels, the output ${g.dims[1]}`);
       addScaledPlanes(total, g.data as ArrayLike<number>, g.dims, (c) => s.bias[c], H, W, varying);
       planes += g.dims[1];
+      used++;
     }
     const diagnoses = newDiagnoses(B);
     for (let b = 0; b < B; b++) {
@@ -90,7 +92,7 @@ export class FullGrad implements CamMethod {
       if (min !== max) continue;
       diagnoses[b].zeroReasons.push(
         varying[b] === 0
-          ? `all ${planes} planes (|x * dy/dx| per input channel, |bias * dy/dz| per channel of ${sites.length} bias sites) are constant over their grids (e.g. a gradient of 0 everywhere), so min-max scaled each to 0`
+          ? `all ${planes} planes (|x * dy/dx| per input channel, |bias * dy/dz| per channel of ${used} bias sites) are constant over their grids (e.g. a gradient of 0 everywhere), so min-max scaled each to 0`
           : `the ${planes} scaled planes add up to a constant (${fmt(max)}), which min-max scaling sends to 0`,
       );
     }
