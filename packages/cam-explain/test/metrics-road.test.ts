@@ -154,7 +154,7 @@ describe('ROAD', () => {
   const maps = new Float32Array(2 * N);
   maps.set(good, 0);
   maps.set(bad, N);
-  const result: CamResult = { batch: 2, height: H, width: W, maps, scores: new Float64Array(2) };
+  const result: CamResult = { batch: 2, height: H, width: W, maps, scores: new Float64Array(2), warnings: [] };
 
   it('removes round(p% of the pixels) in saliency order', () => {
     const order = saliencyOrder(good, 'morf');
@@ -193,7 +193,7 @@ describe('ROAD', () => {
     const img = pattern(3 * N, 2);
     for (let p = 0; p < N; p++) img[p] = 0.05 * (p % W) + 0.03 * Math.floor(p / W) + 0.1;
     const x = float32([1, 3, H, W], img);
-    const one: CamResult = { batch: 1, height: H, width: W, maps: good, scores: new Float64Array(1) };
+    const one: CamResult = { batch: 1, height: H, width: W, maps: good, scores: new Float64Array(1), warnings: [] };
     const original = (await m.run({ x })).y.data[0] as number;
     const r = await road({ model: m, feeds: { x }, target }, one, { percentages: [10], noise: 0 });
     // 10% = the 9 box pixels (interior) + pixel 0 (a corner, not adjacent): the box is exact

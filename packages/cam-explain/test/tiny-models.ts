@@ -138,3 +138,34 @@ export function rankOneModel(u: readonly number[], s: number): Tiny {
   const logits = net.op('MatMul', [pooled, w(net, 'head.weight', [K, 1], Array(K).fill(1))], {}, 'logits');
   return { model: finish(net, logits, 1), layer: feat };
 }
+
+/**
+ * A token layer: x [B, D, s, s] -> Reshape [B, D, s*s] -> Transpose = `tokens` [B, s*s, D]
+ * (token p, channel d holds x[d, p], so the CAM grid of channel d is x[d] itself) -> Flatten ->
+ * MatMul `head` [s*s*D, 1] = logits. The gradient w.r.t. token p, channel d is head[p * D + d].
+ */
+export function tokenModel(D: number, s: number, head: ArrayLike<number>): Tiny {
+  const net = new Net({ seed: 0 }, 'tokens');
+  const x = net.b.input('x', 'float32', ['batch', D, s, s]);
+  const tokens = net.emit.transpose(net.emit.reshape(x, [0, D, s * s]), [0, 2, 1]);
+  const flat = net.op('Flatten', [tokens], { axis: 1 });
+  const logits = net.op('MatMul', [flat, w(net, 'head.weight', [s * s * D, 1], head)], {}, 'logits');
+  return { model: finish(net, logits, 1), layer: tokens };
+}
+
+/**
+ * x [B, 3, 8, 8] -> Conv 3->4, 2x2 stride 2, positive weights, NO bias -> ReLU = `feat`
+ * [B, 4, 4, 4] -> global average pool -> logits = pooled . head ([4, 2]). With x = 0 every
+ * activation is 0; with a zero head no score depends on the input; with a negative head column
+ * every Grad-CAM weight of that class is negative while the activations are >= 0.
+ */
+export function poolHeadModel(head: readonly number[]): Tiny {
+  const net = new Net({ seed: 0 }, 'pool-head');
+  const x = net.b.input('x', 'float32', ['batch', 3, 8, 8]);
+  const r = rng(5);
+  const conv = net.op('Conv', [x, w(net, 'conv.weight', [4, 3, 2, 2], Array.from({ length: 48 }, () => 0.1 + 0.4 * r()))], { kernel_shape: [2, 2], strides: [2, 2] }, 'conv');
+  const feat = net.op('Relu', [conv], {}, 'feat');
+  const pooled = net.op('Flatten', [net.op('GlobalAveragePool', [feat])], { axis: 1 });
+  const logits = net.op('MatMul', [pooled, w(net, 'head.weight', [4, 2], head)], {}, 'logits');
+  return { model: finish(net, logits, 2), layer: feat };
+}

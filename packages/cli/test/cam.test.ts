@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OnnxModel, buildResNet, buildViT, randn, readNpy, rng, saveModel, tensor, writeNpy, type Tensor } from '@gradloc/tensor-backend';
+import { Net, OnnxModel, buildResNet, buildViT, randn, readNpy, rng, saveModel, tensor, writeNpy, type Tensor } from '@gradloc/tensor-backend';
 import { METHOD_NAMES, classTarget, createMethod, decodeImageRGB, encodePNG, heatmapRGB, overlay } from '@gradloc/cam-explain';
 import { main } from '../src/index.js';
 import { tempDir } from './helpers.js';
@@ -52,6 +52,17 @@ beforeAll(async () => {
   writeFileSync(p('picture.png'), await encodePNG(picture));
   writeFileSync(p('boxes-all.json'), JSON.stringify([[0, 0, SIZE, SIZE]]));
   writeFileSync(p('boxes-per-item.json'), JSON.stringify([[[0, 0, SIZE, SIZE]], []]));
+  // a model whose CAM is zero by construction: Conv without bias -> ReLU = 'feat' -> pool ->
+  // a zero head; fed zeros, every activation of 'feat' is 0
+  const net = new Net({ seed: 0 }, 'zero');
+  const xin = net.b.input('input', 'float32', ['batch', 3, 8, 8]);
+  const conv = net.op('Conv', [xin, net.param('conv.weight', tensor('float32', [4, 3, 2, 2], new Float32Array(48).fill(0.3)))], { kernel_shape: [2, 2], strides: [2, 2] });
+  const feat = net.op('Relu', [conv], {}, 'feat');
+  const pooled = net.op('Flatten', [net.op('GlobalAveragePool', [feat])], { axis: 1 });
+  net.op('MatMul', [pooled, net.param('head.weight', tensor('float32', [4, 2], new Float32Array(8)))], {}, 'logits');
+  net.graph.addOutput('logits', 'float32', ['batch', 2]);
+  saveModel(p('zero.onnx'), net.graph.toModel());
+  writeNpy(p('zeros.npy'), tensor('float32', [1, 3, 8, 8]));
 });
 
 const base = (feed = 'x1.npy'): string[] => ['cam', '--model', resnet, '--feed', `input=${p(feed)}`, '--threads', '1'];
@@ -168,6 +179,27 @@ describe('gradloc cam', () => {
     }
     expect(readNpy(p('m.npy')).dims).toEqual([2, SIZE, SIZE]);
     expect(m).not.toHaveProperty('road_morf');
+    // normal maps: an empty warnings list, and no warning on stderr
+    expect(m.warnings).toEqual([]);
+    expect(r.err.join('\n')).not.toContain('warning');
+  });
+
+  it('an all-zero map is written (exit 0) and its reason goes to stderr, and into the JSON line with --metrics', async () => {
+    const zeroArgs = ['cam', '--model', p('zero.onnx'), '--feed', `input=${p('zeros.npy')}`, '--threads', '1', '--layer', 'feat', '--class', '0', '--method', 'gradcam'];
+    const expected = "gradcam: item 0: the map is all zeros: layer 'feat': the layer's activations are all 0 for this item";
+    // without --metrics stdout stays empty (its only line is the --metrics one)
+    const r = await gradloc([...zeroArgs, '--out', p('z.npy')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toEqual([]);
+    expect(r.err).toContain(`gradloc: warning: ${expected}`);
+    const z = readNpy(p('z.npy'));
+    expect(z.dims).toEqual([8, 8]);
+    expect(Math.max(...(z.data as Float32Array))).toBe(0);
+    const rm = await gradloc([...zeroArgs, '--out', p('zm.npy'), '--metrics']);
+    expect(rm.code).toBe(0);
+    expect(rm.out).toHaveLength(1);
+    expect((JSON.parse(rm.out[0]) as { warnings: unknown }).warnings).toEqual([expected]);
+    expect(rm.err).toContain(`gradloc: warning: ${expected}`);
   });
 
   it('--metrics --boxes adds the pointing game (a box over the whole image always hits)', async () => {

@@ -71,7 +71,7 @@ describe('bilinear resize with half-pixel centres', () => {
   });
 });
 
-describe('smoothing filters (CF-CAM smooths cluster gradients with them)', () => {
+describe("smoothing filters (CF-CAM's 'gaussian' and 'bilateral' options)", () => {
   it('Gaussian: an impulse gives the normalised kernel exp(-d^2 / 2) (radius 3) in each direction; constants stay', () => {
     const src = new Float64Array(81);
     src[4 * 9 + 4] = 1;

@@ -11,6 +11,7 @@ import { minMaxNormalize } from '../image/normalize.js';
 import { perturbedInputGradients } from '../perturb.js';
 import { withOutputs } from '../capture.js';
 import { imageInput, type CamMethod, type CamResult, type ExplainRequest } from '../cam/base-cam.js';
+import { fmt, newDiagnoses, nonFiniteNote, rangeOf, resultWarnings, zeroNonFinite } from '../cam/warnings.js';
 import type { RuleOverrides } from '@gradloc/tensor-backend';
 
 export interface AttributionOptions {
@@ -50,6 +51,7 @@ export abstract class InputAttribution implements CamMethod {
     const frozen = request.target.freeze(outputs);
     const maps = new Float32Array(B * H * W);
     const per = C * H * W;
+    const diagnoses = newDiagnoses(B);
     for (let b = 0; b < B; b++) {
       const gradients: ItemContext['gradients'] = (count, fill, overrides, overridesKey) =>
         perturbedInputGradients({ model: request.model, feeds: request.feeds, input, target: frozen, batchSize: this.options.batchSize ?? 16, overrides, overridesKey }, b, count, fill);
@@ -67,10 +69,21 @@ export abstract class InputAttribution implements CamMethod {
         },
       };
       const a = await this.attribute(ctx);
-      maps.set(reduceChannels(a, C, H * W, this.reduction), b * H * W);
+      const reduced = reduceChannels(a, C, H * W, this.reduction);
+      const bad = zeroNonFinite(reduced);
+      if (bad > 0) diagnoses[b].notes.push(nonFiniteNote(bad, H * W, 'the attribution'));
+      const { min, max } = rangeOf(reduced);
+      // min-max sends a constant map (all zeros included) to 0
+      if (min === max) {
+        diagnoses[b].zeroReasons.push(
+          max === 0 ? `the attribution is 0 at every pixel (e.g. the target's gradient w.r.t. the input is 0 for this item)` : `the attribution is constant (${fmt(max)} at every pixel) and min-max scaling sends a constant map to 0`,
+        );
+      }
+      maps.set(reduced, b * H * W);
     }
     const scores = frozen.score(outputs);
-    return { batch: B, height: H, width: W, maps: minMaxNormalize(maps, H * W), scores };
+    minMaxNormalize(maps, H * W);
+    return { batch: B, height: H, width: W, maps, scores, warnings: resultWarnings(this.name, maps, B, H * W, diagnoses) };
   }
 }
 

@@ -11,6 +11,8 @@ export interface Augmentation {
   readonly input: Tensor;
   /** The unchanged image (no flip, brightness 1): its scores are the original input's. */
   readonly identity: boolean;
+  /** For messages: "flip, brightness 1.1". */
+  readonly label: string;
   /** Maps [B, H, W] of the augmented image -> the original image's frame. */
   undo(maps: Float32Array, batch: number, height: number, width: number): Float32Array;
 }
@@ -33,6 +35,7 @@ export function augmentations(image: Tensor): Augmentation[] {
       out.push({
         input: tensor(image.dtype, image.dims, image.dtype === 'float32' ? base.map((v) => v * m) : Array.from(base, (v) => v * m)),
         identity: !flip && m === 1,
+        label: `${flip ? 'flip' : 'no flip'}, brightness ${m}`,
         undo: (maps, batch, h, w) => (flip ? flipLastAxis(maps, batch * h, w) : maps),
       });
     }

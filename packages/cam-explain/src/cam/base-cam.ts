@@ -18,6 +18,11 @@
  * min-max, at the same two places (before the resize, and after the mean).
  *
  * A method supplies only `layerMap` (or, through WeightedCAM, only its channel weights).
+ *
+ * The pipeline never stays silent about an empty map: non-finite raw values are set to 0 and
+ * reported, every layer map of an item that ReLU (or a min-max of a constant map) sends to
+ * zero gets a reason (`zeroReason`, which a method can make more specific), and an item whose
+ * final map has no positive value gets a line in `CamResult.warnings` (see warnings.ts).
  */
 import { GradlocError, type Feeds, type OnnxModel, type Tensor, resizeBilinear } from '@gradloc/tensor-backend';
 import { capture, captureActivations, type Capture, type CapturedLayer, type LayerSpec } from '../capture.js';
@@ -26,6 +31,7 @@ import { principalProjection as principalProjectionOf } from '../linalg/principa
 import { mapSize, type SpatialMap } from '../spatial.js';
 import type { CamTarget } from '../target.js';
 import { augmentations } from './augment.js';
+import { fmt, newDiagnoses, nonFiniteNote, rangeOf, resultWarnings, zeroNonFinite, type ItemDiagnosis } from './warnings.js';
 
 export interface ExplainRequest {
   readonly model: OnnxModel;
@@ -51,6 +57,14 @@ export interface CamResult {
   readonly width: number;
   readonly maps: Float32Array;
   readonly scores: Float64Array;
+  /**
+   * Empty when every map is a normal one. Otherwise one human-readable line per finding,
+   * each of the form `<method>: item <b>: <what>`: an item whose map is all zeros (with the
+   * reason as far as it is known, e.g. "all channel weights were <= 0"), non-finite values
+   * that were set to 0, or a documented fallback a method took (CF-CAM's signed weights). A
+   * zero map is still returned as is: it is a valid answer, but never a silent one.
+   */
+  readonly warnings: readonly string[];
 }
 
 /** Anything that explains: the CAMs, FullGrad and the input attributions. */
@@ -65,6 +79,8 @@ export interface LayerContext {
   readonly capture: Capture;
   readonly layer: CapturedLayer;
   readonly input: string;
+  /** Records a finding about item b's map of this layer (e.g. a fallback); it ends up in `CamResult.warnings`. */
+  readonly note: (b: number, text: string) => void;
 }
 
 export function imageInput(model: OnnxModel, feeds: Feeds, input?: string): { name: string; tensor: Tensor } {
@@ -97,41 +113,84 @@ export abstract class BaseCAM implements CamMethod {
   protected abstract layerMap(ctx: LayerContext): Float32Array | Promise<Float32Array>;
 
   async explain(request: ExplainRequest): Promise<CamResult> {
-    if (!this.options.augSmooth) return this.explainOnce(request);
+    if (!this.options.augSmooth) {
+      const { result, diagnoses } = await this.explainOnce(request);
+      return { ...result, warnings: resultWarnings(this.name, result.maps, result.batch, result.height * result.width, diagnoses) };
+    }
     const { name, tensor } = imageInput(request.model, request.feeds, request.input);
-    const [, , H, W] = tensor.dims;
+    const [B, , H, W] = tensor.dims;
     let sum: Float32Array | undefined;
-    let result: CamResult | undefined;
+    let result: Omit<CamResult, 'warnings'> | undefined;
     const augs = augmentations(tensor);
+    // findings of the copies, merged per item: a note seen in several copies is said once
+    const merged = newDiagnoses(B);
+    const seen = merged.map(() => new Map<string, string[]>());
     for (const aug of augs) {
-      const r = await this.explainOnce({ ...request, feeds: { ...request.feeds, [name]: aug.input } });
-      const maps = aug.undo(r.maps, r.batch, H, W);
+      const once = await this.explainOnce({ ...request, feeds: { ...request.feeds, [name]: aug.input } });
+      const maps = aug.undo(once.result.maps, once.result.batch, H, W);
       if (!sum) sum = new Float32Array(maps.length);
       for (let i = 0; i < maps.length; i++) sum[i] += maps[i] / augs.length;
       // report the scores of the unaugmented image, not of the first (darkened) copy
-      if (aug.identity) result = r;
+      if (aug.identity) result = once.result;
+      once.diagnoses.forEach((d, b) => {
+        for (const text of d.notes) seen[b].set(text, [...(seen[b].get(text) ?? []), aug.label]);
+        for (const text of d.zeroReasons) if (!merged[b].zeroReasons.includes(text)) merged[b].zeroReasons.push(text);
+      });
     }
-    return { ...result!, maps: sum! };
+    seen.forEach((notes, b) => {
+      for (const [text, copies] of notes) merged[b].notes.push(`${text} (augmented copies: ${copies.join(', ')})`);
+    });
+    return { ...result!, maps: sum!, warnings: resultWarnings(this.name, sum!, B, H * W, merged) };
   }
 
-  private async explainOnce(request: ExplainRequest): Promise<CamResult> {
+  private async explainOnce(request: ExplainRequest): Promise<{ result: Omit<CamResult, 'warnings'>; diagnoses: ItemDiagnosis[] }> {
     const { name: input, tensor } = imageInput(request.model, request.feeds, request.input);
     const [batch, , H, W] = tensor.dims;
     if (request.layers.length === 0) throw new GradlocError('BAD_INPUT', 'CAM needs at least one target layer');
     const cap = this.usesGradients
       ? await capture(request.model, request.feeds, request.target, { layers: request.layers })
       : await captureActivations(request.model, request.feeds, request.target, request.layers);
+    const diagnoses = newDiagnoses(batch);
     const total = new Float32Array(batch * H * W);
     for (const layer of cap.layers) {
       const a = layer.activations;
       if (a.batch !== batch) throw new GradlocError('SHAPE_MISMATCH', `layer '${layer.name}' has batch ${a.batch}, the input ${batch}`);
-      const raw = await this.layerMap({ request, capture: cap, layer, input });
+      const where = `layer '${layer.name}'`;
+      const ctx: LayerContext = { request, capture: cap, layer, input, note: (b, text) => diagnoses[b].notes.push(`${where}: ${text}`) };
+      const raw = await this.layerMap(ctx);
+      this.diagnoseLayer(ctx, raw, diagnoses);
       // pytorch-grad-cam's scale_cam_image(cam, target_size): scale on the low-res grid, then resize
       const scaled = this.scale(relu(raw), a.height * a.width);
       const up = resizeBilinear(scaled, batch, a.height, a.width, H, W);
       for (let i = 0; i < total.length; i++) total[i] += up[i] / cap.layers.length;
     }
-    return { batch, height: H, width: W, maps: this.scale(relu(total), H * W), scores: cap.scores };
+    return { result: { batch, height: H, width: W, maps: this.scale(relu(total), H * W), scores: cap.scores }, diagnoses };
+  }
+
+  /**
+   * Per item of one layer's raw map (before ReLU): zero non-finite values (noted), and when
+   * nothing positive would survive ReLU, or min-max would flatten a constant map, say why.
+   */
+  private diagnoseLayer(ctx: LayerContext, raw: Float32Array, diagnoses: ItemDiagnosis[]): void {
+    const n = mapSize(ctx.layer.activations);
+    const where = `layer '${ctx.layer.name}'`;
+    for (let b = 0; b < ctx.layer.activations.batch; b++) {
+      const bad = zeroNonFinite(raw, b * n, (b + 1) * n);
+      if (bad > 0) diagnoses[b].notes.push(`${where}: ${nonFiniteNote(bad, n, 'the raw map')}`);
+      const { min, max } = rangeOf(raw, b * n, (b + 1) * n);
+      if (!(max > 0)) diagnoses[b].zeroReasons.push(`${where}: ${this.zeroReason(ctx, b, raw.subarray(b * n, (b + 1) * n))}`);
+      else if (this.scaling === 'minmax' && min === max) {
+        diagnoses[b].zeroReasons.push(`${where}: the map is constant (${fmt(max)} everywhere) and min-max scaling sends a constant map to 0`);
+      }
+    }
+  }
+
+  /**
+   * Why item b's raw map `raw` ([h * w], finite) has no positive value. The generic answer
+   * looks at the captured activations and gradients; methods know more (their weights).
+   */
+  protected zeroReason(ctx: LayerContext, b: number, raw: Float32Array): string {
+    return layerZeroFacts(ctx.layer, b) ?? `the raw map is <= 0 everywhere (max ${fmt(rangeOf(raw).max)}), so ReLU leaves nothing`;
   }
 
   private scale(maps: Float32Array, size: number): Float32Array {
@@ -145,14 +204,44 @@ export abstract class BaseCAM implements CamMethod {
  * Ablation-CAM and CF-CAM.
  */
 export abstract class WeightedCAM extends BaseCAM {
+  /** The weights each layer call used, for `zeroReason`. */
+  readonly #used = new WeakMap<LayerContext, Float64Array>();
+
   /** Channel weights [B, K]. */
   protected abstract weights(ctx: LayerContext): Float64Array | Promise<Float64Array>;
 
   protected async layerMap(ctx: LayerContext): Promise<Float32Array> {
     const a = ctx.layer.activations;
     const w = await this.weights(ctx);
+    this.#used.set(ctx, w);
     return weightedMaps(a, w, this.options.eigenSmooth ?? false);
   }
+
+  protected override zeroReason(ctx: LayerContext, b: number, raw: Float32Array): string {
+    const facts = layerZeroFacts(ctx.layer, b);
+    const w = this.#used.get(ctx);
+    if (facts !== undefined || !w) return facts ?? super.zeroReason(ctx, b, raw);
+    const K = ctx.layer.activations.channels;
+    const { min, max } = rangeOf(w, b * K, (b + 1) * K);
+    let positive = 0;
+    for (let k = b * K; k < (b + 1) * K; k++) if (w[k] > 0) positive++;
+    if (min === 0 && max === 0) return `all ${K} channel weights are 0`;
+    const sum = `the weighted channel sum is <= 0 at every position (max ${fmt(rangeOf(raw).max)})`;
+    if (positive === 0) return `all ${K} channel weights were <= 0 (largest ${fmt(max)}), and ${sum}`;
+    return `${sum} although ${positive} of ${K} channel weights are positive (weights in [${fmt(min)}, ${fmt(max)}])`;
+  }
+}
+
+/** Facts about a layer that make any map of it zero: no activations, or no gradient reaching it. */
+export function layerZeroFacts(layer: CapturedLayer, b: number): string | undefined {
+  const per = layer.activations.channels * mapSize(layer.activations);
+  const a = rangeOf(layer.activations.data, b * per, (b + 1) * per);
+  if (a.min === 0 && a.max === 0) return `the layer's activations are all 0 for this item`;
+  if (layer.gradients) {
+    const g = rangeOf(layer.gradients.data, b * per, (b + 1) * per);
+    if (g.min === 0 && g.max === 0) return `the target's gradient at the layer is 0 everywhere for this item (the target does not depend on the layer here)`;
+  }
+  return undefined;
 }
 
 /** sum_k w[b, k] A[b, k] per item, or the principal projection of the weighted activations. */

@@ -7,7 +7,7 @@
  *   pass the normalised black if black is wanted);
  * - 'blur': the same pixel of a Gaussian-blurred copy of the image, per channel. RISE uses an
  *   11 x 11 kernel with sigma 5 applied with zero padding; here the blur is separable, sigma 5
- *   by default, truncated at 3 sigma and with replicated borders (src/image/filters.ts), so the
+ *   by default, truncated at 3 sigma and with replicated borders (tensor-backend's image/filters.ts), so the
  *   image edges do not darken (zero padding would make the blurred border partly a black
  *   baseline too). sigma is in pixels and not scaled with the image: at RISE's 224 x 224 it
  *   removes fine detail but keeps coarse colour; for small images pass a smaller sigma.

@@ -89,9 +89,9 @@ the map as .npy: float32 [H, W] with values in [0, 1] at the image input's spati
   --image IMG         picture under the heatmap (PNG, JPEG, WebP...), resized to the map's
                       size; give it once for every item or once per item (repeat the flag)
   --metrics           also print one JSON line on stdout with faithfulness metrics of the
-                      map, means over the batch (null where undefined):
+                      map, means over the batch (null where undefined), and the warnings:
                         {"insertion_auc":..,"deletion_auc":..,"average_drop":..,
-                         "increase_in_confidence":..}
+                         "increase_in_confidence":..,"warnings":[..]}
                       (AUCs of the class probability; average drop and increase in
                       confidence in percent, as in the Grad-CAM++ paper)
   --road              with --metrics: also "road_morf" and "road_lerf" (ROAD; slower)
@@ -118,8 +118,11 @@ the map as .npy: float32 [H, W] with values in [0, 1] at the image input's spati
   --threads N         onnxruntime intra-op threads (default: one per core)
   -h, --help          this text
 
-Output: stdout carries only the --metrics JSON line; a summary goes to stderr. Errors are
-one line on stderr, 'gradloc: CODE: message', with exit code 1, and then nothing is written.
+Output: stdout carries only the --metrics JSON line; a summary goes to stderr. A map that
+comes out all zeros (or needed a fallback) is still written, exit code 0, with one line per
+finding on stderr, 'gradloc: warning: METHOD: item B: reason' (also in the JSON line's
+"warnings" with --metrics). Errors are one line on stderr, 'gradloc: CODE: message', with
+exit code 1, and then nothing is written.
 
 Example:
   gradloc cam --model resnet18.onnx --feed input=cat.npy --layer layer4.1 --class auto \\

@@ -129,7 +129,10 @@ export async function cam(opts: CamCommandOptions, io: Io): Promise<CamCommandRe
     const where = usesLayers ? `at ${layerNames.join(', ')}` : opts.layers.length > 0 ? `(--layer ignored: ${opts.method} does not use one)` : '';
     io.err(`${opts.method} of '${output}' ${where}: ${scores} (${ms.toFixed(0)} ms)`);
     io.err(`wrote ${opts.out} (float32 ${formatDims(dims)})${opts.png !== undefined ? ` and ${opts.png} (${images.length > 0 ? 'overlay' : 'heatmap'}, ${opts.colormap})` : ''}`);
-    if (metrics) io.out(JSON.stringify(metrics));
+    // an all-zero map is written (it is a valid answer) but never silently: the reasons go to
+    // stderr, and into the JSON line when --metrics prints one (stdout carries no other line)
+    for (const w of result.warnings) io.err(`gradloc: warning: ${w}`);
+    if (metrics) io.out(JSON.stringify({ ...metrics, warnings: result.warnings }));
     return { result, classes: perItem, metrics };
   } finally {
     await model.release();

@@ -1,7 +1,7 @@
 /**
- * Edge-preserving and plain smoothing of one [h, w] map (CF-CAM smooths each cluster's mean
- * gradient). Borders replicate the edge pixel, kernels are truncated at 3 sigma (radius at
- * least 1), normalised to sum to one.
+ * Smoothing of one [h, w] map (VPS's blur baseline, ROAD's substrate, CF-CAM's cluster
+ * gradients). Both filters replicate the edge pixel at borders and truncate their kernels at
+ * 3 sigma (radius at least 1), normalised to sum to one.
  */
 
 const clampIndex = (i: number, n: number): number => (i < 0 ? 0 : i >= n ? n - 1 : i);

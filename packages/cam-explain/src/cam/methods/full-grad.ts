@@ -9,6 +9,7 @@ import { GradlocError, tensorFromProto, type OnnxModel, resizeBilinear } from '@
 import { capture } from '../../capture.js';
 import { minMaxNormalize, relu } from '../../image/normalize.js';
 import { imageInput, type CamMethod, type CamResult, type ExplainRequest } from '../base-cam.js';
+import { fmt, newDiagnoses, nonFiniteNote, rangeOf, resultWarnings, zeroNonFinite } from '../warnings.js';
 
 interface BiasSite {
   readonly output: string;
@@ -36,8 +37,11 @@ function biasSites(model: OnnxModel): BiasSite[] {
   return sites;
 }
 
-/** Adds, per item, the sum over channels of min-max(|scale_c * grad_c|) upsampled, to `total`. */
-function addScaledPlanes(total: Float32Array, grad: ArrayLike<number>, dims: readonly number[], scale: (c: number, i: number) => number, H: number, W: number): void {
+/**
+ * Adds, per item, the sum over channels of min-max(|scale_c * grad_c|) upsampled, to `total`;
+ * counts per item the planes that were not constant (a constant plane scales to 0).
+ */
+function addScaledPlanes(total: Float32Array, grad: ArrayLike<number>, dims: readonly number[], scale: (c: number, i: number) => number, H: number, W: number, varying: Int32Array): void {
   const [B, C, h, w] = dims;
   const n = h * w;
   for (let b = 0; b < B; b++) {
@@ -46,6 +50,8 @@ function addScaledPlanes(total: Float32Array, grad: ArrayLike<number>, dims: rea
     for (let c = 0; c < C; c++) {
       const base = (b * C + c) * n;
       for (let p = 0; p < n; p++) plane[p] = Math.abs(scale(c, base + p) * grad[base + p]);
+      const { min, max } = rangeOf(plane);
+      if (min !== max) varying[b]++;
       minMaxNormalize(plane);
       for (let p = 0; p < n; p++) sum[p] += plane[p];
     }
@@ -65,13 +71,31 @@ export class FullGrad implements CamMethod {
     const cap = await capture(request.model, request.feeds, request.target, { layers: [], extraWrt: [input, ...sites.map((s) => s.output)] });
     const total = new Float32Array(B * H * W);
     const x = image.data as ArrayLike<number>;
-    addScaledPlanes(total, cap.extra[input].data as ArrayLike<number>, image.dims, (_c, i) => x[i], H, W);
+    const varying = new Int32Array(B);
+    let planes = image.dims[1];
+    let used = 0;
+    addScaledPlanes(total, cap.extra[input].data as ArrayLike<number>, image.dims, (_c, i) => x[i], H, W, varying);
     for (const s of sites) {
       const g = cap.extra[s.output];
       if (g.dims.length !== 4) continue;
       if (g.dims[1] !== s.bias.length) throw new GradlocError('SHAPE_MISMATCH', `bias of '${s.output}' has ${s.bias.length} channels, the output ${g.dims[1]}`);
-      addScaledPlanes(total, g.data as ArrayLike<number>, g.dims, (c) => s.bias[c], H, W);
+      addScaledPlanes(total, g.data as ArrayLike<number>, g.dims, (c) => s.bias[c], H, W, varying);
+      planes += g.dims[1];
+      used++;
     }
-    return { batch: B, height: H, width: W, maps: minMaxNormalize(relu(total), H * W), scores: cap.scores };
+    const diagnoses = newDiagnoses(B);
+    for (let b = 0; b < B; b++) {
+      const bad = zeroNonFinite(total, b * H * W, (b + 1) * H * W);
+      if (bad > 0) diagnoses[b].notes.push(nonFiniteNote(bad, H * W, 'the summed planes'));
+      const { min, max } = rangeOf(total, b * H * W, (b + 1) * H * W);
+      if (min !== max) continue;
+      diagnoses[b].zeroReasons.push(
+        varying[b] === 0
+          ? `all ${planes} planes (|x * dy/dx| per input channel, |bias * dy/dz| per channel of ${used} bias sites) are constant over their grids (e.g. a gradient of 0 everywhere), so min-max scaled each to 0`
+          : `the ${planes} scaled planes add up to a constant (${fmt(max)}), which min-max scaling sends to 0`,
+      );
+    }
+    const maps = minMaxNormalize(relu(total), H * W);
+    return { batch: B, height: H, width: W, maps, scores: cap.scores, warnings: resultWarnings(this.name, maps, B, H * W, diagnoses) };
   }
 }
