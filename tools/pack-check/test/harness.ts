@@ -281,6 +281,31 @@ export function fileListProblems(w: Workspace, files: readonly string[]): string
   return problems;
 }
 
+const packageOf = (spec: string): string => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+
+/**
+ * Packages the published JavaScript imports (static, re-exports and dynamic import() with a
+ * literal) that its package.json does not list in dependencies, optionalDependencies or
+ * peerDependencies. In the repo such an import may work through a hoisted neighbour; for a
+ * stranger it fails.
+ */
+export function undeclaredImports(w: Workspace, files: readonly string[]): string[] {
+  const declared = new Set([w.manifest.name, ...depNames(w.manifest)]);
+  const problems: string[] = [];
+  const patterns = [/^\s*(?:import|export)\b[^'";]*?\bfrom\s*['"]([^'"]+)['"]/gm, /^\s*import\s*['"]([^'"]+)['"]/gm, /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g, /\brequire\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const f of files.filter((p) => /\.[cm]?js$/.test(p))) {
+    const text = readFileSync(join(w.dir, f), 'utf8');
+    for (const re of patterns) {
+      for (const m of text.matchAll(re)) {
+        const spec = m[1];
+        if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || builtinModules.includes(spec) || builtinModules.includes(packageOf(spec))) continue;
+        if (!declared.has(packageOf(spec))) problems.push(`${f} imports '${spec}', but ${packageOf(spec)} is not a dependency`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
+
 /** What a publishable package.json lacks. */
 export function manifestProblems(w: Workspace, all: readonly Workspace[]): string[] {
   const m = w.manifest;

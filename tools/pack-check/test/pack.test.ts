@@ -38,6 +38,7 @@ import {
   SMOKE_DIR,
   startRegistry,
   symlinkedPackages,
+  undeclaredImports,
   workspaces,
   type LocalRegistry,
   type Packed,
@@ -46,6 +47,7 @@ import {
 } from './harness.js';
 
 const ALL = workspaces();
+const ROOT_MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
 const PACKAGES = publishable(ALL);
 
 interface State {
@@ -59,6 +61,8 @@ interface State {
   /** Package name -> what `npm install` of that package alone did (blocked packages). */
   alone: Map<string, string>;
   installError?: string;
+  /** tsc's output on the consumer's TypeScript files (one import per exported subpath). */
+  types?: RunResult;
   /** Package name -> what the smoke's plain run printed (its last line, parsed). */
   plain: Map<string, unknown>;
 }
@@ -109,6 +113,8 @@ beforeAll(async () => {
   // every installable package in ONE npm install, by name, as a stranger would
   consumer(state.app, state.registry.url);
   const names = PACKAGES.filter((w) => !state.blocked.has(w.manifest.name)).map((w) => `${w.manifest.name}@${w.manifest.version}`);
+  // a TypeScript consumer has Node's types (the version the repo builds with)
+  if (names.length > 0) names.push(`@types/node@${ROOT_MANIFEST.devDependencies?.['@types/node'] ?? '20'}`);
   if (names.length > 0) {
     const t0 = performance.now();
     const r = await runAsync('npm', installArgs(names), state.app, 240_000);
@@ -125,6 +131,21 @@ beforeAll(async () => {
   }
   await state.registry.close();
 
+  // TypeScript: every exported subpath imported from a strict NodeNext project, no skipLibCheck
+  if (!state.installError) {
+    mkdirSync(join(state.app, 'types'));
+    const files: string[] = [];
+    for (const w of PACKAGES.filter((p) => !state.blocked.has(p.manifest.name))) {
+      const subpaths = typeof w.manifest.exports === 'object' && w.manifest.exports !== null && !Array.isArray(w.manifest.exports) ? Object.keys(w.manifest.exports).filter((k) => k !== './package.json') : [];
+      if (subpaths.length === 0) continue;
+      const lines = subpaths.map((sp, i) => `export type M${i} = typeof import('${w.manifest.name}${sp.slice(1)}');`);
+      writeFileSync(join(state.app, 'types', `${w.dirName}.ts`), `${lines.join('\n')}\n`);
+      files.push(`types/${w.dirName}.ts`);
+    }
+    const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false };
+    writeFileSync(join(state.app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }, null, 2));
+    state.types = time('tsc (consumer)', () => run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], state.app));
+  }
   mkdirSync(join(state.app, 'smoke'));
   mkdirSync(join(state.app, 'bundle'));
   for (const f of readdirSync(SMOKE_DIR)) cpSync(join(SMOKE_DIR, f), join(state.app, 'smoke', f));
@@ -146,6 +167,14 @@ it('has a smoke script for a publishable package only', () => {
   const names = new Set(PACKAGES.map((w) => `${w.dirName}.mjs`));
   const stray = readdirSync(SMOKE_DIR).filter((f) => !names.has(f));
   expect(stray, `smoke scripts that match no publishable workspace folder: ${stray.join(', ')}`).toEqual([]);
+});
+
+it('the TypeScript consumer has no errors outside the packages (their own errors are reported per package)', () => {
+  if (!state.types) return; // nothing installed: the per-package tests say why
+  const own = (l: string): boolean => l.startsWith('types/') || PACKAGES.some((w) => l.includes(`node_modules/${w.manifest.name}/`));
+  const other = state.types.stdout.split('\n').filter((l) => /error TS\d+/.test(l) && !own(l));
+  expect(other, `tsc on the consumer:\n${other.join('\n')}`).toEqual([]);
+  if (state.types.status !== 0 && !/error TS\d+/.test(state.types.stdout)) throw new Error(describeFailure('(consumer)', 'tsc', 'tsc -p tsconfig.json', state.types));
 });
 
 /** The installed copy of a package, or why there is none. */
@@ -177,6 +206,13 @@ describe.each(PACKAGES)('$manifest.name', (w) => {
     expect(problems, `${name} (${w.rel}/package.json):\n  ${problems.join('\n  ')}`).toEqual([]);
   });
 
+  it('declares every package its published code imports', () => {
+    const p = state.packed.get(name);
+    if (typeof p === 'string' || p === undefined) throw new Error(p ?? `${name}: not packed`);
+    const problems = undeclaredImports(w, p.files);
+    expect(problems, `${name} (${w.rel}/package.json):\n  ${problems.join('\n  ')}`).toEqual([]);
+  });
+
   it('publishes only what users need', () => {
     const p = state.packed.get(name);
     if (typeof p === 'string' || p === undefined) throw new Error(p ?? `${name}: not packed`);
@@ -201,6 +237,17 @@ describe.each(PACKAGES)('$manifest.name', (w) => {
       expect(resolved[n], `${n} resolved from the consumer folder`).not.toMatch(/^ERROR/);
       expect(resolved[n].startsWith(app), `${n} resolves to ${resolved[n]}, outside the consumer folder ${app}`).toBe(true);
     }
+  });
+
+  it('types: its declarations compile in a strict TypeScript consumer', () => {
+    const why = installed(name);
+    if (why) throw new Error(why);
+    if (!state.types) throw new Error(`${name}: the TypeScript check did not run`);
+    if (!existsSync(join(state.app, 'types', `${w.dirName}.ts`))) return; // nothing exported (a bin only)
+    const own = state.types.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`types/${w.dirName}.ts`) || l.includes(`node_modules/${name}/`));
+    expect(own, `${name}: tsc on a consumer importing its exports (skipLibCheck off):\n${own.join('\n')}`).toEqual([]);
   });
 
   it('smoke: plain node', () => {
