@@ -32,6 +32,7 @@ export interface Manifest {
   readonly files?: string[];
   readonly exports?: Json;
   readonly engines?: Record<string, string>;
+  readonly publishConfig?: Record<string, string>;
   readonly dependencies?: Record<string, string>;
   readonly optionalDependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
@@ -313,6 +314,7 @@ export function manifestProblems(w: Workspace, all: readonly Workspace[]): strin
   if (!m.description?.trim()) problems.push('no description');
   if (!m.license) problems.push('no license');
   if (!m.engines?.node) problems.push('no engines.node');
+  if (m.name.startsWith('@') && m.publishConfig?.access !== 'public') problems.push('a scoped package without publishConfig.access "public" is published restricted (or refused)');
   if (!Array.isArray(m.files) || m.files.length === 0) problems.push('no files list (everything not ignored would be published)');
   if (!m.exports || typeof m.exports !== 'object' || Array.isArray(m.exports)) problems.push('no exports map');
   else {
