@@ -147,8 +147,6 @@ export const sha512 = (path: string): string => `sha512-${createHash('sha512').u
 export interface LocalRegistry {
   /** Base URL, ending in `/`. */
   readonly url: string;
-  /** Package names asked for that it does not have (a stranger's registry would answer 404 too). */
-  readonly misses: Set<string>;
   close(): Promise<void>;
 }
 
@@ -165,7 +163,6 @@ export async function startRegistry(packages: readonly { dir: string; tarball: s
     byName.set(String(manifest.name), { manifest, tarball: p.tarball });
   }
   const files = new Map([...byName.values()].map((e) => [basename(e.tarball), e.tarball]));
-  const misses = new Set<string>();
   let url = '';
   const server = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/^\/+/, '');
@@ -183,14 +180,13 @@ export async function startRegistry(packages: readonly { dir: string; tarball: s
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
     } else {
-      misses.add(path);
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'Not found' }));
     }
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return { url, misses, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  return { url, close: () => new Promise<void>((ok) => server.close(() => ok())) };
 }
 
 const depNames = (m: Manifest): string[] => [...Object.keys(m.dependencies ?? {}), ...Object.keys(m.optionalDependencies ?? {}), ...Object.keys(m.peerDependencies ?? {})];
@@ -349,16 +345,20 @@ export function symlinkedPackages(nodeModules: string): string[] {
 }
 
 /**
- * Resolves each name from `dir` in a child Node (ESM resolution, as the smoke scripts
- * import) and returns name -> real path of the resolved file (or the error).
+ * Resolves each name from `dir` in a child Node, as `import` does and as `require.resolve`
+ * does, and returns `import:<name>` / `require:<name>` -> real path of the file (or the error).
  */
 export function resolveFrom(dir: string, names: readonly string[]): Record<string, string> {
   const code = [
     "import { realpathSync } from 'node:fs';",
+    "import { createRequire } from 'node:module';",
+    "import { join } from 'node:path';",
     "import { fileURLToPath } from 'node:url';",
+    "const require = createRequire(join(process.cwd(), 'package.json'));",
     'const out = {};',
     'for (const n of JSON.parse(process.argv[1])) {',
-    "  try { out[n] = realpathSync(fileURLToPath(import.meta.resolve(n))); } catch (e) { out[n] = 'ERROR ' + e.message; }",
+    "  try { out['import:' + n] = realpathSync(fileURLToPath(import.meta.resolve(n))); } catch (e) { out['import:' + n] = 'ERROR ' + e.message; }",
+    "  try { out['require:' + n] = realpathSync(require.resolve(n)); } catch (e) { out['require:' + n] = 'ERROR ' + e.message; }",
     '}',
     'console.log(JSON.stringify(out));',
   ].join('\n');

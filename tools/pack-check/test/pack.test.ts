@@ -40,7 +40,6 @@ import {
   symlinkedPackages,
   undeclaredImports,
   workspaces,
-  type LocalRegistry,
   type Packed,
   type RunResult,
   type Workspace,
@@ -55,7 +54,6 @@ interface State {
   app: string;
   build?: string;
   packed: Map<string, Packed | string>;
-  registry?: LocalRegistry;
   /** Package name -> why it was left out of the install. */
   blocked: Map<string, string>;
   /** Package name -> what `npm install` of that package alone did (blocked packages). */
@@ -88,6 +86,45 @@ function consumer(dir: string, registry: string): void {
 
 const installArgs = (names: readonly string[]): string[] => ['install', '--prefer-offline', '--no-audit', '--no-fund', ...names];
 
+/** The consumer's one install, then each package that cannot be installed, alone. */
+async function install(registry: string, notPacked: ReadonlySet<string>): Promise<void> {
+  // every installable package in ONE npm install, by name, as a stranger would
+  consumer(state.app, registry);
+  const names = PACKAGES.filter((w) => !state.blocked.has(w.manifest.name)).map((w) => `${w.manifest.name}@${w.manifest.version}`);
+  if (names.length > 0) {
+    // a TypeScript consumer has Node's types (the version the repo builds with)
+    names.push(`@types/node@${ROOT_MANIFEST.devDependencies?.['@types/node'] ?? '20'}`);
+    const t0 = performance.now();
+    const r = await runAsync('npm', installArgs(names), state.app, 240_000);
+    timings.push(`npm install ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    if (r.status !== 0) state.installError = describeFailure('(all installable packages)', 'npm install', `npm ${installArgs(names).join(' ')}`, r);
+  }
+  // a package that cannot be installed: what npm itself says, in a folder of its own
+  for (const w of PACKAGES.filter((p) => state.blocked.has(p.manifest.name) && !notPacked.has(p.manifest.name))) {
+    const dir = join(state.tmp, `alone-${w.dirName}`);
+    consumer(dir, registry);
+    const spec = `${w.manifest.name}@${w.manifest.version}`;
+    const r = await runAsync('npm', installArgs([spec]), dir, 240_000);
+    state.alone.set(w.manifest.name, r.status === 0 ? 'npm install alone succeeded' : describeFailure(w.manifest.name, 'npm install (alone)', `npm ${installArgs([spec]).join(' ')}`, r));
+  }
+}
+
+/** tsc on a strict NodeNext consumer importing every exported subpath (skipLibCheck off). */
+function typecheck(): void {
+  mkdirSync(join(state.app, 'types'));
+  const files: string[] = [];
+  for (const w of PACKAGES.filter((p) => !state.blocked.has(p.manifest.name))) {
+    const subpaths = typeof w.manifest.exports === 'object' && w.manifest.exports !== null && !Array.isArray(w.manifest.exports) ? Object.keys(w.manifest.exports).filter((k) => k !== './package.json') : [];
+    if (subpaths.length === 0) continue;
+    const lines = subpaths.map((sp, i) => `export type M${i} = typeof import('${w.manifest.name}${sp.slice(1)}');`);
+    writeFileSync(join(state.app, 'types', `${w.dirName}.ts`), `${lines.join('\n')}\n`);
+    files.push(`types/${w.dirName}.ts`);
+  }
+  const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false };
+  writeFileSync(join(state.app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }, null, 2));
+  state.types = time('tsc (consumer)', () => run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], state.app));
+}
+
 beforeAll(async () => {
   state.tmp = mkdtempSync(join(tmpdir(), 'gradloc-pack-'));
   state.app = join(state.tmp, 'app');
@@ -108,44 +145,13 @@ beforeAll(async () => {
     if (why) state.blocked.set(w.manifest.name, why);
   }
   const served = PACKAGES.filter((w) => !notPacked.has(w.manifest.name)).map((w) => ({ dir: w.dir, tarball: (state.packed.get(w.manifest.name) as Packed).tarball }));
-  state.registry = await startRegistry(served);
-
-  // every installable package in ONE npm install, by name, as a stranger would
-  consumer(state.app, state.registry.url);
-  const names = PACKAGES.filter((w) => !state.blocked.has(w.manifest.name)).map((w) => `${w.manifest.name}@${w.manifest.version}`);
-  // a TypeScript consumer has Node's types (the version the repo builds with)
-  if (names.length > 0) names.push(`@types/node@${ROOT_MANIFEST.devDependencies?.['@types/node'] ?? '20'}`);
-  if (names.length > 0) {
-    const t0 = performance.now();
-    const r = await runAsync('npm', installArgs(names), state.app, 240_000);
-    timings.push(`npm install ${((performance.now() - t0) / 1000).toFixed(1)}s`);
-    if (r.status !== 0) state.installError = describeFailure('(all installable packages)', 'npm install', `npm ${installArgs(names).join(' ')}`, r);
+  const registry = await startRegistry(served);
+  try {
+    await install(registry.url, notPacked);
+  } finally {
+    await registry.close();
   }
-  // a package that cannot be installed: what npm itself says, in a folder of its own
-  for (const w of PACKAGES.filter((p) => state.blocked.has(p.manifest.name) && !notPacked.has(p.manifest.name))) {
-    const dir = join(state.tmp, `alone-${w.dirName}`);
-    consumer(dir, state.registry.url);
-    const spec = `${w.manifest.name}@${w.manifest.version}`;
-    const r = await runAsync('npm', installArgs([spec]), dir, 240_000);
-    state.alone.set(w.manifest.name, r.status === 0 ? 'npm install alone succeeded' : describeFailure(w.manifest.name, 'npm install (alone)', `npm ${installArgs([spec]).join(' ')}`, r));
-  }
-  await state.registry.close();
-
-  // TypeScript: every exported subpath imported from a strict NodeNext project, no skipLibCheck
-  if (!state.installError) {
-    mkdirSync(join(state.app, 'types'));
-    const files: string[] = [];
-    for (const w of PACKAGES.filter((p) => !state.blocked.has(p.manifest.name))) {
-      const subpaths = typeof w.manifest.exports === 'object' && w.manifest.exports !== null && !Array.isArray(w.manifest.exports) ? Object.keys(w.manifest.exports).filter((k) => k !== './package.json') : [];
-      if (subpaths.length === 0) continue;
-      const lines = subpaths.map((sp, i) => `export type M${i} = typeof import('${w.manifest.name}${sp.slice(1)}');`);
-      writeFileSync(join(state.app, 'types', `${w.dirName}.ts`), `${lines.join('\n')}\n`);
-      files.push(`types/${w.dirName}.ts`);
-    }
-    const compilerOptions = { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023'], types: ['node'], strict: true, noEmit: true, skipLibCheck: false };
-    writeFileSync(join(state.app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }, null, 2));
-    state.types = time('tsc (consumer)', () => run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--pretty', 'false'], state.app));
-  }
+  if (!state.installError) typecheck();
   mkdirSync(join(state.app, 'smoke'));
   mkdirSync(join(state.app, 'bundle'));
   for (const f of readdirSync(SMOKE_DIR)) cpSync(join(SMOKE_DIR, f), join(state.app, 'smoke', f));
@@ -233,9 +239,9 @@ describe.each(PACKAGES)('$manifest.name', (w) => {
     const names = [name, ...Object.keys(w.manifest.dependencies ?? {})];
     const app = realDir(state.app) + sep;
     const resolved = resolveFrom(state.app, names);
-    for (const n of names) {
-      expect(resolved[n], `${n} resolved from the consumer folder`).not.toMatch(/^ERROR/);
-      expect(resolved[n].startsWith(app), `${n} resolves to ${resolved[n]}, outside the consumer folder ${app}`).toBe(true);
+    for (const [how, path] of Object.entries(resolved)) {
+      expect(path, `${how} from the consumer folder`).not.toMatch(/^ERROR/);
+      expect(path.startsWith(app), `${how} resolves to ${path}, outside the consumer folder ${app}`).toBe(true);
     }
   });
 
@@ -284,6 +290,11 @@ describe.each(PACKAGES)('$manifest.name', (w) => {
     expect(chunks.length, `${name}: the bundle has ${chunks.length} chunks, expected one file`).toBe(1);
     const leftOut = [...chunks[0].imports, ...chunks[0].dynamicImports].filter((id) => !isAllowedExternal(id));
     expect(leftOut, `${name}: the bundle imports these at run time instead of containing them`).toEqual([]);
+    const app = realDir(state.app) + sep;
+    const foreign = chunks[0].moduleIds.filter((id) => !id.startsWith('\0') && !realDir(id).startsWith(app));
+    expect(foreign, `${name}: the bundle contains modules from outside the consumer folder`).toEqual([]);
+    const ownModules = chunks[0].moduleIds.filter((id) => id.includes(`node_modules${sep}${name.replace('/', sep)}${sep}`));
+    expect(ownModules.length, `${name}: the bundle contains none of the package's own modules`).toBeGreaterThan(0);
     const result = runSmoke(w, file, 'smoke (rolldown bundle)');
     if (state.plain.has(name)) expect(result, `${name}: the bundled smoke printed another result than the plain run`).toEqual(state.plain.get(name));
   });
