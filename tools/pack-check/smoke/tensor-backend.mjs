@@ -2,6 +2,8 @@
 // tools/pack-check): build y = sum(tanh(x W)) with the graph builder, take its gradient
 // w.r.t. the input x and the weight W in one onnxruntime run, and compare with the closed
 // form dy/dx_i = sum_j W_ij (1 - tanh(z_j)^2), dy/dW_ij = x_i (1 - tanh(z_j)^2), z = x W.
+// Also: more than 100 ops have gradient rules (the registries survive bundling; 124 today), and
+// the ./testing export's gradCheck agrees with central finite differences.
 // Prints one JSON line; any mismatch throws (exit code 1, message on stderr).
 import assert from 'node:assert/strict';
 import { Graph, GraphBuilder, OnnxModel, gradOps, tensor } from '@gradloc/tensor-backend';
