@@ -3,6 +3,7 @@
  * `gradloc: CODE: message`, exit code 1, never a stack trace (GRADLOC_DEBUG=1 adds it).
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { GradlocError } from '@gradloc/tensor-backend';
 import type { Command, Io } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -22,9 +23,14 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * The installed @gradloc/cli's version, found by package name (its exports map lists
+ * ./package.json) rather than relative to this file, so a bundled CLI reports the package it
+ * was bundled from, not whatever package.json sits next to the bundle.
+ */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  const path = createRequire(import.meta.url).resolve('@gradloc/cli/package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
 }
 
 /** Runs one command line; resolves to the process exit code. */

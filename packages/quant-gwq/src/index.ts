@@ -18,5 +18,4 @@ export * from './graph/weight-sites.js';
 export * from './calib/loss-graphs.js';
 export * from './calib/calibrate.js';
 export * from './quantize.js';
-export * from './bench/latency.js';
 export * from './calibration-data/index.js';

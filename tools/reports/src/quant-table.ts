@@ -9,7 +9,9 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeModel, Graph, loadModel, OnnxModel } from '@gradloc/tensor-backend';
-import { brownCalibration, calibrate, canonicalWeights, lmLatencies, quantizeGraph, type Method } from '@gradloc/quant-gwq';
+import { brownCalibration, calibrate, canonicalWeights, quantizeGraph, type Method } from '@gradloc/quant-gwq';
+// the quant benchmark's latency helper: benchmark plumbing, built with quant-gwq but not published
+import { lmLatencies } from '../../../packages/quant-gwq/dist/bench/latency.js';
 import { brownPerplexity, loadBrownTokenizer, modelDir } from '@gradloc/models';
 import { replaceSection } from './readme-section.js';
 

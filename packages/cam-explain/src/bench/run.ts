@@ -9,7 +9,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { buildResNet, float32, OnnxModel, rng, normal } from '@gradloc/tensor-backend';
-import { timeInterleaved } from '@gradloc/tensor-backend/bench';
+import { timeInterleaved } from '@gradloc/bench-kit';
 import { classTarget } from '../target.js';
 import { GradCAM } from '../cam/methods/gradient-weighted.js';
 import { ScoreCAM } from '../cam/methods/perturbation.js';

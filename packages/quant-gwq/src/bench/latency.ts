@@ -1,13 +1,13 @@
 /**
  * Latency and resident memory of causal-LM sessions, FP32 vs quantized: M = 1 (one token,
  * the decoding shape) and M = 64 (a prefill). Used by the package benchmark and the README
- * table script. Timings are interleaved medians (tensor-backend/bench) so a noisy neighbour
+ * table script. Timings are interleaved medians (@gradloc/bench-kit) so a noisy neighbour
  * slows every model alike.
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createSession, tensor, type Session } from '@gradloc/tensor-backend';
-import { timeInterleaved, type Timing } from '@gradloc/tensor-backend/bench';
+import { timeInterleaved, type Timing } from '@gradloc/bench-kit';
 
 export const LATENCY_LENGTHS = [1, 64] as const;
 

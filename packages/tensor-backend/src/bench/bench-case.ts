@@ -8,7 +8,7 @@ import { buildGradGraph } from '../autodiff/engine.js';
 import { OnnxModel, type VjpOptions } from '../runtime/model.js';
 import type { Target } from '../runtime/target.js';
 import type { BenchCase } from './cases.js';
-import { once, rss, timeInterleaved, type Timing } from './measure.js';
+import { once, rss, timeInterleaved, type Timing } from '@gradloc/bench-kit';
 import { profileGradient, type GradProfile } from './profile.js';
 
 export interface BenchSettings {

@@ -7,7 +7,7 @@ import { createSession, defaultThreads } from '../runtime/session.js';
 import { buildResNet } from '../models/resnet.js';
 import { sampleFeeds } from '../models/feeds.js';
 import { encodeModel } from '../onnx/model-io.js';
-import { timeInterleaved, type Timing } from './measure.js';
+import { timeInterleaved, type Timing } from '@gradloc/bench-kit';
 
 export interface ThreadsResult {
   readonly cores: number;

@@ -16,7 +16,7 @@ import type { Optimizer } from '../training/optimizer.js';
 import { sgd } from '../training/sgd.js';
 import { Trainer, type StepResult } from '../training/trainer.js';
 import { flag } from './args.js';
-import { summarise } from './measure.js';
+import { summarise } from '@gradloc/bench-kit';
 import { f, pad } from './report.js';
 import { TRAIN_CASES, type TrainCase } from './train-cases.js';
 

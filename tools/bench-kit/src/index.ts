@@ -1,4 +1,4 @@
-/** Timing and memory sampling for the benchmark: interleaved medians after warm-up, peak RSS. */
+/** Timing and memory sampling for the benchmarks of every package: interleaved medians after warm-up, peak RSS. */
 
 export interface Timing {
   /** Median wall time of one call, ms. */
