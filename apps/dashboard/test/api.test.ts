@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { iou, type Box } from '@gradloc/tensor-backend';
-import { DEFAULT_DETECTION_THRESHOLD, planarFromRgb } from '@gradloc/vps-search';
-import { Grounders } from '../src/server/services/grounders.js';
+import { DEFAULT_DETECTION_THRESHOLD } from '@gradloc/vps-search';
+import { decodeNpy, imageBatch, iou, planarFromRgb, type Box } from '@gradloc/tensor-backend';
 import { decodeUpload } from '../src/server/services/uploads.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
@@ -109,7 +108,7 @@ describe('grounding.detect', () => {
     const { bytes, scene } = await scenePng(4);
     const { detector } = await app.services.grounders.open('shapes-grounder');
     const { image } = await decodeUpload(dataUrl(bytes), { maxBytes: 1e6, maxPixels: 1e6 });
-    const batch = Grounders.batchOf(planarFromRgb(image, detector.width, detector.height));
+    const batch = imageBatch(planarFromRgb(image, detector.width, detector.height));
     const queries = [...scene.objects.map((o) => o.phrases[0]), 'a purple ring'];
     const all = await detector.detectAll(batch, queries);
     for (const [q, query] of queries.entries()) {
@@ -117,6 +116,15 @@ describe('grounding.detect', () => {
       expect(Array.from(all[q][0].boxes)).toEqual(Array.from(one.boxes));
       for (let p = 0; p < one.scores.length; p++) expect(all[q][0].scores[p]).toBeCloseTo(one.scores[p], 5);
     }
+  });
+
+  it('tells what a grounder knows: its closed vocabulary and its training data', async () => {
+    const v = await app.caller().grounding.vocabulary({ model: 'shapes-grounder' });
+    expect(v.words).toEqual(expect.arrayContaining(['red', 'circle', 'stars', 'the']));
+    expect(v.words).not.toContain('<unk>');
+    expect(v.trainedOn).toMatch(/train-split scenes/);
+    // every listed word is one detect accepts (a query of all of them is read, not refused)
+    await expect(app.caller().grounding.detect({ image: dataUrl((await scenePng(1)).bytes), queries: [v.words!.join(' ')], model: 'shapes-grounder' })).resolves.toBeDefined();
   });
 
   it('serves generated sample scenes with their phrases', async () => {
@@ -139,9 +147,18 @@ describe('explain', () => {
     const { width, height } = await (await import('sharp')).default(Buffer.from(r.explanation.overlay.split(',')[1], 'base64')).metadata();
     expect([width, height]).toEqual([192, 192]);
     for (const k of ['insertion_auc', 'deletion_auc'] as const) expect(r.metrics[k]).toBeGreaterThanOrEqual(0);
+    // the downloads: the heatmap PNG at the overlay's size, the raw map as .npy at the model input's size
+    const heat = await (await import('sharp')).default(Buffer.from(r.explanation.heatmap.split(',')[1], 'base64')).metadata();
+    expect([heat.width, heat.height]).toEqual([192, 192]);
+    const npy = decodeNpy(new Uint8Array(Buffer.from(r.explanation.mapNpy, 'base64')));
+    expect(npy.dims).toEqual([96, 96]);
+    const values = Array.from(npy.data as Float32Array);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeCloseTo(1, 5);
+    expect(r.explanation.warnings).toEqual([]);
     const byLabel = await app.caller().explain.cam({ image: dataUrl(bytes), method: 'saliency', target: 'ring', model: 'shapes-vit' });
     expect(byLabel.prediction.label).toBe('ring');
-    expect((await rejection(app.caller().explain.cam({ image: dataUrl(bytes), target: 'hexagon' }))).message).toMatch(/^target 'hexagon' is not a class of shapes-resnet; classes: 0 circle, 1 square/);
+    expect((await rejection(app.caller().explain.cam({ image: dataUrl(bytes), target: 'hexagon' }))).message).toMatch(/^'hexagon' is not a class label; classes: 0 circle, 1 square/);
   });
 
   it('compare: one curve pair per method whose areas are the reported AUCs', async () => {

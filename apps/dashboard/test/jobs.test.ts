@@ -96,6 +96,18 @@ describe('a VPS job', () => {
     expect(r.curves.deletion[0]).toBeCloseTo(r.score, 4);
     expect(r.forwardPasses).toBeGreaterThan(9);
   });
+
+  it('refuses a query the grounder cannot read before any job exists, naming the words it knows', async () => {
+    const { bytes } = await scenePng(0, 2);
+    const before = (await app.caller().jobs.list({ kind: 'vps' })).length;
+    const refused = await app.caller().vps.explain({ image: dataUrl(bytes), query: 'a flying saucer' }).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(refused?.code).toBe('BAD_REQUEST');
+    expect(refused?.message).toMatch(/^the query has words the model does not know: flying, saucer \(it knows only these \d+ words of the shapes scenes: a an the .* red .* circle /);
+    expect((await app.caller().jobs.list({ kind: 'vps' })).length).toBe(before);
+  });
 });
 
 describe('cancellation', () => {

@@ -50,6 +50,8 @@ export interface ExplainOptions {
   readonly input: PictureInput | FeedsInput;
   readonly method: MethodName;
   readonly methodOptions?: MethodOptions;
+  /** Images per model run, for the perturbation methods and the metrics (default: theirs). */
+  readonly batchSize?: number;
   /** Layers the CAM methods weigh (names or specs; several are averaged). Ignored by input attributions. */
   readonly layers?: readonly (string | LayerSpec)[];
   /** The logits output [B, C] (default: the model's first output). */
@@ -153,7 +155,7 @@ export async function explain(o: ExplainOptions): Promise<Explanation> {
   const classes = resolveClasses(o.target, logits, o.labels);
   const request: ExplainRequest = { model, feeds, target: classTarget({ output, classes }), layers, input };
   const t0 = performance.now();
-  const result = await createMethod(o.method, o.methodOptions).explain(request);
+  const result = await createMethod(o.method, { ...o.methodOptions, batchSize: o.batchSize ?? o.methodOptions?.batchSize }).explain(request);
   const ms = performance.now() - t0;
 
   const width = logits.dims[logits.dims.length - 1];
@@ -175,7 +177,7 @@ export async function explain(o: ExplainOptions): Promise<Explanation> {
     const base = scale < 1 ? resizeRGB(picture, Math.max(1, Math.round(picture.width * scale)), Math.max(1, Math.round(picture.height * scale))) : picture;
     shown = overlay(base, resizeMap(item0, base.width, base.height), o.overlay || {});
   }
-  const metricRequest = { model, feeds, target: request.target, input };
+  const metricRequest = { model, feeds, target: request.target, input, batchSize: o.batchSize };
   const metrics = o.metrics ? await metricsReport(metricRequest, result, o.metrics === true ? {} : o.metrics) : undefined;
   let curves: Explanation['curves'];
   if (o.curves) {

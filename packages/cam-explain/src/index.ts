@@ -30,4 +30,3 @@ export * from './metrics/rank-correlation.js';
 export * from './metrics/randomization.js';
 export * from './metrics/report.js';
 export * from './explain.js';
-export * from './image-compat.js';

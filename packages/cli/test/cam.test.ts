@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Net, OnnxModel, buildResNet, buildViT, randn, readNpy, rng, saveModel, tensor, writeNpy, type Tensor } from '@gradloc/tensor-backend';
-import { METHOD_NAMES, classTarget, createMethod, decodeImageRGB, encodePNG, heatmapRGB, overlay } from '@gradloc/cam-explain';
+import { Net, OnnxModel, buildResNet, buildViT, decodeImage, encodePNG, heatmapRGB, overlay, randn, readNpy, rng, saveModel, tensor, writeNpy, type Tensor } from '@gradloc/tensor-backend';
+import { METHOD_NAMES, classTarget, createMethod } from '@gradloc/cam-explain';
 import { main } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -138,13 +138,13 @@ describe('gradloc cam', () => {
     const r = await gradloc([...base(), '--layer', 'layer2.0', '--out', p('h.npy'), '--png', p('pngs/new/h.png'), '--colormap', 'viridis']);
     expect(r.code).toBe(0);
     const map = readNpy(p('h.npy')).data as Float32Array;
-    const heat = await decodeImageRGB(readFileSync(p('pngs/new/h.png')));
+    const heat = await decodeImage(readFileSync(p('pngs/new/h.png')));
     expect([heat.width, heat.height]).toEqual([SIZE, SIZE]);
     expect([...heat.data]).toEqual([...heatmapRGB(map, SIZE, SIZE, 'viridis').data]);
 
     const r2 = await gradloc([...base(), '--layer', 'layer2.0', '--out', p('o.npy'), '--png', p('o.png'), '--image', p('picture.png'), '--alpha', '0.4']);
     expect(r2.code).toBe(0);
-    const over = await decodeImageRGB(readFileSync(p('o.png')));
+    const over = await decodeImage(readFileSync(p('o.png')));
     expect([over.width, over.height]).toEqual([SIZE, SIZE]);
     const expected = overlay(picture, { width: SIZE, height: SIZE, data: readNpy(p('o.npy')).data as Float32Array }, { colormap: 'jet', alpha: 0.4 });
     expect([...over.data]).toEqual([...expected.data]);

@@ -25,4 +25,3 @@ export * from './baselines/grad-cam.js';
 export * from './vps.js';
 export * from './pipeline/ground.js';
 export * from './pipeline/explain-detection.js';
-export * from './image-compat.js';

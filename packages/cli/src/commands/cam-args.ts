@@ -1,7 +1,7 @@
 /** `gradloc cam`'s flags: the help text, parsing and validation into CamCommandOptions. */
 import { resolve } from 'node:path';
-import { GradlocError, type RuntimeOptions } from '@gradloc/tensor-backend';
-import { COLORMAP_NAMES, LAYER_METHODS, METHOD_NAMES, isMethodName, type ColormapName, type MethodName, type TokenLayout } from '@gradloc/cam-explain';
+import { COLORMAP_NAMES, GradlocError, type ColormapName, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { LAYER_METHODS, METHOD_NAMES, isMethodName, type MethodName, type TokenLayout } from '@gradloc/cam-explain';
 import { RUNTIME_FLAGS, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, runtimeOptions, stringList } from '../args.js';
 export interface CamCommandOptions {
   readonly model: string;

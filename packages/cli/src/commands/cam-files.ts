@@ -1,8 +1,8 @@
 /** `gradloc cam`'s files: pictures in, PNG rendering, --boxes JSON, staged writes out. */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { GradlocError } from '@gradloc/tensor-backend';
-import { decodeImageRGB, heatmapRGB, overlay, tileHorizontal, type CamResult, type ColormapName, type PixelBox, type RgbImage } from '@gradloc/cam-explain';
+import { decodeImage, GradlocError, heatmapRGB, overlay, tileHorizontal, type ColormapName, type RgbImage } from '@gradloc/tensor-backend';
+import type { CamResult, PixelBox } from '@gradloc/cam-explain';
 import { writeOutputs, type OutputFile } from '../output.js';
 export function readText(path: string, flag: string): string {
   try {
@@ -21,7 +21,7 @@ export async function readImages(paths: readonly string[]): Promise<RgbImage[]> 
     } catch {
       throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${p}`);
     }
-    images.push(await decodeImageRGB(bytes, `--image ${p}`));
+    images.push(await decodeImage(bytes, `--image ${p}`));
   }
   return images;
 }

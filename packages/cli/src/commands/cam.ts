@@ -6,8 +6,8 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { GradlocError, MODEL_META, OnnxModel, encodeNpy, formatDims, setWarningHandler, tensor, type Feeds } from '@gradloc/tensor-backend';
-import { LAYER_METHODS, argmaxRow, classTarget, createMethod, encodePNG, imageInput, metricsReport, withOutputs, type CamResult, type ExplainRequest, type LayerSpec, type MethodName, type MetricsReport, type PixelBox } from '@gradloc/cam-explain';
+import { GradlocError, MODEL_META, OnnxModel, encodeNpy, encodePNG, formatDims, setWarningHandler, tensor } from '@gradloc/tensor-backend';
+import { LAYER_METHODS, explain, imageInput, type CamResult, type LayerSpec, type MethodName, type MetricsReport } from '@gradloc/cam-explain';
 import type { Command, Io } from '../command.js';
 import { loadFeeds } from '../feeds.js';
 import { tensorNames } from '../names.js';
@@ -44,31 +44,10 @@ function checkClasses(model: OnnxModel, output: string, classes: CamCommandOptio
   if (classes === 'auto') return;
   const dims = model.graph.outputs.find((o) => o.name === output)?.dims;
   const count = dims?.length === 2 ? dims[1] : undefined;
-  if (typeof count !== 'number') return; // symbolic or not an output: classTarget checks at run time
+  if (typeof count !== 'number') return; // symbolic or not an output: explain() checks at run time
   for (const c of typeof classes === 'number' ? [classes] : classes) {
     if (c >= count) throw new GradlocError('BAD_INPUT', `--class ${c} is out of range: '${output}' has ${count} classes (0..${count - 1})`);
   }
-}
-
-/** Each item's top class, from one forward pass (so 'auto' is fixed once, reported and scored). */
-async function topClasses(model: OnnxModel, feeds: Feeds, output: string): Promise<number[]> {
-  const out = (await withOutputs(model, [output], feeds).run(feeds, [output]))[output];
-  if (out.dims.length < 1 || out.dims[0] === 0) throw new GradlocError('BAD_INPUT', `--output '${output}' has dims [${out.dims.join(',')}], expected [B, classes]`);
-  return Array.from({ length: out.dims[0] }, (_, b) => argmaxRow(out, b));
-}
-
-/**
- * The one place `--metrics` reaches the faithfulness metrics (metricsReport of
- * @gradloc/cam-explain, src/metrics/report.ts): its object, with stable snake_case keys, is
- * the JSON line. The metrics freeze the same target on the unmodified batch, so they score
- * the classes the map explains.
- */
-function faithfulnessMetrics(request: ExplainRequest, result: CamResult, opts: CamCommandOptions, boxes: PixelBox[][] | undefined): Promise<MetricsReport> {
-  return metricsReport({ model: request.model, feeds: request.feeds, target: request.target, input: request.input, batchSize: opts.batchSize }, result, {
-    road: opts.road,
-    boxes,
-    tolerance: opts.tolerance,
-  });
 }
 
 export async function cam(opts: CamCommandOptions, io: Io): Promise<CamCommandResult> {
@@ -102,29 +81,29 @@ export async function cam(opts: CamCommandOptions, io: Io): Promise<CamCommandRe
     const images = await readImages(opts.images);
     const boxes = opts.boxes === undefined ? undefined : parseBoxes(readText(opts.boxes, '--boxes'), batch, `--boxes ${opts.boxes}`);
 
-    const classes = opts.classes === 'auto' ? await topClasses(model, feeds, output) : opts.classes;
-    const target = classTarget({ output, classes });
     const layers: LayerSpec[] = layerNames.map((name) => ({ name, tokens: opts.tokens }));
-    const method = createMethod(opts.method, {
+    // one forward pass inside explain() fixes 'auto' classes, so the map, the report and the
+    // metrics are all of the same classes
+    const { result, classes, metrics, ms } = await explain({
+      model,
+      input: { feeds, input },
+      method: opts.method,
+      methodOptions: { eigenSmooth: opts.eigenSmooth, augSmooth: opts.augSmooth, steps: opts.steps, samples: opts.samples },
       batchSize: opts.batchSize,
-      eigenSmooth: opts.eigenSmooth,
-      augSmooth: opts.augSmooth,
-      steps: opts.steps,
-      samples: opts.samples,
+      layers,
+      output,
+      target: opts.classes,
+      metrics: opts.metrics ? { road: opts.road, boxes, tolerance: opts.tolerance } : false,
+      overlay: false,
     });
-    const request: ExplainRequest = { model, feeds, target, layers, input };
-    const t0 = performance.now();
-    const result = await method.explain(request);
-    const ms = performance.now() - t0;
 
     const { height, width } = result;
     const dims = result.batch === 1 ? [height, width] : [result.batch, height, width];
     const files = [{ path: opts.out, bytes: encodeNpy(tensor('float32', dims, result.maps)) }];
     if (opts.png !== undefined) files.push({ path: opts.png, bytes: await encodePNG(renderPng(result, images, opts.colormap, opts.alpha)) });
-    const metrics = opts.metrics ? await faithfulnessMetrics(request, result, opts, boxes) : undefined;
     writeFiles(files);
 
-    const perItem = typeof classes === 'number' ? Array.from({ length: result.batch }, () => classes) : [...classes];
+    const perItem = [...classes];
     const scores = Array.from(result.scores, (s, b) => `class ${perItem[b]} p=${s.toPrecision(4)}`).join(', ');
     const where = usesLayers ? `at ${layerNames.join(', ')}` : opts.layers.length > 0 ? `(--layer ignored: ${opts.method} does not use one)` : '';
     io.err(`${opts.method} of '${output}' ${where}: ${scores} (${ms.toFixed(0)} ms)`);

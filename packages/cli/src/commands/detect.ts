@@ -84,7 +84,7 @@ export const detectCommand: Command = {
     }
     const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
     const source = openGrounder(spec, { runtime: runtimeOptions('detect', f), ...modelsOption(f) });
-    const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
+    const detector = new OnnxGrounder(source);
     try {
       const t0 = performance.now();
       const r = await ground({ detector, image: picture, queries, threshold, iou });

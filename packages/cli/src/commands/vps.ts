@@ -95,7 +95,7 @@ export const vpsCommand: Command = {
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
     const source = openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
-    const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, normalize: source.normalize, size: source.size });
+    const detector = new OnnxGrounder(source);
     const progress = stageReporter(io, 'vps:');
     try {
       const r = await explainDetection({

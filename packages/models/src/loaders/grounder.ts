@@ -27,13 +27,21 @@ export interface GrounderSource {
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
   /** Image size for graphs whose pixel input has symbolic H and W. */
   readonly size?: { readonly height: number; readonly width: number };
+  /**
+   * The words a closed-vocabulary grounder knows (the zoo's shapes grounders), without the
+   * special tokens; undefined for open-vocabulary tokenizers (Hugging Face exports).
+   */
+  readonly vocabulary?: readonly string[];
 }
 
-/** Unknown words would silently become <unk>: refuse them with the vocabulary's size in the message. */
-function checkWords(query: string, known: ReadonlySet<string>): void {
+/** A closed vocabulary's words, without the special tokens (<pad>, <unk>, ...). */
+const wordsOf = (vocabulary: readonly string[]): string[] => vocabulary.filter((w) => !/^<.*>$/.test(w));
+
+/** Unknown words would silently become <unk>: refuse them, listing the words the model knows. */
+function checkWords(query: string, known: ReadonlySet<string>, words: readonly string[]): void {
   const unknown = phraseWords(query).filter((w) => !known.has(w));
   if (phraseWords(query).length === 0) throw new GradlocError('BAD_INPUT', 'the query is empty');
-  if (unknown.length) throw new GradlocError('BAD_INPUT', `the query has words the model does not know: ${unknown.join(', ')} (its vocabulary: ${known.size} words, colours and shapes of the shapes scenes)`);
+  if (unknown.length) throw new GradlocError('BAD_INPUT', `the query has words the model does not know: ${unknown.join(', ')} (it knows only these ${words.length} words of the shapes scenes: ${words.join(' ')})`);
 }
 
 /** A grounder from a name, a model folder, an .onnx file or a Hugging Face export folder. */
@@ -53,13 +61,15 @@ export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSour
     throw new GradlocError('BAD_MODEL', `${file}: input_ids needs a fixed query length`);
   }
   const known = new Set(shapesVocabulary());
+  const vocabulary = wordsOf(shapesVocabulary());
   return {
     name,
     model,
     card,
     camLayer: card.camLayers?.[0],
+    vocabulary,
     encodeQuery: (query) => {
-      checkWords(query, known);
+      checkWords(query, known, vocabulary);
       return { input_ids: tokenizePhrases([query], maxLen).ids };
     },
   };

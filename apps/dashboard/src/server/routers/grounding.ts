@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { generateScene, toRGB8 } from '@gradloc/models';
-import { detectInput } from '../schemas.js';
+import { detectInput, modelName } from '../schemas.js';
 import { DEFAULT_GROUNDER } from '../services/grounders.js';
 import { decodeUpload, pngDataUrl } from '../services/uploads.js';
 import { publicProcedure, router } from '../trpc.js';
@@ -13,9 +13,21 @@ export const groundingRouter = router({
     const t0 = performance.now();
     const { env, grounders } = ctx.services;
     const { image } = await decodeUpload(input.image, { maxBytes: env.maxUploadBytes, maxPixels: env.maxPixels });
-    const detections = await grounders.detect(input.model ?? DEFAULT_GROUNDER, image, input.queries, input.threshold);
+    const detections = await grounders.detect(input.model ?? DEFAULT_GROUNDER, image, input.queries, { threshold: input.threshold });
     return { detections, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }),
+  /** What a grounder can be asked: its closed vocabulary (null for open-vocabulary models) and what it was trained on. */
+  vocabulary: publicProcedure
+    .meta({ description: "The words a grounder knows (null for open-vocabulary Hugging Face models) and what it was trained on, from its card." })
+    .input(z.object({ model: modelName.optional() }).optional())
+    .query(async ({ ctx, input }) => {
+      const { name, source } = await ctx.services.grounders.open(input?.model ?? DEFAULT_GROUNDER);
+      return {
+        model: name,
+        words: source.vocabulary ? [...source.vocabulary] : null,
+        trainedOn: source.card ? `${source.card.task}. Training data: ${source.card.training.data}` : 'a Hugging Face export: see its own model card',
+      };
+    }),
   /** A generated `shapes` scene to try the models on, with its objects' referring phrases. */
   sample: publicProcedure
     .meta({ description: 'A generated shapes scene (PNG data URL) with its objects and their phrases, to try the grounders on.' })

@@ -13,8 +13,10 @@ export const vpsRouter = router({
   explain: jobProcedure
     .meta({ description: 'Starts a Visual Precision Search job for one detection of a grounder; returns the job (follow it with jobs.watch, read it with jobs.get).' })
     .input(vpsInput).mutation(async ({ ctx, input }) => {
-    const { env, registry } = ctx.services;
+    const { env, registry, grounders } = ctx.services;
     registry.get(input.model ?? DEFAULT_GROUNDER, 'grounder');
+    // refused here, as grounding.detect refuses it, rather than as a failed job later
+    await grounders.checkQuery(input.model, input.query);
     await decodeUpload(input.image, { maxBytes: env.maxUploadBytes, maxPixels: env.maxPixels });
     return jobView(await ctx.jobs.create('vps', input));
   }),

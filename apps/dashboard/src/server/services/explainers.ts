@@ -1,12 +1,12 @@
 /**
  * explain.cam and explain.compare: any cam-explain method on a registered classifier, for an
- * uploaded picture. The picture is resized to the model's input and normalised as its card
- * says; maps come back at the picture's size as overlays, with faithfulness metrics computed
- * on the model (deletion/insertion curves for compare).
+ * uploaded picture, through cam-explain's explain() (the entry point `gradloc cam` uses too).
+ * The card gives the input size, normalisation, labels and CAM layer (openClassifier); maps
+ * come back as overlays on the picture, with the raw map (.npy) and the heatmap (PNG) for
+ * download, any warnings, and faithfulness metrics or curves computed on the model.
  */
-import { argmaxRow, classTarget, createMethod, deletionInsertion, LAYER_METHODS, metricsReport, overlay, resizeMap, resizeRGB, type CamResult, type ExplainRequest, type MethodName, type MetricsReport, type RgbImage } from '@gradloc/cam-explain';
-import { GradlocError, tensor, type RuntimeOptions } from '@gradloc/tensor-backend';
-import { planarFromRgb } from '@gradloc/vps-search';
+import { encodeNpy, GradlocError, heatmapRGB, resizeMap, tensor, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { explain, LAYER_METHODS, type Explanation, type MethodName, type MetricsReport, type Prediction } from '@gradloc/cam-explain';
 import { openClassifier, type OpenedClassifier } from '@gradloc/models';
 import type { ModelRegistry } from './registry.js';
 import { pngDataUrl } from './uploads.js';
@@ -21,17 +21,18 @@ export interface ExplainOptions {
   readonly target?: number | string;
 }
 
-export interface Prediction {
-  readonly classIndex: number;
-  readonly label: string;
-  readonly score: number;
-  readonly probabilities: { readonly label: string; readonly p: number }[];
-}
+export type { Prediction };
 
 export interface MethodExplanation {
   readonly method: MethodName;
   /** The map over the picture (data:image/png). */
   readonly overlay: string;
+  /** The map alone through the colormap, at the overlay's size (data:image/png). */
+  readonly heatmap: string;
+  /** The map as computed, float32 [H, W] in [0, 1] at the model input's size, as a .npy file (base64). */
+  readonly mapNpy: string;
+  /** Why a map is empty or degenerate, when it is (CamResult.warnings); empty otherwise. */
+  readonly warnings: readonly string[];
   readonly ms: number;
 }
 
@@ -39,13 +40,6 @@ export interface CurvePoints {
   readonly fractions: number[];
   readonly insertion: number[];
   readonly deletion: number[];
-}
-
-function softmax(logits: ArrayLike<number>): number[] {
-  const m = Math.max(...Array.from(logits));
-  const e = Array.from(logits, (v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
 }
 
 export class Explainers {
@@ -66,68 +60,61 @@ export class Explainers {
     return c;
   }
 
-  private async prepare(picture: RgbImage, o: ExplainOptions): Promise<{ c: OpenedClassifier; request: Omit<ExplainRequest, 'layers'>; prediction: Prediction }> {
-    const c = this.open(o.model ?? DEFAULT_CLASSIFIER);
-    const { size } = c.preprocessing;
-    const planar = planarFromRgb(picture, size, size);
-    const input = c.prepare(tensor('float32', [1, 3, size, size], planar.data));
-    const inputName = c.input;
-    const output = c.output;
-    const feeds = { [inputName]: input };
-    const logits = (await c.model.run(feeds, [output]))[output];
-    const labels = c.labels;
-    const probs = softmax(logits.data as Float32Array);
-    let classIndex: number;
-    if (o.target === undefined) classIndex = argmaxRow(logits, 0);
-    else if (typeof o.target === 'number') classIndex = o.target;
-    else classIndex = labels.indexOf(o.target);
-    if (!(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < probs.length)) {
-      throw new GradlocError('BAD_INPUT', `target '${o.target}' is not a class of ${c.card.name}; classes: ${labels.map((l, i) => `${i} ${l}`).join(', ')}`);
-    }
-    const prediction = {
-      classIndex,
-      label: labels[classIndex] ?? String(classIndex),
-      score: probs[classIndex],
-      probabilities: probs.map((p, i) => ({ label: labels[i] ?? String(i), p })),
-    };
-    return { c, request: { model: c.model, feeds, target: classTarget({ output, classes: [classIndex] }), input: inputName }, prediction };
+  /** The class names of a registered classifier (the Explain page's class choice). */
+  labels(name: string = DEFAULT_CLASSIFIER): readonly string[] {
+    return this.open(name).labels;
   }
 
-  private async run(c: OpenedClassifier, request: Omit<ExplainRequest, 'layers'>, method: MethodName, picture: RgbImage): Promise<{ result: CamResult; explanation: MethodExplanation }> {
+  private explain(picture: RgbImage, method: MethodName, o: ExplainOptions, extra: { metrics?: boolean; curves?: boolean }): Promise<Explanation> {
+    const c = this.open(o.model ?? DEFAULT_CLASSIFIER);
     const layer = c.camLayers[0];
-    if (LAYER_METHODS.includes(method) && !layer) throw new GradlocError('BAD_MODEL', `${c.card.name} suggests no CAM layer; pick an input-attribution method`);
-    const t0 = performance.now();
-    const result = await createMethod(method, {}).explain({ ...request, layers: LAYER_METHODS.includes(method) ? [{ name: layer as string }] : [] });
-    const ms = performance.now() - t0;
-    const scale = Math.min(1, OVERLAY_MAX_SIDE / Math.max(picture.width, picture.height));
-    const shown = scale < 1 ? resizeRGB(picture, Math.max(1, Math.round(picture.width * scale)), Math.max(1, Math.round(picture.height * scale))) : picture;
-    const map = resizeMap({ width: result.width, height: result.height, data: result.maps.subarray(0, result.width * result.height) }, shown.width, shown.height);
-    return { result, explanation: { method, overlay: await pngDataUrl(overlay(shown, map)), ms: Math.round(ms) } };
+    if (LAYER_METHODS.includes(method) && !layer) throw new GradlocError('BAD_MODEL', `${c.name} suggests no CAM layer; pick an input-attribution method`);
+    const { size, inGraph, mean, std } = c.preprocessing;
+    return explain({
+      model: c.model,
+      input: { picture, size: { width: size, height: size }, norm: inGraph ? undefined : { mean, std }, name: c.input },
+      output: c.output,
+      labels: c.labels,
+      method,
+      layers: layer ? [layer] : [],
+      target: o.target,
+      overlay: { maxSide: OVERLAY_MAX_SIDE },
+      ...extra,
+    });
+  }
+
+  private static async view(e: Explanation): Promise<MethodExplanation> {
+    const shown = e.overlay as RgbImage; // picture inputs always get one
+    const r = e.result;
+    const plane = r.maps.subarray(0, r.width * r.height);
+    const heat = resizeMap({ width: r.width, height: r.height, data: plane }, shown.width, shown.height);
+    return {
+      method: e.method,
+      overlay: await pngDataUrl(shown),
+      heatmap: await pngDataUrl(heatmapRGB(heat.data, heat.height, heat.width)),
+      mapNpy: Buffer.from(encodeNpy(tensor('float32', [r.height, r.width], Float32Array.from(plane)))).toString('base64'),
+      warnings: r.warnings,
+      ms: Math.round(e.ms),
+    };
   }
 
   /** One method: overlay + the metrics report (insertion/deletion AUC, average drop, increase in confidence). */
   async cam(picture: RgbImage, method: MethodName, o: ExplainOptions): Promise<{ prediction: Prediction; explanation: MethodExplanation; metrics: MetricsReport }> {
-    const { c, request, prediction } = await this.prepare(picture, o);
-    const { result, explanation } = await this.run(c, request, method, picture);
-    const metrics = await metricsReport(request, result);
-    return { prediction, explanation, metrics };
+    const e = await this.explain(picture, method, o, { metrics: true });
+    return { prediction: e.prediction, explanation: await Explainers.view(e), metrics: e.metrics as MetricsReport };
   }
 
   /** Several methods on the same prediction, each with its deletion and insertion curves. */
   async compare(picture: RgbImage, methods: readonly MethodName[], o: ExplainOptions): Promise<{ prediction: Prediction; methods: (MethodExplanation & { insertionAuc: number; deletionAuc: number; curves: CurvePoints })[] }> {
-    const { c, request, prediction } = await this.prepare(picture, o);
     const out = [];
+    let prediction: Prediction | undefined;
     for (const method of methods) {
-      const { result, explanation } = await this.run(c, request, method, picture);
-      const { insertion, deletion } = await deletionInsertion(request, result);
-      out.push({
-        ...explanation,
-        insertionAuc: insertion.meanAuc,
-        deletionAuc: deletion.meanAuc,
-        curves: { fractions: Array.from(insertion.fractions), insertion: Array.from(insertion.curves[0]), deletion: Array.from(deletion.curves[0]) },
-      });
+      const e = await this.explain(picture, method, o, { curves: true });
+      prediction ??= e.prediction;
+      const c = e.curves!;
+      out.push({ ...(await Explainers.view(e)), insertionAuc: c.insertionAuc, deletionAuc: c.deletionAuc, curves: { fractions: c.fractions, insertion: c.insertion, deletion: c.deletion } });
     }
-    return { prediction, methods: out };
+    return { prediction: prediction as Prediction, methods: out };
   }
 
   async release(): Promise<void> {
