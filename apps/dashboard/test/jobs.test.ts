@@ -3,7 +3,8 @@
  * through the jobs.watch subscription), cancellation, and recovery of jobs whose worker died.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnnxModel } from '@gradloc/tensor-backend';
+import { decodeNpy, OnnxModel } from '@gradloc/tensor-backend';
+import { downloadResponse } from '../src/server/jobs/files.js';
 import { brownPerplexity, modelDir } from '@gradloc/models';
 import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
@@ -49,7 +50,7 @@ describe('a quantization job', () => {
     // the machine's speed, but there are several, each a known stage, with progress in between
     expect(running.length).toBeGreaterThanOrEqual(3);
     expect(running.some((v) => v.progress > 0 && v.progress < 1)).toBe(true);
-    for (const v of running) expect(v.stage).toMatch(/^(starting|loading the model|calibration \d+\/16|quantizing matrix \d+\/17|(FP32 )?perplexity on 8 test windows)$/);
+    for (const v of running) expect(v.stage).toMatch(/^(starting|loading the model|calibration \d+\/16|quantizing matrix \d+\/17|perplexity of the quantized( and the FP32)? model on 8 test windows|saving the quantized model)$/);
     for (let i = 1; i < running.length; i++) expect(running[i].progress).toBeGreaterThanOrEqual(running[i - 1].progress);
 
     const done = await app.caller().jobs.get({ id: job.id });
@@ -67,6 +68,21 @@ describe('a quantization job', () => {
     }
     // 4-bit with 1% FP16 outliers stays close to FP32 on the same windows
     expect(Math.abs(r.ppl / r.pplFp32 - 1)).toBeLessThan(0.05);
+    expect(r.outlierPercent).toBeCloseTo(1, 1);
+    expect([r.evalWindows, r.evalWindowsTotal]).toEqual([8, 1899]);
+    // the quantized model is kept for download, and it is the model that was scored
+    const response = downloadResponse(app.services.env.dataDir, r.modelUrl);
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="brown-gpt-gwq-4bit\.onnx"$/);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes.length).toBe(r.sizeBytes);
+    const downloaded = OnnxModel.fromBytes(bytes);
+    try {
+      expect((await brownPerplexity(downloaded, { split: 'test', maxWindows: 8 })).ppl).toBeCloseTo(r.ppl, 6);
+    } finally {
+      await downloaded.release();
+    }
+    expect(downloadResponse(app.services.env.dataDir, r.modelUrl.replace('.onnx', '.npy')).status).toBe(404);
+    expect(downloadResponse(app.services.env.dataDir, `/api/jobs/${job.id}/..%2F..%2Fgradloc.db`).status).toBe(404);
     // the history list carries the result table
     const listed = await app.caller().jobs.list({ kind: 'quant', status: 'succeeded', results: true });
     expect((listed.find((j) => j.id === job.id)?.result as QuantResult).ppl).toBe(r.ppl);
@@ -95,6 +111,10 @@ describe('a VPS job', () => {
     expect(r.curves.insertion.at(-1)).toBeCloseTo(r.score, 4);
     expect(r.curves.deletion[0]).toBeCloseTo(r.score, 4);
     expect(r.forwardPasses).toBeGreaterThan(9);
+    // the map for download: the upload's size (scenePng(0, 2) is 192 x 192), values in [0, 1]
+    const map = decodeNpy(new Uint8Array(await downloadResponse(app.services.env.dataDir, r.mapUrl).arrayBuffer()));
+    expect(map.dims).toEqual([192, 192]);
+    expect(Math.max(...(map.data as Float32Array))).toBeCloseTo(1, 5);
   });
 
   it('refuses a query the grounder cannot read before any job exists, naming the words it knows', async () => {

@@ -19,3 +19,4 @@ export * from './calib/loss-graphs.js';
 export * from './calib/calibrate.js';
 export * from './quantize.js';
 export * from './calibration-data/index.js';
+export * from './quantize-model.js';

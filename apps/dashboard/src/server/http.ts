@@ -7,6 +7,7 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createContext } from './context.js';
 import { appRouter } from './router.js';
 import { serverState } from './state.js';
+import { downloadResponse } from './jobs/files.js';
 
 export const TRPC_ENDPOINT = '/api/trpc';
 
@@ -30,4 +31,10 @@ export async function handleTrpc(req: Request): Promise<Response> {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`trpc ${path ?? '?'}:`, error.cause ?? error);
     },
   });
+}
+
+/** GET /api/jobs/<id>/<file>: a file a job kept for download (jobs/files.ts). */
+export async function handleDownload(req: Request): Promise<Response> {
+  const { services } = await serverState();
+  return downloadResponse(services.env.dataDir, new URL(req.url).pathname);
 }

@@ -4,19 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import {
-  calibrationFor,
-  DEFAULT_CALIBRATION_SAMPLES,
-  METHODS,
-  parseCalibrationSpec,
-  quantizeGraph,
-  quantSpec,
-  resolveFormat,
-  SENSITIVITIES,
-  usesCalibration,
-  type CalibrationSpec,
-  type Method,
-} from '@gradloc/quant-gwq';
+import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, quantizeModel, quantSpec, resolveFormat, SENSITIVITIES, type Method } from '@gradloc/quant-gwq';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
@@ -77,11 +65,6 @@ export function parseOutlierPercent(flags: Flags): number {
   return p / 100;
 }
 
-function defaultCalibration(model: OnnxModel): CalibrationSpec {
-  const lm = model.graph.inputs.length === 1 && model.graph.inputs[0].name === 'input_ids';
-  return parseCalibrationSpec(lm ? 'brown:train' : 'shapes:train');
-}
-
 export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'GWQ / RTN / magnitude / Hessian / random-outlier weight quantization of an ONNX model',
@@ -104,21 +87,23 @@ export const quantizeCommand: Command = {
     const gptq = f.gptq === true;
     // checked before any model or data is loaded
     resolveFormat(quantSpec(bits, group), format);
+    const calib = optionalString(f, 'calib');
+    if (calib !== undefined) parseCalibrationSpec(calib);
     const runtime = runtimeOptions('quantize', f);
     const model = OnnxModel.load(path, runtime);
-    const calibSpec = optionalString(f, 'calib');
-    const spec = calibSpec ? parseCalibrationSpec(calibSpec) : defaultCalibration(model);
-    const calibration = usesCalibration({ method, outliers, gptq }) ? calibrationFor(model, spec, { modelPath: path, ...modelsOption(f) }) : undefined;
     const progress = stageReporter(io, 'quantize:');
     try {
-      const { graph, report } = await quantizeGraph(model.graph, {
+      const { graph, report, calibration } = await quantizeModel({
+        model,
+        modelPath: path,
+        ...modelsOption(f),
         method,
         bits,
         group,
         outliers,
         sensitivity,
         gptq,
-        calibration,
+        calibration: calib,
         format,
         seed,
         runtime,
@@ -128,7 +113,7 @@ export const quantizeCommand: Command = {
       saveModel(out, graph.toModel());
       io.err(
         `quantize: ${report.matrices.length} matrices, ${report.weights} weights, ${method} ${report.bits}-bit g${report.group}${gptq ? ' + GPTQ' : ''}` +
-          (calibration ? `, calibration ${spec.corpus}:${spec.split} x ${calibration.samples.length}` : '') +
+          (calibration?.spec ? `, calibration ${calibration.spec.corpus}:${calibration.spec.split} x ${calibration.samples}` : '') +
           ` -> ${out}`,
       );
       io.out(

@@ -12,6 +12,7 @@ import { JOB_KINDS, type JobKind } from '../schemas.js';
 import type { Services } from '../services/index.js';
 import { JobCancelled, type JobContext } from './context.js';
 import { runJob } from './runners/index.js';
+import { saveJobFile } from './files.js';
 import type { JobStore } from './store.js';
 
 export interface WorkerOptions {
@@ -91,6 +92,8 @@ export class JobWorker {
     let cancel = false;
     const ctx: JobContext = {
       services: this.services,
+      jobId: job.id,
+      saveFile: (name, bytes) => saveJobFile(this.services.env.dataDir, job.id, name, bytes),
       report: (progress, stage) => {
         if (cancel) throw new JobCancelled();
         latest = { progress: Math.min(1, Math.max(0, progress)), stage };

@@ -3,6 +3,7 @@
  * same entry point as `gradloc vps` (vps-search's explainDetection). The result keeps the
  * overlay (the explained box drawn on it), the metrics and both curves.
  */
+import { encodeNpy, tensor } from '@gradloc/tensor-backend';
 import { explainDetection } from '@gradloc/vps-search';
 import type { VpsInput } from '../../schemas.js';
 import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
@@ -32,6 +33,8 @@ export async function runVps(input: VpsInput, ctx: JobContext) {
     score: r.score,
     missed: r.missed,
     overlay: await pngDataUrl(r.overlay),
+    /** The attribution map, float32 [H, W] in [0, 1] at the upload's size, as .npy. */
+    mapUrl: ctx.saveFile('vps-map.npy', encodeNpy(tensor('float32', [r.map.height, r.map.width], r.map.data))),
     insertionAuc: r.insertionAuc,
     deletionAuc: r.deletionAuc,
     highestConfidence: r.highestConfidence,
