@@ -3,10 +3,11 @@
  * and the token-layer fallback, each against values worked out by hand or by a separate,
  * straightforward implementation here (never the package's own output).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tensor, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
 import { CFCAM, cfcamChannels, cfcamFilter, classTarget, type CamResult, type CfCamOptions, type LayerContext } from '../src/index.js';
 import { flattenHeadModel, tokenModel, uniform } from './tiny-models.js';
+import { modelKeeper, plane } from './helpers.js';
 
 class RecCFCAM extends CFCAM {
   readonly seen: Float64Array[] = [];
@@ -17,16 +18,8 @@ class RecCFCAM extends CFCAM {
   }
 }
 
-const models: OnnxModel[] = [];
-afterAll(async () => {
-  for (const m of models) await m.release();
-});
-function keep<T extends { model: OnnxModel }>(t: T): T {
-  models.push(t.model);
-  return t;
-}
+const keep = modelKeeper();
 
-const plane = (r: CamResult, b: number): Float32Array => r.maps.subarray(b * r.height * r.width, (b + 1) * r.height * r.width);
 const itemOf = (t: Tensor, b: number): Float32Array => {
   const per = t.data.length / t.dims[0];
   return (t.data as Float32Array).subarray(b * per, (b + 1) * per);

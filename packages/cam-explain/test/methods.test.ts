@@ -4,7 +4,7 @@
  * "returns a map of the right shape". Internals (channel weights, raw layer maps, signed
  * attributions) are read through subclasses that record what the protected hooks return.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tensor, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
 import {
   AblationCAM,
@@ -31,6 +31,7 @@ import {
   type MethodName,
 } from '../src/index.js';
 import { flattenHeadModel, guidedModel, quadrantModel, quadrantOf, rankOneModel, scoreModel, smoothModel, uniform } from './tiny-models.js';
+import { modelKeeper, plane } from './helpers.js';
 
 // ------------------------------------------------------------------------------------------
 // Recorders: the same methods, keeping what their protected hooks computed
@@ -127,16 +128,8 @@ class RecGuidedBackprop extends GuidedBackprop {
 // ------------------------------------------------------------------------------------------
 // Helpers
 // ------------------------------------------------------------------------------------------
-const models: OnnxModel[] = [];
-afterAll(async () => {
-  for (const m of models) await m.release();
-});
-function keep<T extends { model: OnnxModel }>(t: T): T {
-  models.push(t.model);
-  return t;
-}
+const keep = modelKeeper();
 
-const plane = (r: CamResult, b: number): Float32Array => r.maps.subarray(b * r.height * r.width, (b + 1) * r.height * r.width);
 
 function argmax(a: ArrayLike<number>): number {
   let best = 0;

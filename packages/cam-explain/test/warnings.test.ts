@@ -4,19 +4,13 @@
  * dependence of the score on the input, or only negative channel weights), so the expected
  * reasons follow from the model, not from the code.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tensor, type OnnxModel } from '@gradloc/tensor-backend';
 import { classTarget, createMethod, LAYER_METHODS, METHOD_NAMES, type CamResult, type MethodName } from '../src/index.js';
 import { poolHeadModel, quadrantModel, uniform } from './tiny-models.js';
+import { modelKeeper } from './helpers.js';
 
-const models: OnnxModel[] = [];
-afterAll(async () => {
-  for (const m of models) await m.release();
-});
-function keep<T extends { model: OnnxModel }>(t: T): T {
-  models.push(t.model);
-  return t;
-}
+const keep = modelKeeper();
 
 const maxOf = (r: CamResult, b: number): number => Math.max(...r.maps.subarray(b * r.height * r.width, (b + 1) * r.height * r.width));
 const quick = { steps: 4, samples: 4 };

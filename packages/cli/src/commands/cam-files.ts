@@ -1,8 +1,9 @@
 /** `gradloc cam`'s files: pictures in, PNG rendering, --boxes JSON, staged writes out. */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { decodeImage, GradlocError, heatmapRGB, overlay, tileHorizontal, type ColormapName, type RgbImage } from '@gradloc/tensor-backend';
+import { GradlocError, heatmapRGB, overlay, tileHorizontal, type ColormapName, type RgbImage } from '@gradloc/tensor-backend';
 import type { CamResult, PixelBox } from '@gradloc/cam-explain';
+import { readPicture } from '../images.js';
 import { writeOutputs, type OutputFile } from '../output.js';
 export function readText(path: string, flag: string): string {
   try {
@@ -14,15 +15,7 @@ export function readText(path: string, flag: string): string {
 
 export async function readImages(paths: readonly string[]): Promise<RgbImage[]> {
   const images: RgbImage[] = [];
-  for (const p of paths) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(p);
-    } catch {
-      throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${p}`);
-    }
-    images.push(await decodeImage(bytes, `--image ${p}`));
-  }
+  for (const p of paths) images.push(await readPicture(p));
   return images;
 }
 

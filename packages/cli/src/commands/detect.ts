@@ -3,12 +3,12 @@
  * dashboard's grounding.detect ({"detections": [{query, box, score}], "ms"}), boxes in pixels
  * of the image; with --png, the picture with each query's boxes outlined.
  */
-import { readFileSync } from 'node:fs';
-import { decodeImage, DEFAULT_MAX_PIXELS, drawBox, encodePNG, GradlocError, type RgbImage } from '@gradloc/tensor-backend';
+import { drawBox, encodePNG, GradlocError, type RgbImage } from '@gradloc/tensor-backend';
 import { DEFAULT_DETECTION_THRESHOLD, ground, OnnxGrounder, type PixelDetection } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, stringList } from '../args.js';
 import type { Command } from '../command.js';
+import { readPicture } from '../images.js';
 import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc detect --model NAME|PATH --image IMG.png --query TEXT [--query TEXT ...]
@@ -76,13 +76,8 @@ export const detectCommand: Command = {
     const threshold = optionalNumber('detect', f, 'threshold', 0, 1);
     const iou = optionalNumber('detect', f, 'iou', 0, 1);
     const png = optionalString(f, 'png');
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(imagePath);
-    } catch {
-      throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${imagePath}`);
-    }
-    const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
+    // decoded once, under the dashboard's pixel limit, before the model is opened
+    const picture = await readPicture(imagePath);
     const source = openGrounder(spec, { runtime: runtimeOptions('detect', f), ...modelsOption(f) });
     const detector = new OnnxGrounder(source);
     try {

@@ -3,12 +3,12 @@
  * (@gradloc/vps-search). Writes the attribution map as .npy (and an overlay PNG), prints one
  * JSON line; progress and the target on stderr.
  */
-import { readFileSync } from 'node:fs';
-import { decodeImage, DEFAULT_MAX_PIXELS, encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
+import { encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
 import { BASELINES, explainDetection, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
+import { readPicture } from '../images.js';
 import { stageReporter } from '../progress.js';
 import { writeFiles } from './cam-files.js';
 
@@ -84,14 +84,8 @@ export const vpsCommand: Command = {
     const lambda1 = optionalNumber('vps', f, 'lambda1', 0, 1e6);
     const lambda2 = optionalNumber('vps', f, 'lambda2', 0, 1e6);
     const batchSize = optionalInt('vps', f, 'batch-size', 1);
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(imagePath);
-    } catch {
-      throw new GradlocError('FILE_NOT_FOUND', `--image: cannot read ${imagePath}`);
-    }
-    // decoded once, under the pixel limit the dashboard applies, before the model is opened
-    const picture = await decodeImage(bytes, `--image ${imagePath}`, { maxPixels: DEFAULT_MAX_PIXELS });
+    // decoded once, under the dashboard's pixel limit, before the model is opened
+    const picture = await readPicture(imagePath);
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
     const source = openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
