@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AttrMap } from '../src/index.js';
+import { Graph, GraphBuilder, inferTypes, OnnxModel, rng, tensor, type AttrMap } from '../src/index.js';
 import { gradOf } from '../src/ops/registry.js';
 import { opModel } from '../src/testing/index.js';
 import { checkOp, expectInferredDims, uniform } from './window-helpers.js';
@@ -107,4 +107,62 @@ describe('global pools', () => {
   it('LpPool has a shape rule but no gradient rule (a clear error, not a wrong answer)', () => {
     expect(gradOf('LpPool')).toBeUndefined();
   });
+});
+
+/**
+ * Ties: after a ReLU whole windows are zero, and finite differences cannot tell where dY
+ * should go. onnxruntime's Indices (and PyTorch) name the FIRST max in row-major window order;
+ * the gradient must send dY there and nowhere else. The expectation is computed here by
+ * scanning each window in that order (padding skipped), independently of the rule.
+ */
+describe('MaxPool gradient with ties goes to the first max of each window', () => {
+  const tieCases: { name: string; x: number[]; attrs: AttrMap }[] = [
+    { name: '3x3 stride 2 pads 1 (ResNet stem)', x: [2, 3, 9, 11], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } },
+    { name: '2x2 stride 2', x: [1, 2, 8, 6], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+    { name: '3x3 stride 1 pads 1', x: [1, 2, 6, 7], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+    { name: '3x3 stride 2 ceil_mode', x: [1, 2, 8, 9], attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } },
+    { name: '2x3 stride 3 (windows leave gaps)', x: [1, 1, 8, 10], attrs: { kernel_shape: [2, 3], strides: [3, 3] } },
+  ];
+  for (const c of tieCases) {
+    it(c.name, async () => {
+      const [n, ch, h, w] = c.x;
+      const r = rng(11);
+      const x = Float64Array.from({ length: n * ch * h * w }, () => Math.floor(r() * 3)); // 0, 1, 2: ties everywhere
+      const g = Graph.create(17);
+      const b = new GraphBuilder(g);
+      b.input('x', 'float64', c.x);
+      b.op('MaxPool', ['x'], c.attrs, { outputs: ['y'] });
+      const yDims = inferTypes(g, { x: c.x }).types.get('y')!.dims as number[];
+      b.output('y', 'float64', yDims);
+      const model = OnnxModel.fromGraph(g, { threads: 1 });
+      const seed = tensor('float64', yDims, Float64Array.from({ length: yDims.reduce((a, v) => a * v, 1) }, () => r() - 0.5));
+      const got = (await model.vjp({ feeds: { x: tensor('float64', c.x, x) }, of: { output: 'y', seed }, wrt: ['x'] })).grads.x.data as Float64Array;
+      await model.release();
+      // the window scan, as onnxruntime's MaxPool kernel does it
+      const [kh, kw] = c.attrs.kernel_shape as number[];
+      const [sh, sw] = (c.attrs.strides as number[] | undefined) ?? [1, 1];
+      const pads = (c.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0];
+      const want = new Float64Array(x.length);
+      const [ho, wo] = [yDims[2], yDims[3]];
+      for (let p = 0; p < n * ch; p++) {
+        for (let oy = 0; oy < ho; oy++) {
+          for (let ox = 0; ox < wo; ox++) {
+            let best = -Infinity;
+            let at = -1;
+            for (let i = 0; i < kh; i++) {
+              for (let j = 0; j < kw; j++) {
+                const [yy, xx] = [oy * sh - pads[0] + i, ox * sw - pads[1] + j];
+                if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                const v = x[p * h * w + yy * w + xx];
+                if (v > best) [best, at] = [v, p * h * w + yy * w + xx];
+              }
+            }
+            want[at] += Number(seed.data[p * ho * wo + oy * wo + ox]);
+          }
+        }
+      }
+      // +0 and -0 are the same gradient
+      expect(Array.from(got, (v) => v + 0)).toEqual(Array.from(want, (v) => v + 0));
+    });
+  }
 });
