@@ -59,7 +59,7 @@ describe('/api/trpc over HTTP', () => {
   it('refuses an oversized body from its Content-Length before reading it', async () => {
     const r = await handle(new Request('http://127.0.0.1/api/trpc/grounding.detect', { method: 'POST', body: 'x', headers: { 'content-length': String(10 * 1024 * 1024) } }));
     expect(r.status).toBe(413);
-    expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the request is 10.0 MB; uploads are limited to 0.3 MB');
+    expect(((await r.json()) as { error: { message: string } }).error.message).toBe('the request is 10.0 MiB; uploads are limited to 0.3 MiB');
   });
 
   it('queues a job with the token and streams its state as server-sent events', async () => {

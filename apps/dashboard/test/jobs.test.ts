@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeNpy, OnnxModel } from '@gradloc/tensor-backend';
-import { downloadResponse } from '../src/server/jobs/files.js';
+import { downloadResponse, jobFileName } from '../src/server/jobs/files.js';
 import { brownPerplexity, modelDir } from '@gradloc/models';
 import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
@@ -91,6 +91,16 @@ describe('a quantization job', () => {
   });
 });
 
+describe('job file names', () => {
+  it('say what the file holds, within what downloads accept', () => {
+    expect(jobFileName(['Shapes-Grounder', 'vps', 'the "big" red   circle!', 'map'], 'npy')).toBe('shapes-grounder-vps-the-big-red-circle-map.npy');
+    const long = jobFileName(['shapes-grounder-gwq4', 'vps', 'a red circle and a blue star and a green square and more', 'map'], 'npy');
+    expect(long).toMatch(/^[a-z0-9][a-z0-9._-]{0,63}\.npy$/);
+    expect(long.startsWith('shapes-grounder-gwq4-vps-a-red-circle')).toBe(true);
+    expect(jobFileName(['...', '!!'], 'npy')).toBe('file.npy');
+  });
+});
+
 describe('a VPS job', () => {
   it('explains a detection: overlay at the upload size, curves whose ends match the scores', async () => {
     const worker = new JobWorker(store, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
@@ -111,7 +121,9 @@ describe('a VPS job', () => {
     expect(r.curves.insertion.at(-1)).toBeCloseTo(r.score, 4);
     expect(r.curves.deletion[0]).toBeCloseTo(r.score, 4);
     expect(r.forwardPasses).toBeGreaterThan(9);
-    // the map for download: the upload's size (scenePng(0, 2) is 192 x 192), values in [0, 1]
+    // the map for download, named for what it explains: the upload's size (scenePng(0, 2) is 192 x 192), values in [0, 1]
+    const phrase = scene.objects[0].phrases[0];
+    expect(r.mapUrl).toBe(`/api/jobs/${job.id}/shapes-grounder-gwq4-vps-${phrase.replace(/ /g, '-')}-map.npy`);
     const map = decodeNpy(new Uint8Array(await downloadResponse(app.services.env.dataDir, r.mapUrl).arrayBuffer()));
     expect(map.dims).toEqual([192, 192]);
     expect(Math.max(...(map.data as Float32Array))).toBeCloseTo(1, 5);

@@ -37,7 +37,7 @@ describe('decodeUpload', () => {
   });
 
   it('refuses too many bytes before decoding and too many pixels from the header', async () => {
-    expect(await refusal('A'.repeat(200 * 1024))).toMatch(/^the image is 0\.15 MB; the limit is 0\.06 MB$/);
+    expect(await refusal('A'.repeat(200 * 1024))).toMatch(/^the image is 0\.15 MiB; the limit is 0\.06 MiB$/);
     const big = await solidImage(300, 200, 'png'); // small file, 60,000 pixels
     expect(big.length).toBeLessThan(limits.maxBytes);
     expect(await refusal(dataUrl(big))).toBe('the upload is 300x200 = 60000 pixels; the limit is 40000 pixels');

@@ -1,12 +1,16 @@
 /** Number formatting shared by the pages, so the same quantity reads the same everywhere. */
 
+const MIB = 1024 * 1024;
+
+/** Sizes are 1024-based everywhere, so they say KiB and MiB (1 MiB = 1024² bytes). */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(2)} MB`;
+  if (n < MIB) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / MIB).toFixed(2)} MiB`;
 }
 
-export const megabytes = (n: number): string => (n / 1024 / 1024).toFixed(3);
+/** A size in MiB without the unit, for a column whose header says "MiB". */
+export const mebibytes = (n: number): string => (n / MIB).toFixed(3);
 
 export function formatCount(n: number | null): string {
   if (n === null) return '—';

@@ -8,12 +8,12 @@ import { createContext } from './context.js';
 import { appRouter } from './router.js';
 import { serverState } from './state.js';
 import { downloadResponse } from './jobs/files.js';
+import { mib } from './services/uploads.js';
 
 export const TRPC_ENDPOINT = '/api/trpc';
 
 function tooLarge(length: number, maxUploadBytes: number): Response {
-  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
-  const message = `the request is ${mb(length)} MB; uploads are limited to ${mb(maxUploadBytes)} MB`;
+  const message = `the request is ${mib(length, 1)}; uploads are limited to ${mib(maxUploadBytes, 1)}`;
   return Response.json({ error: { message, code: -32600, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 } } }, { status: 413 });
 }
 

@@ -10,7 +10,7 @@ import { useTRPC } from '../../lib/trpc';
 import { vpsResultOf, type JobView } from '../../lib/types';
 
 /** VPS runs on the grounder the Grounding page defaults to: the quantized one is the fast one. */
-const VPS_MODEL = 'shapes-grounder-gwq4';
+export const VPS_MODEL = 'shapes-grounder-gwq4';
 
 interface Props {
   readonly image: string | null;

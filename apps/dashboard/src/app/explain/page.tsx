@@ -1,28 +1,33 @@
 'use client';
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { ErrorAlert } from '../../lib/components/ErrorAlert';
 import { ImagePicker, type PickedImage } from '../../lib/components/ImagePicker';
 import { ModelSelect } from '../../lib/components/ModelSelect';
+import { QueryErrorAlert, useVocabulary } from '../../lib/components/Vocabulary';
 import { errorMessage } from '../../lib/errors';
 import { useTRPC } from '../../lib/trpc';
 import type { CompareResult, MethodName } from '../../lib/types';
 import { CompareView } from './CompareView';
-import { VpsSection } from './VpsSection';
+import { VPS_MODEL, VpsSection } from './VpsSection';
 
 const DEFAULT_METHODS: readonly MethodName[] = ['gradcam', 'gradcam++', 'saliency'];
 const MAX_METHODS = 6;
+/** The class select's value for "the model's top class" (classes are their indices). */
+const TOP_CLASS = '';
 
 export default function ExplainPage() {
   const trpc = useTRPC();
   const methodList = useQuery(trpc.explain.methods.queryOptions());
   const [picked, setPicked] = useState<PickedImage | null>(null);
   const [model, setModel] = useState('shapes-resnet');
+  const [target, setTarget] = useState(TOP_CLASS);
   const [methods, setMethods] = useState<readonly MethodName[]>(DEFAULT_METHODS);
   const [vpsQuery, setVpsQuery] = useState('');
-  const [result, setResult] = useState<{ image: string; data: CompareResult } | null>(null);
+  const [result, setResult] = useState<{ image: string; model: string; data: CompareResult } | null>(null);
   const [error, setError] = useState<{ message: string; unauthorized: boolean } | null>(null);
   const compare = useMutation(trpc.explain.compare.mutationOptions());
+  const labels = useQuery(trpc.models.get.queryOptions({ name: model })).data?.card?.labels ?? [];
+  const vpsWords = useVocabulary(VPS_MODEL).data?.words ?? null;
 
   const report = (message: string | null, unauthorized = false) => setError(message ? { message, unauthorized } : null);
   const names = methodList.data ?? DEFAULT_METHODS;
@@ -34,6 +39,11 @@ export default function ExplainPage() {
     if (p.phrases.length) setVpsQuery(p.phrases[0]);
   }
 
+  function chooseModel(name: string) {
+    setModel(name);
+    setTarget(TOP_CLASS); // another model has other classes
+  }
+
   function toggle(name: MethodName, on: boolean) {
     setMethods((prev) => (on ? [...prev, name] : prev.filter((m) => m !== name)));
   }
@@ -43,9 +53,9 @@ export default function ExplainPage() {
     setError(null);
     compare.mutate(
       // in the server's order, so the heatmaps and the table keep a stable order
-      { image: picked.image, methods: names.filter((n) => methods.includes(n)), model },
+      { image: picked.image, methods: names.filter((n) => methods.includes(n)), model, target: target === TOP_CLASS ? undefined : Number(target) },
       {
-        onSuccess: (data) => setResult({ image: picked.image, data }),
+        onSuccess: (data) => setResult({ image: picked.image, model, data }),
         onError: (e) => {
           setResult(null);
           report(errorMessage(e));
@@ -54,7 +64,7 @@ export default function ExplainPage() {
     );
   }
 
-  const shown = result && picked && result.image === picked.image ? result.data : null;
+  const shown = result && picked && result.image === picked.image ? result : null;
 
   return (
     <>
@@ -66,7 +76,18 @@ export default function ExplainPage() {
           {picked && <img className="thumb" src={picked.image} alt={picked.name} title={picked.name} />}
         </div>
         <div className="row">
-          <ModelSelect kind="classifier" value={model} onChange={setModel} label="Classifier" />
+          <ModelSelect kind="classifier" value={model} onChange={chooseModel} label="Classifier" />
+          <label className="field">
+            <span>Class to explain</span>
+            <select data-testid="target" value={target} onChange={(e) => setTarget(e.target.value)}>
+              <option value={TOP_CLASS}>top class (the prediction)</option>
+              {labels.map((label, i) => (
+                <option key={`${i}-${label}`} value={String(i)}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
         </div>
         <fieldset className="methods">
           <legend>
@@ -87,9 +108,9 @@ export default function ExplainPage() {
         </div>
       </section>
 
-      <ErrorAlert message={error?.message} unauthorized={error?.unauthorized} />
+      <QueryErrorAlert message={error?.message} words={vpsWords} unauthorized={error?.unauthorized} />
 
-      {shown && <CompareView result={shown} />}
+      {shown && <CompareView result={shown.data} model={shown.model} />}
 
       <VpsSection image={picked?.image ?? null} query={vpsQuery} onQuery={setVpsQuery} onError={report} />
     </>

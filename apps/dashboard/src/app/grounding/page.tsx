@@ -1,15 +1,18 @@
 'use client';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { ErrorAlert } from '../../lib/components/ErrorAlert';
+import { Downloads } from '../../lib/components/Downloads';
 import { NumberField } from '../../lib/components/Fields';
 import { ImagePicker, type PickedImage } from '../../lib/components/ImagePicker';
 import { ModelSelect } from '../../lib/components/ModelSelect';
+import { QueryErrorAlert, useVocabulary, WordList } from '../../lib/components/Vocabulary';
 import { colourAt } from '../../lib/colours';
+import { csvBlob, fileName, jsonBlob } from '../../lib/download';
 import { errorMessage } from '../../lib/errors';
 import { formatNumber, numberField } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
 import type { Detection } from '../../lib/types';
+import { BoxLayer } from './BoxLayer';
 
 const DISPLAY_WIDTH = 384;
 
@@ -23,6 +26,9 @@ const parseQueries = (text: string): string[] =>
 interface Result {
   /** The image the boxes belong to (a new pick must not show stale boxes). */
   readonly image: string;
+  readonly name: string;
+  readonly model: string;
+  readonly threshold: number | undefined;
   readonly queries: readonly string[];
   readonly detections: readonly Detection[];
   readonly ms: number;
@@ -39,6 +45,8 @@ export default function GroundingPage() {
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<string | null>(null);
   const detect = useMutation(trpc.grounding.detect.mutationOptions());
+  const vocabulary = useVocabulary(model);
+  const words = vocabulary.data?.words ?? null;
 
   function pick(p: PickedImage) {
     setPicked(p);
@@ -52,11 +60,12 @@ export default function GroundingPage() {
   function run() {
     if (!picked) return;
     const list = parseQueries(queries);
+    const t = numberField(threshold);
     setError(null);
     detect.mutate(
-      { image: picked.image, queries: list, model, threshold: numberField(threshold) },
+      { image: picked.image, queries: list, model, threshold: t },
       {
-        onSuccess: (r) => setResult({ image: picked.image, queries: list, detections: r.detections, ms: r.ms }),
+        onSuccess: (r) => setResult({ image: picked.image, name: picked.name, model, threshold: t, queries: list, detections: r.detections, ms: r.ms }),
         onError: (e) => {
           setResult(null);
           setError(errorMessage(e));
@@ -67,6 +76,7 @@ export default function GroundingPage() {
 
   const shown = result && picked && result.image === picked.image ? result : null;
   const queryColour = (q: string): string => colourAt(Math.max(0, shown?.queries.indexOf(q) ?? 0));
+  const bounds = useMemo(() => (size ? { width: DISPLAY_WIDTH, height: (size.height * DISPLAY_WIDTH) / size.width } : null), [size]);
 
   return (
     <>
@@ -85,9 +95,29 @@ export default function GroundingPage() {
             {detect.isPending ? 'Detecting…' : 'Detect'}
           </button>
         </div>
+        <div className="grounder-info" data-testid="grounder-info">
+          {vocabulary.data ? (
+            <>
+              <p className="hint" data-testid="trained-on">
+                <strong>What {vocabulary.data.model} was trained on:</strong> {vocabulary.data.trainedOn.replace(/\.$/, '')}. It finds what it was trained to find on pictures like
+                these; on photographs or other drawings its boxes and scores mean little.
+              </p>
+              {vocabulary.data.words ? (
+                <>
+                  <p className="hint">It knows only these {vocabulary.data.words.length} words; a query with any other word is refused:</p>
+                  <WordList words={vocabulary.data.words} />
+                </>
+              ) : (
+                <p className="hint">Open vocabulary: it reads any phrase.</p>
+              )}
+            </>
+          ) : (
+            <p className="hint">{vocabulary.error ? errorMessage(vocabulary.error) : 'Loading what this grounder knows…'}</p>
+          )}
+        </div>
       </section>
 
-      <ErrorAlert message={error} />
+      <QueryErrorAlert message={error} words={words} />
 
       {picked && (
         <section className="card result-grid">
@@ -104,27 +134,7 @@ export default function GroundingPage() {
                   onError={() => setBroken(true)}
                 />
               )}
-              {shown &&
-                size &&
-                shown.detections.map((d, i) => {
-                  // server boxes are in the uploaded image's pixels; the picture is shown DISPLAY_WIDTH wide
-                  const scale = DISPLAY_WIDTH / size.width;
-                  const [x0, y0, x1, y1] = d.box;
-                  const colour = queryColour(d.query);
-                  return (
-                    <div
-                      key={i}
-                      data-testid="box"
-                      className="box"
-                      style={{ left: x0 * scale, top: y0 * scale, width: (x1 - x0) * scale, height: (y1 - y0) * scale, borderColor: colour }}
-                      title={`${d.query}: ${d.score.toFixed(3)}`}
-                    >
-                      <span className="box-label" style={{ background: colour }}>
-                        {d.query} {d.score.toFixed(2)}
-                      </span>
-                    </div>
-                  );
-                })}
+              {shown && size && bounds && <BoxLayer detections={shown.detections} scale={DISPLAY_WIDTH / size.width} bounds={bounds} colourOf={queryColour} />}
             </div>
             <p className="muted caption">{picked.name}</p>
           </div>
@@ -162,10 +172,29 @@ export default function GroundingPage() {
                   )}
                 </tbody>
               </table>
+              <DetectionDownloads result={shown} />
             </div>
           )}
         </section>
       )}
     </>
+  );
+}
+
+/** The detections as a table file (one row a box, in the upload's pixels) and as JSON with the request. */
+function DetectionDownloads({ result: r }: { result: Result }) {
+  const rows = r.detections.map((d) => ({ query: d.query, score: d.score, x0: d.box[0], y0: d.box[1], x1: d.box[2], y1: d.box[3] }));
+  return (
+    <Downloads
+      testId="detections-downloads"
+      items={[
+        { label: 'CSV', filename: fileName([r.model, 'detections'], 'csv'), make: () => csvBlob(rows, ['query', 'score', 'x0', 'y0', 'x1', 'y1']) },
+        {
+          label: 'JSON',
+          filename: fileName([r.model, 'detections'], 'json'),
+          make: () => jsonBlob({ model: r.model, image: r.name, threshold: r.threshold ?? null, queries: r.queries, detections: r.detections, ms: r.ms }),
+        },
+      ]}
+    />
   );
 }

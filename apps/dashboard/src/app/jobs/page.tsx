@@ -44,6 +44,7 @@ export default function JobsPage() {
                 <tr
                   key={j.id}
                   data-testid="job-row"
+                  data-job={j.id}
                   data-status={j.status}
                   className={`clickable ${selected === j.id ? 'selected' : ''}`}
                   aria-selected={selected === j.id}

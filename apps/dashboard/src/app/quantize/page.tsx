@@ -7,7 +7,7 @@ import { JobProgress } from '../../lib/components/JobProgress';
 import { ModelSelect } from '../../lib/components/ModelSelect';
 import { QuantTable } from '../../lib/components/QuantTable';
 import { errorMessage, isUnauthorized } from '../../lib/errors';
-import { numberField } from '../../lib/format';
+import { formatNumber, numberField } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
 import { quantResultOf, type JobView, type QuantResult } from '../../lib/types';
 import { PplChart } from './PplChart';
@@ -37,11 +37,15 @@ export default function QuantizePage() {
     return result ? [{ id: j.id, result }] : [];
   });
   const results: QuantResult[] = rows.map((r) => r.result);
+  const card = useQuery(trpc.models.get.queryOptions({ name: model })).data?.card;
+  const cardPpl = card?.metrics.ppl;
+  /** RTN rounds every weight: it keeps no outliers, whatever the field says. */
+  const keepsOutliers = method !== 'rtn';
 
   function run() {
     setError(null);
     start.mutate(
-      { model, method, bits, outliers: numberField(outliers), calibSamples: numberField(calib), evalWindows: numberField(windows), gptq },
+      { model, method, bits, outliers: keepsOutliers ? numberField(outliers) : 0, calibSamples: numberField(calib), evalWindows: numberField(windows), gptq },
       { onSuccess: setJob, onError: (e) => setError({ message: errorMessage(e), unauthorized: isUnauthorized(e) }) },
     );
   }
@@ -64,8 +68,9 @@ export default function QuantizePage() {
           <ModelSelect kind="language-model" value={model} onChange={setModel} testId="quant-model" />
           <SelectField label="Method" testId="quant-method" value={method} options={METHODS} onChange={setMethod} />
           <SelectField label="Bits" testId="quant-bits" value={bits} options={BITS} onChange={setBits} />
-          <NumberField label="Outliers % (FP16)" testId="quant-outliers" min={0} max={10} step={0.1} value={outliers} onChange={setOutliers} />
+          <NumberField label="Outliers % (FP16)" testId="quant-outliers" min={0} max={10} step={0.1} value={keepsOutliers ? outliers : '0'} onChange={setOutliers} disabled={!keepsOutliers} />
         </div>
+        {!keepsOutliers && <p className="hint">RTN rounds every weight to the grid: it keeps no FP16 outliers.</p>}
         <div className="row">
           <NumberField label="Calibration samples" testId="quant-calib" min={1} max={64} value={calib} onChange={setCalib} />
           <NumberField label="Eval windows" testId="quant-windows" min={1} max={2000} value={windows} onChange={setWindows} />
@@ -84,7 +89,16 @@ export default function QuantizePage() {
 
       <section className="card">
         <h2>Results</h2>
-        <p className="hint">One row per finished quantization job; perplexity is measured on the same test windows as its FP32 reference (lower is better).</p>
+        <p className="hint">
+          One row per finished quantization job. Each row&apos;s perplexity and its FP32 reference are measured on the same Brown test windows, the number the
+          job was asked for (lower is better); sizes are the ONNX files&apos; in MiB (1024² bytes).
+        </p>
+        {cardPpl !== undefined && (
+          <p className="hint" data-testid="card-ppl">
+            The {model} card gives FP32 perplexity <strong>{formatNumber(cardPpl, 2)}</strong> on all{card?.evaluation.windows ? ` ${card.evaluation.windows.test}` : ''} Brown test windows (
+            <code>{card?.evaluation.command}</code>); the table&apos;s FP32 column differs where a job scored fewer windows.
+          </p>
+        )}
         <QuantTable rows={rows} testId="quant-table" />
         {history.isSuccess && rows.length === 0 && <p className="muted">No finished quantization jobs yet.</p>}
         {history.error && <p className="job-error">{errorMessage(history.error)}</p>}

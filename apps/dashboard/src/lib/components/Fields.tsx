@@ -10,13 +10,14 @@ interface NumberFieldProps {
   readonly min: number;
   readonly max: number;
   readonly step?: number;
+  readonly disabled?: boolean;
 }
 
-export function NumberField({ label, testId, value, onChange, min, max, step = 1 }: NumberFieldProps) {
+export function NumberField({ label, testId, value, onChange, min, max, step = 1, disabled = false }: NumberFieldProps) {
   return (
     <label className="field">
       <span>{label}</span>
-      <input type="number" data-testid={testId} min={min} max={max} step={step} value={value} onChange={(e) => onChange(e.target.value)} />
+      <input type="number" data-testid={testId} min={min} max={max} step={step} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }

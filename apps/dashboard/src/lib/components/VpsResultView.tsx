@@ -1,17 +1,51 @@
+import { csvBlob, dataUrlBlob, fileName, jsonBlob } from '../download';
 import { formatNumber } from '../format';
 import type { VpsResult } from '../types';
+import { ColourScale } from './ColourScale';
+import { Downloads, type DownloadSpec } from './Downloads';
 import { LineChart } from './LineChart';
+
+/** The overlay as shown, the map as numbers (kept by the job on the server), the curves as CSV and JSON. */
+function vpsDownloads(r: VpsResult): DownloadSpec[] {
+  const name = (what: string, ext: string) => fileName([r.model, 'vps', r.query, what], ext);
+  const points = r.curves.fractions.map((f, i) => ({ fraction: f, insertion: r.curves.insertion[i], deletion: r.curves.deletion[i] }));
+  return [
+    { label: 'overlay PNG', filename: name('overlay', 'png'), make: () => dataUrlBlob(r.overlay) },
+    // results written before jobs kept files have no map to download
+    ...(r.mapUrl ? [{ label: 'map .npy', href: r.mapUrl }] : []),
+    { label: 'curves CSV', filename: name('curves', 'csv'), make: () => csvBlob(points, ['fraction', 'insertion', 'deletion']) },
+    {
+      label: 'curves JSON',
+      filename: name('curves', 'json'),
+      make: () =>
+        jsonBlob({
+          model: r.model,
+          query: r.query,
+          box: r.box,
+          score: r.score,
+          insertionAuc: r.insertionAuc,
+          deletionAuc: r.deletionAuc,
+          highestConfidence: r.highestConfidence,
+          regions: r.regions,
+          forwardPasses: r.forwardPasses,
+          curves: r.curves,
+        }),
+    },
+  ];
+}
 
 /** A finished Visual Precision Search: the attribution map over the picture and how faithful it is. */
 export function VpsResultView({ result: r }: { result: VpsResult }) {
   return (
     <div className="vps-result">
       <figure className="heatmap">
-        <img data-testid="vps-map" src={r.overlay} alt={`VPS map for "${r.query}"`} />
+        <img data-testid="vps-map" src={r.overlay} alt={`VPS map for "${r.query}" over the picture, the explained box outlined`} />
         <figcaption>
-          “{r.query}” · box [{r.box.join(', ')}] · score {formatNumber(r.score)}
+          “{r.query}” · box [{r.box.map((v) => formatNumber(v, 1)).join(', ')}] (outlined) · score {formatNumber(r.score)}
           {r.missed ? ' (the model barely finds it: the map explains a weak detection)' : ''}
         </figcaption>
+        <ColourScale />
+        <Downloads items={vpsDownloads(r)} testId="vps-downloads" />
       </figure>
       <div>
         <dl className="facts" data-testid="vps-metrics">

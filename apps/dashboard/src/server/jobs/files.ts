@@ -13,6 +13,20 @@ const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export const DOWNLOAD_PREFIX = '/api/jobs';
 
+/**
+ * A file name a runner may use, from words that say what the file holds (model, method,
+ * query...): lower case, [a-z0-9.-] runs joined by '-', cut to fit FILE_NAME.
+ */
+export function jobFileName(parts: readonly string[], extension: string): string {
+  const stem = parts
+    .map((p) => p.toLowerCase().replace(/[^a-z0-9.]+/g, '-').replace(/^[-.]+|[-.]+$/g, ''))
+    .filter(Boolean)
+    .join('-')
+    .slice(0, 64)
+    .replace(/[-.]+$/, '');
+  return `${stem || 'file'}.${extension}`;
+}
+
 /** The download URL of a job's file (served by handleDownload). */
 export const fileUrl = (jobId: string, name: string): string => `${DOWNLOAD_PREFIX}/${jobId}/${name}`;
 

@@ -15,17 +15,18 @@ export interface UploadLimits {
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const ACCEPTED = ['png', 'jpeg'];
-const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(n < 1024 * 1024 ? 2 : 1)} MB`;
+/** A byte count in MiB (1024² bytes, as the dashboard writes every size), for messages. */
+export const mib = (n: number, digits = n < 1024 * 1024 ? 2 : 1): string => `${(n / 1024 / 1024).toFixed(digits)} MiB`;
 
 function bytesOf(text: string, limits: UploadLimits): Buffer {
   const body = text.replace(DATA_URL, '').replace(/\s+/g, '');
   if (body.length === 0) throw new GradlocError('BAD_INPUT', 'the image is empty');
   // 4 base64 characters carry 3 bytes: refuse before allocating anything
   const approx = Math.floor((body.length * 3) / 4);
-  if (approx > limits.maxBytes + 2) throw new GradlocError('BAD_INPUT', `the image is ${mb(approx)}; the limit is ${mb(limits.maxBytes)}`);
+  if (approx > limits.maxBytes + 2) throw new GradlocError('BAD_INPUT', `the image is ${mib(approx)}; the limit is ${mib(limits.maxBytes)}`);
   if (!BASE64.test(body)) throw new GradlocError('BAD_INPUT', 'the image must be base64 or a data: URL (data:image/png;base64,...)');
   const bytes = Buffer.from(body, 'base64');
-  if (bytes.length > limits.maxBytes) throw new GradlocError('BAD_INPUT', `the image is ${mb(bytes.length)}; the limit is ${mb(limits.maxBytes)}`);
+  if (bytes.length > limits.maxBytes) throw new GradlocError('BAD_INPUT', `the image is ${mib(bytes.length)}; the limit is ${mib(limits.maxBytes)}`);
   return bytes;
 }
 

@@ -8,6 +8,7 @@ import { explainDetection } from '@gradloc/vps-search';
 import type { VpsInput } from '../../schemas.js';
 import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
 import { span, type JobContext } from '../context.js';
+import { jobFileName } from '../files.js';
 
 export async function runVps(input: VpsInput, ctx: JobContext) {
   const { services } = ctx;
@@ -34,7 +35,7 @@ export async function runVps(input: VpsInput, ctx: JobContext) {
     missed: r.missed,
     overlay: await pngDataUrl(r.overlay),
     /** The attribution map, float32 [H, W] in [0, 1] at the upload's size, as .npy. */
-    mapUrl: ctx.saveFile('vps-map.npy', encodeNpy(tensor('float32', [r.map.height, r.map.width], r.map.data))),
+    mapUrl: ctx.saveFile(jobFileName([name, 'vps', input.query, 'map'], 'npy'), encodeNpy(tensor('float32', [r.map.height, r.map.width], r.map.data))),
     insertionAuc: r.insertionAuc,
     deletionAuc: r.deletionAuc,
     highestConfidence: r.highestConfidence,
