@@ -31,6 +31,7 @@ import { itemImage, perturbedScores } from '../perturb.js';
 import { checkMaps, mapOf, prepareMetric, type MetricRequest, type PreparedMetric, type SaliencyMaps } from './common.js';
 import { DEFAULT_ROAD_NOISE, noisyLinearImpute } from './imputer.js';
 import { saliencyOrder } from './ordering.js';
+import { mean } from '../stats.js';
 
 export const DEFAULT_ROAD_PERCENTAGES: readonly number[] = [10, 20, 30, 40, 50, 60, 70, 80, 90];
 
@@ -59,12 +60,6 @@ export interface RoadResult {
   /** Mean over items and percentages: higher is better. */
   readonly lerfMean: number;
 }
-
-const mean = (xs: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
-  return xs.length === 0 ? NaN : s / xs.length;
-};
 
 /** The removal mask [H * W] (1 = removed) of the first `count` pixels of an order. */
 export function removalMask(order: ArrayLike<number>, count: number, pixels: number): Uint8Array {

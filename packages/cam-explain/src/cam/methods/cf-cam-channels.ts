@@ -6,6 +6,7 @@
 import { dbscan, percentile } from '../../cluster/dbscan.js';
 import { bilateralFilter, gaussianFilter } from '@gradloc/tensor-backend';
 import { cfcamFilter } from './cf-cam-filter.js';
+import { mean } from '../../stats.js';
 
 /** Which maps DBSCAN compares: the authors' activation maps, or gradloc's earlier gradient maps. */
 export type CfCamCluster = 'activations' | 'gradients';
@@ -41,12 +42,6 @@ export interface CfCamChannels {
   readonly eps: number;
   readonly minSamples: number;
 }
-
-const mean = (v: ArrayLike<number>): number => {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i];
-  return s / v.length;
-};
 
 /**
  * eps as the authors compute it: a percentile of the full distance matrix without its
