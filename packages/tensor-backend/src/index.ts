@@ -21,6 +21,7 @@ export * from './runtime/session.js';
 export * from './runtime/target.js';
 export * from './runtime/model.js';
 export * from './ir/promote.js';
+export * from './ir/gate.js';
 export * from './tensor/random.js';
 export * from './models/index.js';
 export * from './training/index.js';

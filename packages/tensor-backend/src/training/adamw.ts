@@ -32,7 +32,7 @@ export function adamw(opts: AdamWOptions = {}): Optimizer {
       buffers: { exp_avg: zerosLike(param), exp_avg_sq: zerosLike(param) },
       weightDecay: decayFor({ ...opts, weightDecay }, name),
     }),
-    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, step, gradScale: s }: UpdateContext): void {
+    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, step, gradScale: s }: UpdateContext, from = 0, to = p.length): void {
       const m = state.buffers.exp_avg;
       const v = state.buffers.exp_avg_sq;
       const keep = 1 - rate * state.weightDecay;
@@ -41,8 +41,7 @@ export function adamw(opts: AdamWOptions = {}): Optimizer {
       const epsHat = eps * bc2Sqrt;
       const c1 = 1 - b1;
       const c2 = 1 - b2;
-      const n = p.length;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const gi = g[i] * s;
         const mi = b1 * m[i] + c1 * gi;
         const vi = b2 * v[i] + c2 * gi * gi;

@@ -13,6 +13,7 @@ import { loadModel, saveModel } from '../onnx/model-io.js';
 import type { ModelProto } from '../onnx/schema.js';
 import { tensorFromProto, tensorToProto } from '../onnx/tensor-proto.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { MaskedGroups, ParamGroup } from './groups.js';
 import type { TrainingConfig } from './optimizer.js';
 
 export const CHECKPOINT_FILES = { model: 'model.onnx', optimizer: 'optimizer.onnx' } as const;
@@ -28,6 +29,8 @@ export const TRAIN_META = {
   schedule: 'gradloc.train.schedule',
   clipNorm: 'gradloc.train.clip_norm',
   rng: 'gradloc.train.rng',
+  groups: 'gradloc.train.groups',
+  maskedGroups: 'gradloc.train.masked_groups',
 } as const;
 
 export const stateTensorName = (param: string, buffer: string): string => `optimizer::${buffer}::${param}`;
@@ -46,6 +49,9 @@ export interface TrainState {
   readonly rng: number;
   /** Optimizer buffers by stateTensorName. */
   readonly buffers: ReadonlyMap<string, Tensor>;
+  /** Parameter groups, the rest group's name and the updates each group has had. */
+  readonly groups?: { readonly specs: readonly ParamGroup[]; readonly rest: string; readonly steps: Readonly<Record<string, number>> };
+  readonly maskedGroups?: MaskedGroups;
 }
 
 /** `model` must carry TRAIN_META.step = state.step (Trainer.exportModel writes it). */
@@ -64,6 +70,8 @@ export function writeCheckpoint(dir: string, model: ModelProto, state: TrainStat
   };
   if (state.schedule) meta[TRAIN_META.schedule] = JSON.stringify(state.schedule);
   if (state.clipNorm !== undefined) meta[TRAIN_META.clipNorm] = String(state.clipNorm);
+  if (state.groups) meta[TRAIN_META.groups] = JSON.stringify(state.groups);
+  if (state.maskedGroups) meta[TRAIN_META.maskedGroups] = state.maskedGroups;
   g.metadata.push(...Object.entries(meta).map(([key, value]) => ({ key, value })));
   saveModel(join(dir, CHECKPOINT_FILES.model), model);
   saveModel(join(dir, CHECKPOINT_FILES.optimizer), g.toModel());
@@ -84,6 +92,8 @@ export function readCheckpoint(dir: string): { readonly model: ModelProto; reado
   }
   const schedule = meta.get(TRAIN_META.schedule);
   const clipNorm = meta.get(TRAIN_META.clipNorm);
+  const groups = meta.get(TRAIN_META.groups);
+  const maskedGroups = meta.get(TRAIN_META.maskedGroups);
   const state: TrainState = {
     step: Number(get(TRAIN_META.step)),
     loss: get(TRAIN_META.loss),
@@ -95,6 +105,8 @@ export function readCheckpoint(dir: string): { readonly model: ModelProto; reado
     clipNorm: clipNorm !== undefined ? Number(clipNorm) : undefined,
     rng: Number(get(TRAIN_META.rng)),
     buffers: new Map((opt.graph?.initializer ?? []).map((t) => [t.name ?? '', tensorFromProto(t)])),
+    groups: groups ? (JSON.parse(groups) as TrainState['groups']) : undefined,
+    maskedGroups: maskedGroups === 'skip' || maskedGroups === 'step' ? maskedGroups : undefined,
   };
   return { model, state };
 }

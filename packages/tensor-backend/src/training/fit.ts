@@ -4,7 +4,17 @@
  */
 import { GradlocError } from '../errors.js';
 import type { Feeds } from '../runtime/model.js';
-import type { Trainer } from './trainer.js';
+import type { StepOptions, Trainer } from './trainer.js';
+
+/** A batch with the options of its step (e.g. the parameter groups it may update). */
+export interface LabelledBatch {
+  readonly feeds: Feeds;
+  readonly options: StepOptions;
+}
+
+/** Feeds are tensors by name; a LabelledBatch's `options` is not a tensor. */
+const isLabelled = (b: Feeds | LabelledBatch): b is LabelledBatch =>
+  'feeds' in b && 'options' in b && typeof b.options === 'object' && b.options !== null && !('dtype' in b.options);
 
 export type Metrics = Readonly<Record<string, number>>;
 
@@ -29,7 +39,7 @@ export interface FitOptions {
    * Batches, in order. Left open when fit stops early, so the same generator can feed the next
    * fit; a trainer resumed from a checkpoint needs the stream from where it stopped.
    */
-  readonly train: Iterable<Feeds> | AsyncIterable<Feeds>;
+  readonly train: Iterable<Feeds | LabelledBatch> | AsyncIterable<Feeds | LabelledBatch>;
   /** Train until trainer.stepCount reaches this (so a resumed trainer finishes the same run). */
   readonly steps: number;
   /** Evaluate every N steps (and after the last); without it, only after the last. */
@@ -80,11 +90,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   // next() by hand, not for-of: an early return would close the caller's generator, which
   // can then not continue in a later fit
   const batches = Symbol.asyncIterator in opts.train ? opts.train[Symbol.asyncIterator]() : opts.train[Symbol.iterator]();
-  let upcoming: Promise<IteratorResult<Feeds>> | undefined;
+  let upcoming: Promise<IteratorResult<Feeds | LabelledBatch>> | undefined;
   for (let next = await batches.next(); !next.done; next = await (upcoming ?? batches.next())) {
-    const feeds = next.value;
+    const batch = next.value;
+    const feeds = isLabelled(batch) ? batch.feeds : batch;
     const t0 = performance.now();
-    const stepping = trainer.step(feeds);
+    const stepping = trainer.step(feeds, isLabelled(batch) ? batch.options : {});
     // onnxruntime computes the step on its own threads: build the next batch meanwhile
     upcoming = opts.prefetch && trainer.stepCount + 1 < steps ? Promise.resolve(batches.next()) : undefined;
     const r = await stepping;

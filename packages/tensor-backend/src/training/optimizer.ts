@@ -39,8 +39,12 @@ export interface Optimizer {
   readonly lr: number;
   /** Fresh state for a parameter (zeros buffers). */
   init(param: FloatArray, name: string): ParamState;
-  /** Updates `param` in place from `grad` (which it must not keep). */
-  update(param: FloatArray, grad: FloatArray, state: ParamState, ctx: UpdateContext): void;
+  /**
+   * Updates elements [from, to) of `param` (default: all) in place from `grad` (which it must
+   * not keep); elements outside the range, and their state, stay untouched. Parameter groups
+   * call it once per run of a group's elements.
+   */
+  update(param: FloatArray, grad: FloatArray, state: ParamState, ctx: UpdateContext, from?: number, to?: number): void;
 }
 
 /** Options every built-in optimizer shares. */

@@ -29,21 +29,20 @@ export function sgd(opts: SgdOptions = {}): Optimizer {
       buffers: momentum > 0 ? { momentum_buffer: zerosLike(param) } : {},
       weightDecay: decayFor(opts, name),
     }),
-    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, gradScale: s }: UpdateContext): void {
+    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, gradScale: s }: UpdateContext, from = 0, to = p.length): void {
       const wd = state.weightDecay;
       const buf = state.buffers.momentum_buffer;
-      const n = p.length;
       if (!buf) {
-        for (let i = 0; i < n; i++) p[i] -= rate * (g[i] * s + wd * p[i]);
+        for (let i = from; i < to; i++) p[i] -= rate * (g[i] * s + wd * p[i]);
       } else if (nesterov) {
-        for (let i = 0; i < n; i++) {
+        for (let i = from; i < to; i++) {
           const d = g[i] * s + wd * p[i];
           const b = momentum * buf[i] + d;
           buf[i] = b;
           p[i] -= rate * (d + momentum * b);
         }
       } else {
-        for (let i = 0; i < n; i++) {
+        for (let i = from; i < to; i++) {
           const b = momentum * buf[i] + g[i] * s + wd * p[i];
           buf[i] = b;
           p[i] -= rate * b;

@@ -22,8 +22,9 @@ import { CHECKPOINT_FILES, TRAIN_META, readCheckpoint, stateTensorName, writeChe
 import { clipScale, globalNorm } from './clip.js';
 import { dtypeOf, requireTrainable, zerosLike, type FloatArray } from './float-array.js';
 import { GradRunner } from './grad-runner.js';
+import { GroupLayout, REST_GROUP, type MaskedGroups, type ParamGroup } from './groups.js';
 import type { GlobalGradHook, GradHook, HookSpec } from './hooks.js';
-import type { Optimizer, ParamState } from './optimizer.js';
+import type { Optimizer, ParamState, UpdateContext } from './optimizer.js';
 import { optimizerFromConfig } from './optimizer-from-config.js';
 import { matchesParam, type ParamMatcher } from './param-matcher.js';
 import { selectParams } from './params.js';
@@ -52,10 +53,28 @@ export interface TrainerOptions {
   readonly runtime?: RuntimeOptions;
   /** Let onnxruntime write gradients into the trainer's buffers (default true; false copies them, for comparison). */
   readonly preallocateGrads?: boolean;
+  /**
+   * Parameter groups of slices (groups.ts); elements in none form `restGroup`. A step can then
+   * update only some groups (StepOptions.groups).
+   */
+  readonly groups?: readonly ParamGroup[];
+  /** Name of the elements in no group (default 'rest'). */
+  readonly restGroup?: string;
+  /**
+   * Groups a step does not update: 'skip' (default) leaves them and their optimizer state
+   * untouched and counts Adam's bias correction per group; 'step' steps them with a zero
+   * gradient, as one optimizer over all parameters would.
+   */
+  readonly maskedGroups?: MaskedGroups;
+}
+
+export interface StepOptions {
+  /** Groups this batch may update (default all): the others' gradients are zeroed before clipping. */
+  readonly groups?: readonly string[];
 }
 
 /** What `Trainer.resume` can override; everything else (the PRNG state too) comes from the checkpoint. */
-export type ResumeOptions = Partial<Omit<TrainerOptions, 'model' | 'params' | 'loss' | 'seed'>>;
+export type ResumeOptions = Partial<Omit<TrainerOptions, 'model' | 'params' | 'loss' | 'seed' | 'groups' | 'restGroup'>>;
 
 export interface StepResult {
   /** Number of updates applied so far (this one included). */
@@ -91,6 +110,12 @@ export class Trainer {
   private hooksByParam: GradHook[][] = [];
   private readonly globalHook: GlobalGradHook | undefined;
   private readonly seeded: SeededRand;
+  /** Element groups (one rest group covering everything when none are given). */
+  readonly groups: GroupLayout;
+  readonly maskedGroups: MaskedGroups;
+  private readonly groupSpecs: readonly ParamGroup[];
+  /** Updates applied to each group (its Adam bias-correction step under 'skip'). */
+  private groupSteps: number[];
   private steps = 0;
   private busy = false;
 
@@ -127,6 +152,20 @@ export class Trainer {
     this.resolveHooks();
     this.globalHook = opts.globalHook;
     this.seeded = rng(opts.seed ?? 0);
+    this.groupSpecs = opts.groups ?? [];
+    this.groups = new GroupLayout(
+      this.paramNames.map((name, i) => ({ name, dims: this.dims[i] })),
+      this.groupSpecs,
+      opts.restGroup ?? REST_GROUP,
+    );
+    this.maskedGroups = opts.maskedGroups ?? 'skip';
+    if (this.maskedGroups !== 'skip' && this.maskedGroups !== 'step') throw new GradlocError('BAD_INPUT', `maskedGroups must be 'skip' or 'step', got '${String(this.maskedGroups)}'`);
+    this.groupSteps = this.groups.names.map(() => 0);
+  }
+
+  /** Updates applied to each group so far, by group name. */
+  groupStepCounts(): Record<string, number> {
+    return Object.fromEntries(this.groups.names.map((n, g) => [n, this.groupSteps[g]]));
   }
 
   /** Updates applied so far. */
@@ -166,15 +205,17 @@ export class Trainer {
     };
   }
 
-  /** One update from one batch: forward + backward, hooks, clipping, optimizer. */
-  async step(feeds: Feeds): Promise<StepResult> {
+  /** One update from one batch: forward + backward, hooks, group masking, clipping, optimizer. */
+  async step(feeds: Feeds, opts: StepOptions = {}): Promise<StepResult> {
     this.enter();
     try {
+      const allowed = this.groups.indicesOf(opts.groups);
       const t0 = performance.now();
       const outputs = await this.runner.run(this.withParams(feeds));
       const t1 = performance.now();
       const step = this.steps + 1;
       const lr = this.lrAt(step);
+      this.groups.maskGrads(this.grads, allowed);
       this.runHooks(step);
       const gradNorm = globalNorm(this.grads);
       if (!Number.isFinite(gradNorm)) {
@@ -182,13 +223,31 @@ export class Trainer {
         throw new GradlocError('RUNTIME_ERROR', `step ${step}: the gradient of '${bad}' is not finite (loss ${Number(outputs[this.loss].data[0])}); parameters left unchanged`);
       }
       const gradScale = this.clipNorm ? clipScale(gradNorm, this.clipNorm) : 1;
-      const ctx = { lr, step, gradScale };
-      for (let i = 0; i < this.values.length; i++) this.optimizer.update(this.values[i], this.grads[i], this.states[i], ctx);
+      this.update(allowed, { lr, step, gradScale });
       this.steps = step;
       const loss = Number(outputs[this.loss].data[0]);
       return { step, loss, gradNorm, lr, ms: { forwardBackward: t1 - t0, optimizer: performance.now() - t1 }, outputs };
     } finally {
       this.busy = false;
+    }
+  }
+
+  /** The optimizer over each group's runs; see MaskedGroups. */
+  private update(allowed: ReadonlySet<number>, ctx: UpdateContext): void {
+    const stepped = this.groups.names.map((_, g) => this.maskedGroups === 'step' || allowed.has(g));
+    stepped.forEach((on, g) => {
+      if (on) this.groupSteps[g]++;
+    });
+    for (let i = 0; i < this.values.length; i++) {
+      const segs = this.groups.segments[i];
+      const whole = segs.length === 1 && segs[0].runs.length === 2 && segs[0].runs[1] - segs[0].runs[0] === this.values[i].length;
+      for (const seg of segs) {
+        if (!stepped[seg.group]) continue;
+        // shared optimizer: every element counts the global step; per group: its own count
+        const c = this.maskedGroups === 'step' ? ctx : { ...ctx, step: this.groupSteps[seg.group] };
+        if (whole) this.optimizer.update(this.values[i], this.grads[i], this.states[i], c);
+        else for (let r = 0; r < seg.runs.length; r += 2) this.optimizer.update(this.values[i], this.grads[i], this.states[i], c, seg.runs[r], seg.runs[r + 1]);
+      }
     }
   }
 
@@ -235,6 +294,8 @@ export class Trainer {
       clipNorm: this.clipNorm,
       rng: this.seeded.state(),
       buffers,
+      ...(this.groupSpecs.length ? { groups: { specs: this.groupSpecs, rest: this.groups.names[this.groups.names.length - 1], steps: this.groupStepCounts() } } : {}),
+      maskedGroups: this.maskedGroups,
     });
   }
 
@@ -255,7 +316,11 @@ export class Trainer {
       schedule: options.schedule ?? (state.schedule ? scheduleFromConfig(state.schedule) : undefined),
       clipNorm: 'clipNorm' in options ? options.clipNorm : state.clipNorm,
       seed: state.rng,
+      groups: state.groups?.specs,
+      restGroup: state.groups?.rest,
+      maskedGroups: options.maskedGroups ?? state.maskedGroups,
     });
+    t.groupSteps = t.groups.names.map((n) => state.groups?.steps[n] ?? state.step);
     t.paramNames.forEach((name, i) => {
       for (const [b, data] of Object.entries(t.states[i].buffers)) {
         const saved = state.buffers.get(stateTensorName(name, b));
