@@ -17,6 +17,7 @@ export * from './ops/registry.js';
 export * from './ops/family.js';
 export * from './autodiff/engine.js';
 export * from './autodiff/unbroadcast.js';
+export * from './autodiff/stop-gradient.js';
 export * from './runtime/session.js';
 export * from './runtime/target.js';
 export * from './runtime/model.js';

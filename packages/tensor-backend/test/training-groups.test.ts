@@ -244,6 +244,27 @@ describe('ir: gates (masked forwards)', () => {
     await g.release();
   });
 
+  it("a 'route' gate keeps the value and blocks only the gradient into the routed units (detach)", async () => {
+    const plain = OnnxModel.fromGraph(gpt64());
+    const routed = OnnxModel.fromGraph(gateTensors(gpt64(), [{ tensor: 'h.0.mlp.c_fc', input: 'route', dims: [32], dtype: 'float64', kind: 'route' }]));
+    const f = feeds();
+    const wrt = ['h.0.mlp.c_fc.weight', 'h.0.mlp.c_proj.weight', 'h.0.ln_2.weight'];
+    const [a, b] = [await plain.grad(f, 'loss', wrt), await routed.grad({ ...f, route: gate(24) }, 'loss', wrt)];
+    expect((await routed.run({ ...f, route: gate(24) }, ['loss'])).loss.data[0]).toBe((await plain.run(f, ['loss'])).loss.data[0]);
+    const fcA = a['h.0.mlp.c_fc.weight'].data as Float64Array;
+    const fcB = b['h.0.mlp.c_fc.weight'].data as Float64Array;
+    for (let i = 0; i < fcA.length; i++) {
+      if (i % 32 >= 24) expect(fcB[i]).toBe(0);
+      else expect(fcB[i]).toBeCloseTo(fcA[i], 12);
+    }
+    // downstream of the route nothing changes; upstream (ln_2) loses the routed units' share
+    const projA = a['h.0.mlp.c_proj.weight'].data as Float64Array;
+    (b['h.0.mlp.c_proj.weight'].data as Float64Array).forEach((v, i) => expect(v).toBeCloseTo(projA[i], 12));
+    const lnA = a['h.0.ln_2.weight'].data as Float64Array;
+    expect((b['h.0.ln_2.weight'].data as Float64Array).some((v, i) => Math.abs(v - lnA[i]) > 1e-9)).toBe(true);
+    await Promise.all([plain.release(), routed.release()]);
+  });
+
   it('refuses unknown tensors and taken names', () => {
     expect(() => gateTensors(gpt64(), [{ tensor: 'nope', input: 'g', dims: [1] }])).toThrow(/no node produces 'nope'/);
     expect(() => gateTensors(gpt64(), [{ tensor: 'h.0', input: 'input_ids', dims: [1] }])).toThrow(/already a name/);

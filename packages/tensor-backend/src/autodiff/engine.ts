@@ -16,6 +16,7 @@ import { isFloat, type DType } from '../tensor/dtype.js';
 import { RuleContext } from './context.js';
 import type { RuleOverrides } from './types.js';
 import { fuseLayerNorms } from './fuse-layer-norm.js';
+import { isStopGradient } from './stop-gradient.js';
 
 export interface GradSpec {
   /** The tensor to differentiate (usually a model output). */
@@ -106,7 +107,7 @@ export function buildGradGraph(
   for (const n of order) {
     if (!n.inputs.some((i) => reach.has(i))) continue;
     const og = spec.overrides?.[n.op] ? { kind: 'rule' } : gradOf(n.op, n.domain);
-    if (og?.kind === 'nondifferentiable') continue;
+    if (og?.kind === 'nondifferentiable' || isStopGradient(n)) continue;
     for (const o of n.outputs) if (o && isFloat(typeOf(o).dtype)) reach.add(o);
   }
 
@@ -127,7 +128,7 @@ export function buildGradGraph(
   for (let k = order.length - 1; k >= 0; k--) {
     const n = order[k];
     const needs = n.inputs.map((i) => i !== '' && reach.has(i) && isFloat(typeOf(i).dtype));
-    if (!needs.some(Boolean)) continue;
+    if (!needs.some(Boolean) || isStopGradient(n)) continue;
     const dy = n.outputs.map((o) => (o && reach.has(o) ? gradOfValue(o) : null));
     if (dy.every((d) => d === null)) continue;
     const override = spec.overrides?.[n.op];

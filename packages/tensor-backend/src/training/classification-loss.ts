@@ -47,3 +47,34 @@ export function accuracy(logits: Tensor, labels: Tensor): number {
   }
   return rows ? correct / rows : 0;
 }
+
+export interface NextTokenLossOptions {
+  /** [B, T, V] next-token scores (default 'logits'). */
+  readonly logits?: string;
+  /** The int64 [B, T] target input to add (default 'targets'). */
+  readonly targets?: string;
+  readonly loss?: string;
+}
+
+/**
+ * A copy of a causal LM graph with int64 `targets` [B, T] and the mean cross-entropy over
+ * every position (the loss buildGPT's `withLoss` adds, for models exported without one).
+ */
+export function addNextTokenLoss(graph: Graph, opts: NextTokenLossOptions = {}): Graph {
+  const logits = opts.logits ?? 'logits';
+  const out = graph.outputs.find((o) => o.name === logits);
+  if (!out) throw new GradlocError('UNKNOWN_TENSOR', `no output named '${logits}' (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`);
+  const vocab = out.dims?.[2];
+  if (out.dims && out.dims.length !== 3) throw new GradlocError('SHAPE_MISMATCH', `'${logits}' has rank ${out.dims.length}; a next-token loss needs [B, T, V] scores`);
+  if (typeof vocab !== 'number') throw new GradlocError('SHAPE_MISMATCH', `'${logits}' must declare its vocabulary size (last dim)`);
+  const proto = graph.toModel();
+  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const b = new GraphBuilder(g);
+  const targets = b.input(opts.targets ?? 'targets', 'int64', [out.dims?.[0] ?? 'batch', out.dims?.[1] ?? 'seq']);
+  const loss = opts.loss ?? 'loss';
+  const flat = b.op('Reshape', [logits, b.ints([-1, vocab])]);
+  b.op('SoftmaxCrossEntropyLoss', [flat, b.op('Reshape', [targets, b.ints([-1])])], { reduction: 'mean' }, { outputs: [loss] });
+  b.output(loss, out.dtype, []);
+  g.metadata.push({ key: MODEL_META.range(targets), value: `0,${vocab}` });
+  return g;
+}
