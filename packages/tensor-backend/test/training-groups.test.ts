@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   addActivationLoss,
+  addNextTokenLoss,
   adamw,
   buildGPT,
   fit,
@@ -297,5 +298,43 @@ describe('training: activation loss', () => {
     const grads = (await model.grad(feeds, 'loss', ['h.1.mlp.c_fc.weight']))['h.1.mlp.c_fc.weight'].data as FloatArray;
     expect(grads.every((x) => x === 0)).toBe(true);
     await model.release();
+  });
+});
+
+describe('training: next-token loss', () => {
+  it("addNextTokenLoss on a forward-only GPT equals buildGPT's built-in loss", async () => {
+    const opts = { vocab: 12, context: 6, dim: 8, depth: 1, heads: 2, seed: 7, dtype: 'float64' as const, gelu: 'tanh' as const };
+    const withLoss = OnnxModel.fromGraph(buildGPT({ ...opts, withLoss: true }));
+    const added = OnnxModel.fromGraph(addNextTokenLoss(buildGPT(opts)));
+    const f = {
+      input_ids: tensor('int64', [1, 6], BigInt64Array.from([1, 4, 2, 7, 3, 0].map(BigInt))),
+      targets: tensor('int64', [1, 6], BigInt64Array.from([4, 2, 7, 3, 0, 11].map(BigInt))),
+    };
+    expect((await added.run(f, ['loss'])).loss.data[0]).toBeCloseTo((await withLoss.run(f, ['loss'])).loss.data[0] as number, 12);
+    expect(() => addNextTokenLoss(buildGPT(opts), { logits: 'nope' })).toThrow(/no output named 'nope'/);
+    // row weights: sum_b w_b mean_t CE equals the weighted sum of each row's own loss
+    const weighted = OnnxModel.fromGraph(addNextTokenLoss(buildGPT(opts), { rowWeights: 'w' }));
+    const rows = [
+      [1, 4, 2, 7, 3, 0],
+      [5, 5, 9, 11, 2, 8],
+    ];
+    const next = [
+      [4, 2, 7, 3, 0, 11],
+      [5, 9, 11, 2, 8, 6],
+    ];
+    let expected = 0;
+    for (const [r, w] of [[0, 0.25], [1, 3]] as const) {
+      const one = await withLoss.run({ input_ids: tensor('int64', [1, 6], BigInt64Array.from(rows[r].map(BigInt))), targets: tensor('int64', [1, 6], BigInt64Array.from(next[r].map(BigInt))) }, ['loss']);
+      expected += w * (one.loss.data[0] as number);
+    }
+    const both = {
+      input_ids: tensor('int64', [2, 6], BigInt64Array.from(rows.flat().map(BigInt))),
+      targets: tensor('int64', [2, 6], BigInt64Array.from(next.flat().map(BigInt))),
+      w: tensor('float64', [2], Float64Array.of(0.25, 3)),
+    };
+    expect((await weighted.run(both, ['loss'])).loss.data[0]).toBeCloseTo(expected, 12);
+    const report = await gradCheck(weighted, both, { of: 'loss', wrt: ['h.0.mlp.c_fc.weight', 'wte.weight'] });
+    expect(report.maxScaledError).toBeLessThan(1e-6);
+    await Promise.all([withLoss.release(), added.release(), weighted.release()]);
   });
 });

@@ -1,6 +1,7 @@
 /** A cross-entropy loss for classifiers exported without one (torchvision-style logits). */
 import { GradlocError } from '../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
+import { Emit } from '../ir/emit.js';
 import { Graph } from '../ir/graph.js';
 import { MODEL_META } from '../models/net.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -54,6 +55,11 @@ export interface NextTokenLossOptions {
   /** The int64 [B, T] target input to add (default 'targets'). */
   readonly targets?: string;
   readonly loss?: string;
+  /**
+   * Add a float [B] input of this name weighting each row's mean loss: loss = sum_b w_b
+   * mean_t CE(b, t) (e.g. 1/n_a and alpha/n_b for rows of two datasets, L_a + alpha L_b).
+   */
+  readonly rowWeights?: string;
 }
 
 /**
@@ -73,7 +79,14 @@ export function addNextTokenLoss(graph: Graph, opts: NextTokenLossOptions = {}):
   const targets = b.input(opts.targets ?? 'targets', 'int64', [out.dims?.[0] ?? 'batch', out.dims?.[1] ?? 'seq']);
   const loss = opts.loss ?? 'loss';
   const flat = b.op('Reshape', [logits, b.ints([-1, vocab])]);
-  b.op('SoftmaxCrossEntropyLoss', [flat, b.op('Reshape', [targets, b.ints([-1])])], { reduction: 'mean' }, { outputs: [loss] });
+  const flatTargets = b.op('Reshape', [targets, b.ints([-1])]);
+  if (opts.rowWeights) {
+    const weights = b.input(opts.rowWeights, out.dtype, [out.dims?.[0] ?? 'batch']);
+    const perToken = b.op('SoftmaxCrossEntropyLoss', [flat, flatTargets], { reduction: 'none' });
+    const emit = new Emit(b, g.opset(''));
+    const rowMean = emit.reduce('ReduceMean', b.op('Reshape', [perToken, b.op('Shape', [targets])]), [1], false);
+    b.op('Identity', [emit.reduce('ReduceSum', b.op('Mul', [rowMean, weights]), [0], false)], {}, { outputs: [loss] });
+  } else b.op('SoftmaxCrossEntropyLoss', [flat, flatTargets], { reduction: 'mean' }, { outputs: [loss] });
   b.output(loss, out.dtype, []);
   g.metadata.push({ key: MODEL_META.range(targets), value: `0,${vocab}` });
   return g;
