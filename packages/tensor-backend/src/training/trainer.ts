@@ -270,6 +270,22 @@ export class Trainer {
     return { ...proto, metadata_props: [...metadata, { key: TRAIN_META.step, value: String(this.steps) }] };
   }
 
+  /**
+   * A copy of another graph that shares the weight names (e.g. the forward graph of a model
+   * trained through a loss graph) with the trained values; `skip` leaves some parameters out
+   * (training-only heads). Every other trained name must exist there.
+   */
+  weightsInto(target: Graph, skip?: ParamMatcher): Graph {
+    const proto = target.toModel();
+    const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+    this.paramNames.forEach((name, i) => {
+      if (skip && matchesParam(skip, name)) return;
+      if (!g.initializers.has(name)) throw new GradlocError('BAD_MODEL', `trained weight '${name}' is not in the target graph`);
+      g.initializers.set(name, tensorToProto(name, this.live(i)));
+    });
+    return g;
+  }
+
   saveModel(path: string, opts?: SaveOptions): void {
     saveModel(path, this.exportModel(), opts);
   }
