@@ -13,3 +13,4 @@ export * from './data/shapes/index.js';
 export * from './data/brown/index.js';
 export * from './metrics/index.js';
 export * from './evaluation/index.js';
+export * from './data/bilingual/index.js';

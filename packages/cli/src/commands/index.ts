@@ -6,8 +6,9 @@ import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { gradCommand } from './grad.js';
 import { quantizeCommand } from './quantize.js';
+import { sgtmCommand } from './sgtm.js';
 import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, demoCommand];

@@ -6,3 +6,4 @@ import './shapes-clip.js';
 import './shapes-grounder.js';
 import './brown-gpt.js';
 import './shapes-grounder-gwq.js';
+import './bilingual-sgtm.js';

@@ -1,0 +1,3 @@
+export * from './cipher.js';
+export * from './tokenizer.js';
+export * from './streams.js';
