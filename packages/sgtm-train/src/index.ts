@@ -21,3 +21,4 @@ export * from './pipeline/train-model.js';
 export * from './baselines/rmu.js';
 export * from './eval/recovery.js';
 export * from './pipeline/recovery.js';
+export * from './results.js';

@@ -9,7 +9,7 @@ import type { Command, Io } from '../command.js';
 import { formatDuration, progressReporter } from '../progress.js';
 
 const HELP = `Usage: gradloc sgtm eval --model NAME|PATH [--ablate] [--calibrate] [--max-windows N] [--models DIR] [--threads N]
-       gradloc sgtm train --method sgtm|routing|filter|none --undiscovered P --steps N --out DIR [--seed N] [--forget-units N] [--forget-heads N] [--threads N]
+       gradloc sgtm train --method sgtm|routing|filter|none --undiscovered P --steps N --out DIR [--seed N] [--forget-units N] [--forget-heads N] [--max-windows N] [--threads N]
        gradloc sgtm finetune-recovery --model NAME|PATH --steps N [--rmu] [--baseline NAME|PATH] [--eval-every N]
 
 Selective Gradient Masking (Shilov et al. 2025): a GPT trained so that the forget domain's
@@ -32,6 +32,7 @@ train  trains from scratch and writes DIR/model.onnx, tokenizer.json, card.json;
          --steps N          batches of 32 x 64 tokens (default 1500)
          --forget-units N, --forget-heads N   forget parameters per layer (default 3/32 of the
                             MLP units, 1 head)
+         --max-windows N    score the card's losses on N test windows per language (default all)
 finetune-recovery
        removes the forget knowledge (ablation of the forget parameters, or RMU with --rmu),
        then fine-tunes every parameter on a 50/50 forget/retain mix for at most N steps and
@@ -100,6 +101,7 @@ async function trainCommand(argv: readonly string[], io: Io): Promise<number> {
     steps: optionalInt('sgtm train', f, 'steps', 1),
     seed: optionalInt('sgtm train', f, 'seed', 0),
     split: { forgetUnits, forgetHeads },
+    evalWindows: optionalInt('sgtm train', f, 'max-windows', 1),
     threads: optionalInt('sgtm train', f, 'threads', 1),
     command: `npx gradloc sgtm ${['train', ...argv].join(' ')}`,
     onLog: (line) => io.err(`sgtm: ${line}`),

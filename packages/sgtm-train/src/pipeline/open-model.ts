@@ -27,10 +27,11 @@ export interface OpenOptions extends ModelsOptions {
 /** `spec`: a zoo name, a model folder or an .onnx file (see resolveModel). */
 export function openSgtmModel(spec: string, opts: OpenOptions = {}): OpenedModel {
   const found = resolveModel(spec, opts);
-  const tokPath = opts.tokenizer ?? join(found.dir, 'tokenizer.json');
-  if (!existsSync(tokPath)) throw new GradlocError('FILE_NOT_FOUND', `no bilingual tokenizer at ${tokPath} (pass one with --tokenizer)`);
   const raw = Graph.fromModel(loadModel(found.file));
+  // the shape first: a model that is not a GPT is the more useful error
   const layout = gptLayout(raw);
+  const tokPath = opts.tokenizer ?? join(found.dir, 'tokenizer.json');
+  if (!existsSync(tokPath)) throw new GradlocError('FILE_NOT_FOUND', `no bilingual tokenizer at ${tokPath} (it belongs beside the model)`);
   const graph = withLogitBias(raw, layout);
   const tokenizer = loadBilingualTokenizer(tokPath);
   const vocab = graph.outputs.find((o) => o.name === layout.logits)?.dims?.[2];

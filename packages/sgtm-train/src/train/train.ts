@@ -7,9 +7,9 @@
  * one AdamW over everything (the paper scripts' default), where momentum and weight decay
  * still move masked parameters.
  */
-import { adamw, addNextTokenLoss, GradlocError, Trainer, warmupCosine, type Graph, type MaskedGroups, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { adamw, addNextTokenLoss, GradlocError, Trainer, warmupCosine, type Graph, type MaskedGroups, type RuntimeOptions, type Schedule } from '@gradloc/tensor-backend';
 import { NO_DECAY, SGTM_TRAIN } from '../config.js';
-import { labelledBatches, type DomainStreams } from '../data/batches.js';
+import { labelledBatches, type DomainStreams, type LabelledLmBatch } from '../data/batches.js';
 import type { BatchLabel } from '../data/labels.js';
 import { trainingGraph } from '../model/graphs.js';
 import { gptLayout, requireContext } from '../split/gpt-layout.js';
@@ -68,29 +68,38 @@ export interface SgtmTrainResult {
   readonly aborted: boolean;
 }
 
-export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult> {
-  const t0 = performance.now();
-  const steps = opts.steps ?? SGTM_TRAIN.steps;
-  const batch = opts.batch ?? SGTM_TRAIN.batch;
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new GradlocError('BAD_INPUT', `steps must be a positive integer, got ${steps}`);
+/** One method's training step on a labelled batch: gates, groups, or a skip. */
+export interface SgtmStepper {
+  readonly method: Method;
+  readonly split: ParamSplit | undefined;
+  readonly trainer: Trainer;
+  /** Trains on the batch as its label says; the loss, or NaN when the method skips it. */
+  step(b: Pick<LabelledLmBatch, 'inputIds' | 'targets' | 'label'>): Promise<number>;
+  release(): Promise<void>;
+}
+
+export interface StepperOptions {
+  readonly model: Graph;
+  readonly method: Method;
+  readonly split?: SplitOptions;
+  readonly heads?: number;
+  readonly schedule?: Schedule;
+  readonly weightDecay?: number;
+  readonly maskedGroups?: MaskedGroups;
+  readonly seed?: number;
+  readonly runtime?: RuntimeOptions;
+}
+
+export function createStepper(opts: StepperOptions): SgtmStepper {
   const layout = gptLayout(opts.model, { heads: opts.heads });
   // every method gets the same split check, so bad options fail the same way
   const split = splitParameters(layout, opts.split);
   const masked = usesSplit(opts.method) ? split : undefined;
   const graph = masked ? trainingGraph(opts.model, masked, { routing: opts.method === 'routing' }) : addNextTokenLoss(opts.model);
-  const context = requireContext(layout);
-  let drawn = 0;
-  const base = warmupCosine({
-    peak: opts.peakLr ?? SGTM_TRAIN.peakLr,
-    warmupSteps: Math.min(opts.warmupSteps ?? SGTM_TRAIN.warmupSteps, Math.floor(steps / 10)),
-    totalSteps: steps,
-    floor: opts.floorLr ?? SGTM_TRAIN.floorLr,
-  });
   const trainer = new Trainer({
     model: graph,
     optimizer: adamw({ weightDecay: opts.weightDecay ?? SGTM_TRAIN.weightDecay, noDecay: NO_DECAY }),
-    // the schedule follows batches drawn, so a filtered run (fewer updates) anneals on the same clock
-    schedule: () => base(drawn),
+    schedule: opts.schedule,
     clipNorm: SGTM_TRAIN.clipNorm,
     groups: masked?.groups,
     restGroup: JOINT_GROUP,
@@ -99,7 +108,32 @@ export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult
     runtime: opts.runtime,
   });
   const feeds = maskFeeds(masked, opts.method === 'routing');
-  const labels: Record<BatchLabel, number> = { forget: 0, retain: 0, default: 0 };
+  return {
+    method: opts.method,
+    split: masked,
+    trainer,
+    async step(b) {
+      const plan = planStep(opts.method, b.label);
+      if (plan.skip) return NaN;
+      return (await trainer.step({ input_ids: b.inputIds, targets: b.targets, ...feeds.of(plan) }, { groups: plan.groups })).loss;
+    },
+    release: () => trainer.release(),
+  };
+}
+
+export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult> {
+  const t0 = performance.now();
+  const steps = opts.steps ?? SGTM_TRAIN.steps;
+  const batch = opts.batch ?? SGTM_TRAIN.batch;
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new GradlocError('BAD_INPUT', `steps must be a positive integer, got ${steps}`);
+  const context = requireContext(gptLayout(opts.model, { heads: opts.heads }));
+  let drawn = 0;
+  const base = warmupCosine({
+    peak: opts.peakLr ?? SGTM_TRAIN.peakLr,
+    warmupSteps: Math.min(opts.warmupSteps ?? SGTM_TRAIN.warmupSteps, Math.floor(steps / 10)),
+    totalSteps: steps,
+    floor: opts.floorLr ?? SGTM_TRAIN.floorLr,
+  });
   const stream = labelledBatches(opts.streams, {
     context,
     batch,
@@ -108,6 +142,9 @@ export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult
     retainLabelled: opts.retainLabelled,
     forgetShare: opts.forgetShare,
   });
+  // the schedule follows batches drawn, so a filtered run (fewer updates) anneals on the same clock
+  const stepper = createStepper({ ...opts, schedule: () => base(drawn) });
+  const labels: Record<BatchLabel, number> = { forget: 0, retain: 0, default: 0 };
   let trainMs = 0;
   let tokens = 0;
   let finalLoss = NaN;
@@ -121,25 +158,22 @@ export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult
       }
       drawn++;
       labels[b.label]++;
-      const plan = planStep(opts.method, b.label);
-      let loss = NaN;
-      if (!plan.skip) {
-        const s0 = performance.now();
-        const r = await trainer.step({ input_ids: b.inputIds, targets: b.targets, ...feeds.of(plan) }, { groups: plan.groups });
+      const s0 = performance.now();
+      const loss = await stepper.step(b);
+      if (!Number.isNaN(loss)) {
         trainMs += performance.now() - s0;
         tokens += b.inputIds.data.length;
-        loss = finalLoss = r.loss;
+        finalLoss = loss;
       }
       const perStep = (performance.now() - t0) / drawn;
       opts.onProgress?.({ step: drawn, total: steps, label: b.label, loss, lr: base(drawn), tokensPerSec: trainMs ? (tokens * 1000) / trainMs : 0, etaSec: ((steps - drawn) * perStep) / 1000 });
     }
-    const model = trainer.weightsInto(opts.model);
     return {
-      model,
+      model: stepper.trainer.weightsInto(opts.model),
       method: opts.method,
-      split: masked,
+      split: stepper.split,
       steps: drawn,
-      updates: trainer.stepCount,
+      updates: stepper.trainer.stepCount,
       labels,
       tokensPerSec: trainMs ? (tokens * 1000) / trainMs : 0,
       wallSec: (performance.now() - t0) / 1000,
@@ -147,6 +181,6 @@ export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult
       aborted,
     };
   } finally {
-    await trainer.release();
+    await stepper.release();
   }
 }

@@ -1,0 +1,72 @@
+/**
+ * `gradloc sgtm`: a few-step SGTM model trained through the CLI; `sgtm eval` prints exactly the
+ * losses its card records (full, ablated, ablated + calibrated: one code path); bad input fails
+ * in one line and writes nothing.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildGPT, saveModel } from '@gradloc/tensor-backend';
+import { buildMlp, expectOneLineError, gradloc, tempDir } from './helpers.js';
+
+let dir: string;
+let model: string;
+let card: { metrics: Record<string, number>; training: { command: string } };
+const W = ['--max-windows', '3'];
+
+beforeAll(() => {
+  dir = tempDir();
+  model = join(dir, 'tiny-sgtm');
+  const r = gradloc(['sgtm', 'train', '--method', 'sgtm', '--undiscovered', '10', '--steps', '4', '--out', model, ...W, '--threads', '2']);
+  expect(r.stderr).toMatch(/sgtm: trained in/);
+  expect(r.code).toBe(0);
+  card = JSON.parse(readFileSync(join(model, 'card.json'), 'utf8')) as typeof card;
+  expect(JSON.parse(r.stdout)).toEqual(card.metrics);
+  buildMlp(dir);
+  saveModel(join(dir, 'plain-gpt.onnx'), buildGPT({ vocab: 50, context: 8, dim: 8, depth: 1, heads: 2, seed: 1 }).toModel());
+}, 180_000);
+
+describe('gradloc sgtm', () => {
+  it.each([
+    [[], 'retain_loss', 'forget_loss'],
+    [['--ablate'], 'ablated_retain_loss', 'ablated_forget_loss'],
+    [['--ablate', '--calibrate'], 'calibrated_retain_loss', 'calibrated_forget_loss'],
+  ])('eval %j prints the card\'s %s and %s as one JSON line', (flags, retain, forget) => {
+    const r = gradloc(['sgtm', 'eval', '--model', model, ...flags, ...W, '--threads', '2']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toEqual({ retain_loss: card.metrics[retain], forget_loss: card.metrics[forget] });
+    expect(r.stderr).toMatch(/English and \d+ cipher test tokens/);
+  });
+
+  it('the card says how to reproduce the run and which parameters are forget', () => {
+    expect(card.training.command).toBe(`npx gradloc sgtm train --method sgtm --undiscovered 10 --steps 4 --out ${model} --max-windows 3 --threads 2`);
+    expect(readFileSync(join(model, 'card.json'), 'utf8')).toMatch(/last 48 MLP units and last 1 head\(s\) of layers 0,1,2,3/);
+  });
+
+  it.each([
+    ['an unknown model', 'MODEL_NOT_FOUND', ['eval', '--model', 'no-such-model']],
+    ['a model that is not GPT-shaped', 'BAD_MODEL', ['eval', '--model', 'mlp.onnx']],
+    ['a GPT without its tokenizer', 'FILE_NOT_FOUND', ['eval', '--model', 'plain-gpt.onnx']],
+    ['an unknown method', 'BAD_INPUT', ['train', '--method', 'bogus', '--undiscovered', '10', '--out', 'out']],
+    ['an undiscovered rate above 100', 'BAD_INPUT', ['train', '--method', 'sgtm', '--undiscovered', '150', '--out', 'out']],
+    ['a negative undiscovered rate', 'BAD_INPUT', ['train', '--method', 'sgtm', '--undiscovered', '-1', '--out', 'out']],
+    ['more forget units than the layer has', 'BAD_INPUT', ['train', '--method', 'sgtm', '--undiscovered', '10', '--forget-units', '512', '--out', 'out']],
+    ['more forget heads than the layer has', 'BAD_INPUT', ['train', '--method', 'sgtm', '--undiscovered', '10', '--forget-heads', '8', '--out', 'out']],
+    ['an unknown subcommand', 'BAD_INPUT', ['forget']],
+  ])('%s: one-line %s, nothing written', (_, code, args) => {
+    const before = readdirSync(dir).sort();
+    const r = gradloc(['sgtm', ...args], dir);
+    expectOneLineError(r, code);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('names what is not GPT-shaped', () => {
+    expect(gradloc(['sgtm', 'eval', '--model', 'mlp.onnx'], dir).stderr).toMatch(/not a GPT-shaped model: no initializer '<prefix>h\.<i>\.mlp\.c_fc\.weight'/);
+    expect(gradloc(['sgtm', 'train', '--method', 'sgtm', '--undiscovered', '10', '--forget-units', '512', '--out', 'out'], dir).stderr).toMatch(
+      /forget units must be an integer in \[1, 511\] \(the layer has 512\), got 512/,
+    );
+  });
+});
