@@ -1,4 +1,4 @@
-/** Timing and memory sampling for the benchmarks of every package: interleaved medians after warm-up, peak RSS. */
+/** Timing and memory sampling for the benchmarks of every package (interleaved medians after warm-up, peak RSS), and the README section writer every figure-producing script uses. */
 
 export interface Timing {
   /** Median wall time of one call, ms. */
@@ -85,3 +85,4 @@ export async function once<T>(fn: () => Promise<T>): Promise<{ value: T; ms: num
   const value = await fn();
   return { value, ms: performance.now() - t0 };
 }
+export * from './readme-section.js';

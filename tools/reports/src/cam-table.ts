@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { GradlocError } from '@gradloc/tensor-backend';
 import { classTarget, createMethod, METHOD_NAMES, metricsReport, type LayerSpec, type PixelBox } from '@gradloc/cam-explain';
 import { generateSplitBatch, openClassifier, type OpenedClassifier } from '@gradloc/models';
-import { replaceSection } from './readme-section.js';
+import { replaceSection } from '@gradloc/bench-kit';
 
 const MODELS = ['shapes-resnet', 'shapes-vit'];
 const CHUNK = 10;

@@ -13,7 +13,7 @@ import { brownCalibration, calibrate, canonicalWeights, quantizeGraph, type Meth
 // the quant benchmark's latency helper: benchmark plumbing, built with quant-gwq but not published
 import { lmLatencies } from '../../../packages/quant-gwq/dist/bench/latency.js';
 import { brownPerplexity, loadBrownTokenizer, modelDir } from '@gradloc/models';
-import { replaceSection } from './readme-section.js';
+import { replaceSection } from '@gradloc/bench-kit';
 
 interface Config {
   readonly label: string;

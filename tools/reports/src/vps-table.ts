@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { cxcywhToXyxy, iou, OnnxModel, type Box, type PlanarImage } from '@gradloc/tensor-backend';
 import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget } from '@gradloc/vps-search';
 import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/models';
-import { replaceSection } from './readme-section.js';
+import { replaceSection } from '@gradloc/bench-kit';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 type Group = 'correct' | 'misclassified' | 'missed';

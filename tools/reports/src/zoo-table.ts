@@ -5,7 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { listModels, modelsDir } from '@gradloc/models';
-import { replaceSection } from './readme-section.js';
+import { replaceSection } from '@gradloc/bench-kit';
 
 /** What the issue asked of each model's card metric, in the table's row order. */
 const TARGETS: readonly (readonly [name: string, target: string])[] = [
