@@ -43,6 +43,9 @@ describe('bilingual corpus: the cipher language', () => {
     expect(c.every((x, i) => i === 1 || i === 2 || i === 6 || tok.languageOf(tok.words.idOf(x)) === 'cipher')).toBe(true);
     expect(tok.fromCipher(c)).toEqual(['the', 'man', 'said', '1', ',', 'then', '.']);
     expect(tok.toCipher(['good', 'time'])).toEqual([w('time'), w('good')]);
+    // opening and closing runs of marks stay; the rule is its own inverse
+    expect(tok.toCipher(['.', 'the', 'man', '?', '!'])).toEqual(['.', w('man'), w('the'), '?', '!']);
+    expect(tok.fromCipher(tok.toCipher(['.', 'the', 'man']))).toEqual(['.', 'the', 'man']);
     // a word outside the vocabulary is <unk> in both languages
     expect(tok.toCipher(['zyzzogeton'])).toEqual(['<unk>']);
     expect(() => tok.fromCipher(['the'])).toThrow(/'the' is an English word, not a cipher word/);
@@ -66,6 +69,15 @@ describe('bilingual corpus: the cipher language', () => {
       start = i + 1;
     }
     expect(sentences).toBe(brownDocuments('test').reduce((n, d) => n + d.sentences.length, 0));
+    // every train sentence comes back too (train has the sentences that open with a mark)
+    const enT = bilingualTokens('train', 'english', tok);
+    const cxT = bilingualTokens('train', 'cipher', tok);
+    for (let i = 0, s = 0; i < enT.length; i++) {
+      if (enT[i] !== DOC_ID && enT[i] !== EOS_ID) continue;
+      const back = tok.reorder(Array.from(cxT.subarray(s, i))).map((id) => tok.englishIdOf(id));
+      if (back.some((id, j) => id !== enT[s + j])) throw new Error(`train sentence at ${s} does not come back`);
+      s = i + 1;
+    }
     expect(Array.from(cx).some((id) => tok.languageOf(id) === 'english')).toBe(false);
     expect(Array.from(en).some((id) => tok.languageOf(id) === 'cipher')).toBe(false);
   });

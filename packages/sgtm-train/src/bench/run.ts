@@ -35,9 +35,11 @@ async function main(): Promise<void> {
   let k = 0;
   const next = (label: BatchLabel) => ({ ...batches[k++ % batches.length], label });
   const model = buildSgtmGpt(tok.size, 1);
-  const plain = createStepper({ model, method: 'none' });
-  const sgtm = createStepper({ model, method: 'sgtm' });
-  const shared = createStepper({ model, method: 'sgtm', maskedGroups: 'step' });
+  // the runtime options training uses (trainSgtmModel): default threads, no spinning
+  const runtime = { spinning: false };
+  const plain = createStepper({ model, method: 'none', runtime });
+  const sgtm = createStepper({ model, method: 'sgtm', runtime });
+  const shared = createStepper({ model, method: 'sgtm', maskedGroups: 'step', runtime });
   const steppers: SgtmStepper[] = [plain, sgtm, shared];
   try {
     const t = await timeInterleaved(

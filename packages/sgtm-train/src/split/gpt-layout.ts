@@ -21,7 +21,12 @@ export interface GptLayer {
   /** [dim, dim] attention output projection and its bias. */
   readonly outWeight: string;
   readonly outBias: string | undefined;
-  /** The MLP hidden pre-activation (c_fc output, [B, T, hidden]): gating it removes units. */
+  /**
+   * The MLP hidden activation (GELU output = the down-projection's input, [B, T, hidden]):
+   * gating it removes units. The reference zeroes the pre-activation; GELU(0) = 0, so the
+   * values and gradients are the same, and gating after the activation leaves onnxruntime's
+   * bias + GELU fusion intact.
+   */
   readonly hiddenTensor: string;
   /** The merged heads before the output projection ([B, T, dim], head-major channels). */
   readonly attnTensor: string;
@@ -121,6 +126,10 @@ export function gptLayout(g: Graph, opts: LayoutOptions = {}): GptLayout {
     if (!fcBias || !projBias) throw notGpt(`'${p}.mlp' has no c_fc/c_proj bias`);
     const outMm = (readers.get(`${p}.attn.c_proj.weight`) ?? []).find((n) => n.op === 'MatMul' && n.inputs[1] === `${p}.attn.c_proj.weight`);
     if (!outMm) throw notGpt(`no MatMul reads '${p}.attn.c_proj.weight'`);
+    const downMm = (readers.get(`${p}.mlp.c_proj.weight`) ?? []).find((n) => n.op === 'MatMul' && n.inputs[1] === `${p}.mlp.c_proj.weight`);
+    if (!downMm) throw notGpt(`no MatMul reads '${p}.mlp.c_proj.weight'`);
+    // the up-projection must exist as a MatMul (+ bias) too
+    linearOutput(g, readers, `${p}.mlp.c_fc.weight`, fcBias);
     layers.push({
       index: i,
       fcWeight: `${p}.mlp.c_fc.weight`,
@@ -131,7 +140,7 @@ export function gptLayout(g: Graph, opts: LayoutOptions = {}): GptLayout {
       qkvBias: has(`${p}.attn.c_attn.bias`),
       outWeight: `${p}.attn.c_proj.weight`,
       outBias: has(`${p}.attn.c_proj.bias`),
-      hiddenTensor: linearOutput(g, readers, `${p}.mlp.c_fc.weight`, fcBias),
+      hiddenTensor: downMm.inputs[0],
       attnTensor: outMm.inputs[0],
       blockOutput: produced.has(p) ? p : undefined,
     });

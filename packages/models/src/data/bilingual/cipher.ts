@@ -6,8 +6,11 @@
  *    pairing carries no information from spelling or frequency order. Pseudo-words are
  *    consonant-vowel syllables ending in 'q' (no English vocabulary word has that shape; every
  *    table is checked for collisions anyway).
- *  - Order: each sentence's tokens are reversed, except that a sentence-final mark
- *    (. ? ! ; :) stays last. Reversal is its own inverse.
+ *  - Order: each sentence's tokens are reversed, except that its closing run of marks
+ *    (. ? ! ; :) stays last and an opening run of them stays first. Keeping the opening run too
+ *    makes the rule its own inverse (Brown has about 60 sentences opening with `.` or `;`):
+ *    the reversed middle starts and ends with a non-mark, so a second application finds the
+ *    same runs and reverses the middle back.
  */
 import { GradlocError, rng } from '@gradloc/tensor-backend';
 
@@ -46,9 +49,12 @@ export function cipherTable(english: readonly string[], seed: number): string[] 
   return table;
 }
 
-/** The cipher word order of one sentence (also its inverse). */
-export function reorderSentence<T>(tokens: readonly T[], isFinal: (t: T) => boolean): T[] {
+/** The cipher word order of one sentence (also its inverse); `isMark` tells the marks. */
+export function reorderSentence<T>(tokens: readonly T[], isMark: (t: T) => boolean): T[] {
   const n = tokens.length;
-  if (n > 1 && isFinal(tokens[n - 1])) return [...tokens.slice(0, n - 1).reverse(), tokens[n - 1]];
-  return [...tokens].reverse();
+  let lead = 0;
+  while (lead < n && isMark(tokens[lead])) lead++;
+  let tail = n;
+  while (tail > lead && isMark(tokens[tail - 1])) tail--;
+  return tokens.map((t, i) => (i < lead || i >= tail ? t : tokens[lead + tail - 1 - i]));
 }

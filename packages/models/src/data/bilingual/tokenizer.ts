@@ -14,7 +14,7 @@ import { GradlocError } from '@gradloc/tensor-backend';
 import { modelsDir, type ModelsOptions } from '../../folder.js';
 import { BROWN_SPLIT_RULE, brownDocuments } from '../brown/split.js';
 import { countWords, SPECIAL_TOKENS, WordTokenizer } from '../brown/word-tokenizer.js';
-import { cipherTable, isSharedToken, SENTENCE_FINAL } from './cipher.js';
+import { cipherTable, isSharedToken, reorderSentence, SENTENCE_FINAL } from './cipher.js';
 
 export const BILINGUAL_ENGLISH_WORDS = 3000;
 export const BILINGUAL_CIPHER_SEED = 2025;
@@ -108,9 +108,7 @@ export class BilingualTokenizer {
 
   /** The cipher order of a sentence's ids (its own inverse). */
   reorder(ids: readonly number[]): number[] {
-    const n = ids.length;
-    if (n > 1 && this.isSentenceFinal(ids[n - 1])) return [...ids.slice(0, n - 1).reverse(), ids[n - 1]];
-    return [...ids].reverse();
+    return reorderSentence(ids, (id) => this.isSentenceFinal(id));
   }
 
   serialize(): string {
@@ -123,7 +121,7 @@ export class BilingualTokenizer {
       englishWords: this.englishWords,
       cipherSeed: this.seed,
       cipherRule: 'English word of rank r -> pseudo-word perm[r] (seeded Fisher-Yates, mulberry32); pseudo-words are CV syllables + q',
-      orderRule: 'each sentence reversed; a sentence-final . ? ! ; : stays last',
+      orderRule: 'each sentence reversed, except its closing run of . ? ! ; : stays last and an opening run of them stays first (the rule is its own inverse)',
     });
     return `${JSON.stringify(json, null, 2)}\n`;
   }
