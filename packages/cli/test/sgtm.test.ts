@@ -11,7 +11,7 @@ import { buildMlp, expectOneLineError, gradloc, tempDir } from './helpers.js';
 
 let dir: string;
 let model: string;
-let card: { metrics: Record<string, number>; training: { command: string } };
+let card: { metrics: Record<string, number>; training: { command: string }; sgtm: { removal: Record<string, Record<string, number>> } };
 const W = ['--max-windows', '3'];
 
 beforeAll(() => {
@@ -22,22 +22,29 @@ beforeAll(() => {
   expect(r.code).toBe(0);
   card = JSON.parse(readFileSync(join(model, 'card.json'), 'utf8')) as typeof card;
   expect(JSON.parse(r.stdout)).toEqual(card.metrics);
+  expect(Object.keys(card.metrics)).toEqual(['retain_loss', 'forget_loss']);
   buildMlp(dir);
   saveModel(join(dir, 'plain-gpt.onnx'), buildGPT({ vocab: 50, context: 8, dim: 8, depth: 1, heads: 2, seed: 1 }).toModel());
 }, 180_000);
 
 describe('gradloc sgtm', () => {
   it.each([
-    [[], 'retain_loss', 'forget_loss'],
-    [['--ablate'], 'ablated_retain_loss', 'ablated_forget_loss'],
-    [['--ablate', '--calibrate'], 'calibrated_retain_loss', 'calibrated_forget_loss'],
-  ])('eval %j prints the card\'s %s and %s as one JSON line', (flags, retain, forget) => {
+    [[], 'metrics'],
+    [['--ablate'], 'ablated'],
+    [['--ablate', '--calibrate'], 'calibrated'],
+  ])('eval %j prints the card\'s %s losses as one JSON line', (flags, which) => {
     const r = gradloc(['sgtm', 'eval', '--model', model, ...flags, ...W, '--threads', '2']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0])).toEqual({ retain_loss: card.metrics[retain], forget_loss: card.metrics[forget] });
+    expect(JSON.parse(lines[0])).toEqual(which === 'metrics' ? card.metrics : card.sgtm.removal[which]);
     expect(r.stderr).toMatch(/English and \d+ cipher test tokens/);
+  });
+
+  it('zoo eval recomputes the card metrics through @gradloc/models (kind bilingual-lm)', () => {
+    const r = gradloc(['zoo', 'eval', model, '--threads', '2']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual(card.metrics);
   });
 
   it('the card says how to reproduce the run and which parameters are forget', () => {
@@ -47,7 +54,7 @@ describe('gradloc sgtm', () => {
 
   it.each([
     ['an unknown model', 'MODEL_NOT_FOUND', ['eval', '--model', 'no-such-model']],
-    ['a model that is not GPT-shaped', 'BAD_MODEL', ['eval', '--model', 'mlp.onnx']],
+    ['a model that is not GPT-shaped', 'BAD_MODEL', ['eval', '--model', 'mlp-float32.onnx']],
     ['a GPT without its tokenizer', 'FILE_NOT_FOUND', ['eval', '--model', 'plain-gpt.onnx']],
     ['an unknown method', 'BAD_INPUT', ['train', '--method', 'bogus', '--undiscovered', '10', '--out', 'out']],
     ['an undiscovered rate above 100', 'BAD_INPUT', ['train', '--method', 'sgtm', '--undiscovered', '150', '--out', 'out']],
@@ -64,7 +71,7 @@ describe('gradloc sgtm', () => {
   });
 
   it('names what is not GPT-shaped', () => {
-    expect(gradloc(['sgtm', 'eval', '--model', 'mlp.onnx'], dir).stderr).toMatch(/not a GPT-shaped model: no initializer '<prefix>h\.<i>\.mlp\.c_fc\.weight'/);
+    expect(gradloc(['sgtm', 'eval', '--model', 'mlp-float32.onnx'], dir).stderr).toMatch(/not a GPT-shaped model: no initializer named '<prefix>h\.<i>\.mlp\.c_fc\.weight'/);
     expect(gradloc(['sgtm', 'train', '--method', 'sgtm', '--undiscovered', '10', '--forget-units', '512', '--out', 'out'], dir).stderr).toMatch(
       /forget units must be an integer in \[1, 511\] \(the layer has 512\), got 512/,
     );

@@ -3,12 +3,13 @@
  * card and what kind of model the card describes. The CLI (`gradloc zoo list`) and the
  * dashboard's registry list models from here, so they agree on names and kinds.
  */
+import { BILINGUAL_KIND } from './data/bilingual/tokenizer.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCard, type Card } from './card.js';
 import { modelNames, modelsDir, type ModelsOptions } from './folder.js';
 
-export const MODEL_KINDS = ['grounder', 'classifier', 'language-model', 'dual-encoder'] as const;
+export const MODEL_KINDS = ['grounder', 'classifier', 'language-model', 'bilingual-lm', 'dual-encoder'] as const;
 
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
@@ -17,6 +18,8 @@ export function kindOf(card: Card): ModelKind | undefined {
   const outputs = new Set(card.outputs.map((o) => o.name));
   const inputs = card.inputs.map((i) => i.name);
   if (outputs.has('pred_boxes')) return 'grounder';
+  // a language model of the bilingual corpus (SGTM's models): its own tokenizer, two test losses
+  if (inputs.length === 1 && inputs[0] === 'input_ids' && card.preprocessing.vocabulary === BILINGUAL_KIND) return 'bilingual-lm';
   if (inputs.length === 1 && inputs[0] === 'input_ids') return 'language-model';
   if (card.labels?.length) return 'classifier';
   if (outputs.has('image_embeds') && outputs.has('text_embeds')) return 'dual-encoder';

@@ -6,7 +6,9 @@
  * - classifier (shapes labels): `accuracy` on test-split scenes 0..N-1;
  * - grounder (shapes vocabulary): `ap50` and `absent_max_score` on test-split scenes 0..N-1;
  * - dual encoder (shapes vocabulary): caption retrieval `top1` and `text_top1`;
- * - language model (Brown tokenizer): `ppl` (test) and `ppl_validation`.
+ * - language model (Brown tokenizer): `ppl` (test) and `ppl_validation`;
+ * - bilingual language model (its tokenizer.json beside it): `retain_loss` (English) and
+ *   `forget_loss` (cipher) on the test split.
  * N is the card's `evaluation.samples` (for language models, the windows the card scored)
  * unless `samples` says otherwise.
  */
@@ -22,6 +24,10 @@ import { testAccuracy } from './classifier.js';
 import { evaluateRetrieval } from './dual-encoder.js';
 import { evaluateGrounder, grounderCardMetrics, grounderForward } from './grounder.js';
 import { evaluateLanguageModel } from './language-model.js';
+import { bilingualCardMetrics } from './bilingual.js';
+import { loadBilingualTokenizer } from '../data/bilingual/tokenizer.js';
+import type { LogitsOf } from '../metrics/perplexity.js';
+import { dirname, join } from 'node:path';
 import type { RunForward } from './run-forward.js';
 
 export interface EvalOptions extends ModelsOptions {
@@ -59,6 +65,11 @@ async function evaluateLoaded(model: OnnxModel, card: Card, file: string, opts: 
     case 'language-model': {
       const windows = opts.samples === undefined ? card.evaluation.windows : { validation: opts.samples, test: opts.samples };
       return (await evaluateLanguageModel(model, { context: lmContext(model, file), windows, modelsDir: opts.modelsDir })).metrics;
+    }
+    case 'bilingual-lm': {
+      const tok = loadBilingualTokenizer(join(dirname(file), 'tokenizer.json'));
+      const logitsOf: LogitsOf = async (b) => (await model.run({ input_ids: b.inputIds }, ['logits'])).logits;
+      return bilingualCardMetrics(logitsOf, tok, { context: lmContext(model, file), maxWindows: samples > 0 ? samples : undefined });
     }
     default:
       throw new GradlocError('BAD_MODEL', `${file}: its card describes no grounder, classifier, language model or dual encoder, so there is no held-out evaluation`);

@@ -5,3 +5,4 @@ export * from './grounder.js';
 export * from './dual-encoder.js';
 export * from './retrieval.js';
 export * from './language-model.js';
+export * from './bilingual.js';

@@ -5,13 +5,10 @@
  * gives the same batches whatever the method (SGTM, filtering, ... see the same data).
  */
 import { rng, tensor, type Tensor } from '@gradloc/tensor-backend';
-import { lastWindowStart, stackWindows } from '@gradloc/models';
+import { lastWindowStart, stackWindows, type DomainStreams } from '@gradloc/models';
 import { checkRates, drawLabel, type BatchLabel, type LabelRates, type Source } from './labels.js';
 
-export interface DomainStreams {
-  readonly forget: Int32Array;
-  readonly retain: Int32Array;
-}
+export type { DomainStreams } from '@gradloc/models';
 
 export interface LabelledLmBatch {
   /** 0-based batch index. */

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { GradlocError, saveModel, type MaskedGroups, type RuntimeOptions } from '@gradloc/tensor-backend';
-import { trainBilingualTokenizer, writeBilingualTokenizer, writeCard, type Card } from '@gradloc/models';
+import { BILINGUAL_KIND, trainBilingualTokenizer, writeBilingualTokenizer, writeCard, type Card, type DomainLosses } from '@gradloc/models';
 import { SGTM_MODEL, SGTM_TRAIN } from '../config.js';
 import { undiscoveredFromPercent } from '../data/labels.js';
 import { buildSgtmGpt } from '../model/build.js';
@@ -44,9 +44,36 @@ export interface TrainModelOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface Losses {
+  readonly retain_loss: number;
+  readonly forget_loss: number;
+}
+
+/** The losses after removal, recorded on the card beside the full model's metrics. */
+export interface RemovalLosses {
+  /** Forget parameters zeroed. */
+  readonly ablated: Losses;
+  /** Then the LM-head bias recalibrated (the reference's reported metric). */
+  readonly calibrated: Losses;
+}
+
+/** An SGTM model's card: the full model's losses as metrics, the removal's beside them. */
+export interface SgtmCard extends Card {
+  readonly sgtm: {
+    readonly method: Method;
+    readonly undiscoveredPercent: number;
+    readonly forgetUnits: number;
+    readonly forgetHeads: number;
+    readonly layers: readonly number[];
+    readonly removal?: RemovalLosses;
+  };
+}
+
 export interface TrainModelReport {
   readonly dir: string;
+  /** The full (unablated) model's test losses. */
   readonly metrics: Readonly<Record<string, number>>;
+  readonly removal?: RemovalLosses;
   readonly tokensPerSec: number;
   readonly wallSec: number;
   readonly aborted: boolean;
@@ -71,25 +98,18 @@ export async function trainSgtmModel(opts: TrainModelOptions): Promise<TrainMode
   saveModel(join(opts.outDir, 'model.onnx'), r.model.toModel());
   writeBilingualTokenizer(join(opts.outDir, 'tokenizer.json'), tok);
   let metrics: Record<string, number> = {};
+  let removal: RemovalLosses | undefined;
   if (opts.evaluate !== false) {
     log('training done; scoring the test splits (full, ablated, ablated + calibrated)');
     const opened = openSgtmModel(opts.outDir);
     const e = { maxWindows: opts.evalWindows, runtime };
-    const full = await evaluateSgtm(opened, e);
-    const raw = await evaluateSgtm(opened, { ...e, ablate: true });
-    const cal = await evaluateSgtm(opened, { ...e, ablate: true, calibrate: true });
-    metrics = {
-      retain_loss: full.retain_loss,
-      forget_loss: full.forget_loss,
-      ablated_retain_loss: raw.retain_loss,
-      ablated_forget_loss: raw.forget_loss,
-      calibrated_retain_loss: cal.retain_loss,
-      calibrated_forget_loss: cal.forget_loss,
-    };
+    const pick = (l: DomainLosses): Losses => ({ retain_loss: l.retain_loss, forget_loss: l.forget_loss });
+    metrics = { ...pick(await evaluateSgtm(opened, e)) };
+    removal = { ablated: pick(await evaluateSgtm(opened, { ...e, ablate: true })), calibrated: pick(await evaluateSgtm(opened, { ...e, ablate: true, calibrate: true })) };
   }
   const name = opts.name ?? opts.outDir.split(/[\\/]/).filter(Boolean).pop() ?? 'sgtm-model';
-  writeCard(opts.outDir, sgtmCard({ name, method, undiscoveredPercent: opts.undiscoveredPercent, steps, seed, split, vocab: tok.size, parameters: countParams(r.model), metrics, wallSec: r.wallSec, tokensPerSec: r.tokensPerSec, updates: r.updates, threads: opts.threads, command: opts.command }));
-  return { dir: opts.outDir, metrics, tokensPerSec: r.tokensPerSec, wallSec: r.wallSec, aborted: false };
+  writeCard(opts.outDir, sgtmCard({ name, method, undiscoveredPercent: opts.undiscoveredPercent, steps, seed, split, vocab: tok.size, parameters: countParams(r.model), metrics, removal, evalWindows: opts.evalWindows, wallSec: r.wallSec, tokensPerSec: r.tokensPerSec, updates: r.updates, threads: opts.threads, command: opts.command }));
+  return { dir: opts.outDir, metrics, removal, tokensPerSec: r.tokensPerSec, wallSec: r.wallSec, aborted: false };
 }
 
 const countParams = (g: { initializers: ReadonlyMap<string, { dims: readonly (number | bigint)[]; data_type?: number }> }): number =>
@@ -105,6 +125,8 @@ interface CardFacts {
   readonly vocab: number;
   readonly parameters: number;
   readonly metrics: Readonly<Record<string, number>>;
+  readonly removal: RemovalLosses | undefined;
+  readonly evalWindows: number | undefined;
   readonly wallSec: number;
   readonly tokensPerSec: number;
   readonly updates: number;
@@ -119,7 +141,7 @@ const METHOD_TEXT: Record<Method, string> = {
   none: 'no filtering, no masking',
 };
 
-function sgtmCard(f: CardFacts): Card {
+function sgtmCard(f: CardFacts): SgtmCard {
   const { context, dim, depth, heads, mlpRatio } = SGTM_MODEL;
   const cores = cpus();
   return {
@@ -129,7 +151,7 @@ function sgtmCard(f: CardFacts): Card {
     parameters: f.parameters,
     inputs: [{ name: 'input_ids', dtype: 'int64', dims: ['batch', 'seq'], meaning: `token ids from tokenizer.json, seq <= ${context}` }],
     outputs: [{ name: 'logits', dtype: 'float32', dims: ['batch', 'seq', f.vocab], meaning: 'next-token logits' }],
-    preprocessing: { tokenizer: 'tokenizer.json (beside the model)', context, text: 'lower-cased words; <doc> starts a document, <eos> ends each sentence' },
+    preprocessing: { tokenizer: 'tokenizer.json (beside the model)', vocabulary: BILINGUAL_KIND, context, text: 'lower-cased words; <doc> starts a document, <eos> ends each sentence' },
     training: {
       command: f.command ?? `npx gradloc sgtm train --method ${f.method} --undiscovered ${f.undiscoveredPercent} --steps ${f.steps} --out <dir>`,
       seed: f.seed,
@@ -142,11 +164,16 @@ function sgtmCard(f: CardFacts): Card {
       machine: `${cores.length} x ${cores[0]?.model.trim() ?? 'CPU'}, node ${process.version}, ${f.threads ?? 'default'} onnxruntime threads; ${Math.round(f.tokensPerSec)} tokens/s`,
     },
     metrics: f.metrics,
+    sgtm: { method: f.method, undiscoveredPercent: f.undiscoveredPercent, forgetUnits: f.split.forgetUnits, forgetHeads: f.split.forgetHeads, layers: f.split.layers, ...(f.removal ? { removal: f.removal } : {}) },
     evaluation: {
-      command: `npx gradloc sgtm eval --model ${f.name} [--ablate] [--calibrate]`,
+      command: `npx gradloc sgtm eval --model ${f.name} [--ablate] [--calibrate]${f.evalWindows ? ` --max-windows ${f.evalWindows}` : ''}`,
       split: 'test (English = retain_loss, cipher = forget_loss)',
-      samples: 0,
-      notes: 'loss = mean next-token cross-entropy in nats over every target of the test split (non-overlapping 64-token windows); ablated = forget parameters zeroed; calibrated = then the LM-head bias retrained 100 steps on L_forget + 100 L_retain (as the reference)',
+      // 0: every window
+      samples: f.evalWindows ?? 0,
+      notes:
+        'loss = mean next-token cross-entropy in nats over every target of the test split (non-overlapping 64-token windows' +
+        (f.evalWindows ? `; SUBSET: ${f.evalWindows} windows per language, spread evenly` : '') +
+        '); metrics = the model as shipped; sgtm.removal.ablated = forget parameters zeroed (--ablate); sgtm.removal.calibrated = then the LM-head bias retrained 100 steps on L_forget + 100 L_retain (--ablate --calibrate, as the reference)',
     },
   };
 }
