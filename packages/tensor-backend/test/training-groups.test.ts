@@ -14,6 +14,7 @@ import {
   randn,
   rng,
   sgd,
+  sliceMaskHook,
   sliceRuns,
   tensor,
   tensorFromProto,
@@ -190,6 +191,22 @@ describe('training: parameter slices and groups', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('sliceMaskHook zeroes exactly the gradient of its slices, every step', async () => {
+    const trainer = new Trainer({ model: tinyGPT(), optimizer: sgd({ lr: 0.1 }), hooks: [sliceMaskHook(GROUPS[0].slices)] });
+    const seen: Record<string, number[]> = {};
+    trainer.addHook({ params: /./, hook: (g, ctx) => void (seen[ctx.name] = Array.from(g)) });
+    const before = snapshot(trainer.params());
+    await trainer.step(take(countingBatches(3, 8), 1)[0]);
+    const after = snapshot(trainer.params());
+    for (const s of GROUPS[0].slices) {
+      const idx = expand(sliceRuns(trainer.param(s.param).dims, s));
+      expect(idx.every((i) => seen[s.param][i] === 0 && after[s.param][i] === before[s.param][i])).toBe(true);
+      const others = seen[s.param].filter((_, i) => !idx.includes(i));
+      expect(others.some((v) => v !== 0)).toBe(true);
+    }
+    await trainer.release();
   });
 
   it('fit passes each labelled batch its step options', async () => {

@@ -6,6 +6,7 @@
 import { GradlocError } from '../errors.js';
 import type { FloatArray } from './float-array.js';
 import type { ParamMatcher } from './param-matcher.js';
+import { fillRuns, sliceRuns, unionRuns, type ElementRuns, type ParamSlice } from './slices.js';
 
 export interface HookContext {
   readonly name: string;
@@ -13,6 +14,8 @@ export interface HookContext {
   readonly step: number;
   /** The parameter's current values (before this update); do not modify. */
   readonly param: FloatArray;
+  /** The parameter's dims. */
+  readonly dims: readonly number[];
 }
 
 export type GradHook = (grad: FloatArray, ctx: HookContext) => void;
@@ -37,6 +40,25 @@ export function maskHook(mask: ArrayLike<number>): GradHook {
       throw new GradlocError('SHAPE_MISMATCH', `maskHook on '${ctx.name}': mask has ${mask.length} elements, the gradient ${grad.length}`);
     }
     for (let i = 0; i < grad.length; i++) grad[i] *= mask[i];
+  };
+}
+
+/**
+ * Zeroes the gradient of parameter slices (rows of some units, columns of a head): one hook
+ * spec covering every parameter the slices name. For masks that change per step, use the
+ * trainer's parameter groups instead (StepOptions.groups).
+ */
+export function sliceMaskHook(slices: readonly ParamSlice[]): HookSpec {
+  const byParam = new Map<string, ParamSlice[]>();
+  for (const s of slices) byParam.set(s.param, [...(byParam.get(s.param) ?? []), s]);
+  const runs = new Map<string, ElementRuns>();
+  return {
+    params: (name) => byParam.has(name),
+    hook: (grad, ctx) => {
+      let r = runs.get(ctx.name);
+      if (!r) runs.set(ctx.name, (r = unionRuns(byParam.get(ctx.name)!.map((s) => sliceRuns(ctx.dims, s)), `sliceMaskHook on '${ctx.name}'`)));
+      fillRuns(grad, r);
+    },
   };
 }
 

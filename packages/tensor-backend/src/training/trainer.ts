@@ -384,7 +384,7 @@ export class Trainer {
 
   private runHooks(step: number): void {
     this.paramNames.forEach((name, i) => {
-      for (const hook of this.hooksByParam[i]) hook(this.grads[i], { name, step, param: this.values[i] });
+      for (const hook of this.hooksByParam[i]) hook(this.grads[i], { name, step, param: this.values[i], dims: this.dims[i] });
     });
     if (this.globalHook) {
       this.globalHook(new Map(this.paramNames.map((n, i) => [n, this.grads[i]])), { step, params: this.params() });
