@@ -11,6 +11,7 @@ import { buildMlp, expectOneLineError, gradloc, tempDir } from './helpers.js';
 
 let dir: string;
 let model: string;
+let none: string;
 let card: { metrics: Record<string, number>; training: { command: string }; sgtm: { removal: Record<string, Record<string, number>> } };
 const W = ['--max-windows', '3'];
 
@@ -23,6 +24,8 @@ beforeAll(() => {
   card = JSON.parse(readFileSync(join(model, 'card.json'), 'utf8')) as typeof card;
   expect(JSON.parse(r.stdout)).toEqual(card.metrics);
   expect(Object.keys(card.metrics)).toEqual(['retain_loss', 'forget_loss']);
+  none = join(dir, 'tiny-none');
+  expect(gradloc(['sgtm', 'train', '--method', 'none', '--undiscovered', '0', '--steps', '4', '--out', none, ...W, '--threads', '2']).code).toBe(0);
   buildMlp(dir);
   saveModel(join(dir, 'plain-gpt.onnx'), buildGPT({ vocab: 50, context: 8, dim: 8, depth: 1, heads: 2, seed: 1 }).toModel());
 }, 180_000);
@@ -46,6 +49,22 @@ describe('gradloc sgtm', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual(card.metrics);
   });
+
+  it.each([[[]], [['--rmu']]])('finetune-recovery %j starts from the removed model and aims at the baseline, as eval scores them', (extra) => {
+    const r = gradloc(['sgtm', 'finetune-recovery', '--model', extra.length ? none : model, '--baseline', none, '--steps', '6', '--eval-every', '3', ...extra, '--threads', '2']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { steps_to_recover: number | null; removal: string; baseline_forget_loss: number; start_forget_loss: number };
+    expect(out.removal).toBe(extra.length ? 'rmu' : 'ablation');
+    // both losses on the same 128 test windows `sgtm eval --max-windows 128` scores
+    const base = JSON.parse(gradloc(['sgtm', 'eval', '--model', none, '--max-windows', '128', '--threads', '2']).stdout) as { forget_loss: number };
+    expect(out.baseline_forget_loss).toBe(base.forget_loss);
+    if (!extra.length) {
+      const ablated = JSON.parse(gradloc(['sgtm', 'eval', '--model', model, '--ablate', '--max-windows', '128', '--threads', '2']).stdout) as { forget_loss: number };
+      expect(out.start_forget_loss).toBe(ablated.forget_loss);
+    }
+    expect(out.steps_to_recover === null || [0, 3, 6].includes(out.steps_to_recover)).toBe(true);
+    expect(r.stderr).toMatch(/target: tiny-none's forget loss/);
+  }, 120_000);
 
   it('the card says how to reproduce the run and which parameters are forget', () => {
     expect(card.training.command).toBe(`npx gradloc sgtm train --method sgtm --undiscovered 10 --steps 4 --out ${model} --max-windows 3 --threads 2`);
