@@ -15,6 +15,9 @@ const TARGETS: readonly (readonly [name: string, target: string])[] = [
   ['shapes-grounder', 'ap50 >= 0.80, absent low'],
   ['brown-gpt', 'report (>= 3M parameters)'],
   ['shapes-grounder-gwq4', 'ap50 drop <= 0.01 vs shapes-grounder'],
+  ['sgtm-bilingual', 'ablated + calibrated: forget >= filter-bilingual + 1 nat, retain within 5% (sgtm eval)'],
+  ['filter-bilingual', 'the data-filtering baseline (10% undiscovered)'],
+  ['none-bilingual', 'the recovery target (no filtering)'],
 ];
 const targetOf = (name: string): string => TARGETS.find(([n]) => n === name)?.[1] ?? '';
 /** Models of the table first, in its order, then any other model of the folder by name. */
