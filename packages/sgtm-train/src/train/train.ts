@@ -7,7 +7,7 @@
  * one AdamW over everything (the paper scripts' default), where momentum and weight decay
  * still move masked parameters.
  */
-import { adamw, addNextTokenLoss, GradlocError, Trainer, warmupCosine, type Graph, type MaskedGroups, type RuntimeOptions, type Schedule } from '@gradloc/tensor-backend';
+import { adamw, addNextTokenLoss, GradlocError, Trainer, warmupCosine, type Graph, type MaskedGroups, type RuntimeOptions, type Schedule, type StepResult } from '@gradloc/tensor-backend';
 import { NO_DECAY, SGTM_TRAIN } from '../config.js';
 import { labelledBatches, type DomainStreams, type LabelledLmBatch } from '../data/batches.js';
 import type { BatchLabel } from '../data/labels.js';
@@ -73,8 +73,8 @@ export interface SgtmStepper {
   readonly method: Method;
   readonly split: ParamSplit | undefined;
   readonly trainer: Trainer;
-  /** Trains on the batch as its label says; the loss, or NaN when the method skips it. */
-  step(b: Pick<LabelledLmBatch, 'inputIds' | 'targets' | 'label'>): Promise<number>;
+  /** Trains on the batch as its label says; the trainer's step result, or undefined when the method skips it. */
+  step(b: Pick<LabelledLmBatch, 'inputIds' | 'targets' | 'label'>): Promise<StepResult | undefined>;
   release(): Promise<void>;
 }
 
@@ -114,8 +114,8 @@ export function createStepper(opts: StepperOptions): SgtmStepper {
     trainer,
     async step(b) {
       const plan = planStep(opts.method, b.label);
-      if (plan.skip) return NaN;
-      return (await trainer.step({ input_ids: b.inputIds, targets: b.targets, ...feeds.of(plan) }, { groups: plan.groups })).loss;
+      if (plan.skip) return undefined;
+      return trainer.step({ input_ids: b.inputIds, targets: b.targets, ...feeds.of(plan) }, { groups: plan.groups });
     },
     release: () => trainer.release(),
   };
@@ -159,7 +159,7 @@ export async function trainSgtm(opts: SgtmTrainOptions): Promise<SgtmTrainResult
       drawn++;
       labels[b.label]++;
       const s0 = performance.now();
-      const loss = await stepper.step(b);
+      const loss = (await stepper.step(b))?.loss ?? NaN;
       if (!Number.isNaN(loss)) {
         trainMs += performance.now() - s0;
         tokens += b.inputIds.data.length;

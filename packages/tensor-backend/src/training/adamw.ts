@@ -8,7 +8,8 @@
  */
 import { GradlocError } from '../errors.js';
 import { zerosLike, type FloatArray } from './float-array.js';
-import { decayFor, requireNonNegative, type DecayOptions, type Optimizer, type ParamState, type UpdateContext } from './optimizer.js';
+import type { ElementRuns } from './slices.js';
+import { decayFor, requireNonNegative, runsOrAll, type DecayOptions, type Optimizer, type ParamState, type UpdateContext } from './optimizer.js';
 
 export interface AdamWOptions extends DecayOptions {
   /** Default [0.9, 0.999]. */
@@ -32,7 +33,7 @@ export function adamw(opts: AdamWOptions = {}): Optimizer {
       buffers: { exp_avg: zerosLike(param), exp_avg_sq: zerosLike(param) },
       weightDecay: decayFor({ ...opts, weightDecay }, name),
     }),
-    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, step, gradScale: s }: UpdateContext, from = 0, to = p.length): void {
+    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, step, gradScale: s }: UpdateContext, runs?: ElementRuns): void {
       const m = state.buffers.exp_avg;
       const v = state.buffers.exp_avg_sq;
       const keep = 1 - rate * state.weightDecay;
@@ -41,13 +42,17 @@ export function adamw(opts: AdamWOptions = {}): Optimizer {
       const epsHat = eps * bc2Sqrt;
       const c1 = 1 - b1;
       const c2 = 1 - b2;
-      for (let i = from; i < to; i++) {
-        const gi = g[i] * s;
-        const mi = b1 * m[i] + c1 * gi;
-        const vi = b2 * v[i] + c2 * gi * gi;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] * keep - (a * mi) / (Math.sqrt(vi) + epsHat);
+      const r = runsOrAll(runs, p.length);
+      for (let k = 0; k < r.length; k += 2) {
+        const to = r[k + 1];
+        for (let i = r[k]; i < to; i++) {
+          const gi = g[i] * s;
+          const mi = b1 * m[i] + c1 * gi;
+          const vi = b2 * v[i] + c2 * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] = p[i] * keep - (a * mi) / (Math.sqrt(vi) + epsHat);
+        }
       }
     },
   };

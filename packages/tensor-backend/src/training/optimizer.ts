@@ -5,6 +5,7 @@
  */
 import { GradlocError } from '../errors.js';
 import type { FloatArray } from './float-array.js';
+import type { ElementRuns } from './slices.js';
 import { matchesParam, type ParamMatcher } from './param-matcher.js';
 
 /** JSON-able settings, written into checkpoints (`kind` names the factory). */
@@ -40,11 +41,11 @@ export interface Optimizer {
   /** Fresh state for a parameter (zeros buffers). */
   init(param: FloatArray, name: string): ParamState;
   /**
-   * Updates elements [from, to) of `param` (default: all) in place from `grad` (which it must
-   * not keep); elements outside the range, and their state, stay untouched. Parameter groups
-   * call it once per run of a group's elements.
+   * Updates `param` in place from `grad` (which it must not keep). With `runs` ([start, end)
+   * pairs of element indices, slices.ts) only those elements change; the others, and their
+   * state, stay untouched (parameter groups pass a group's runs).
    */
-  update(param: FloatArray, grad: FloatArray, state: ParamState, ctx: UpdateContext, from?: number, to?: number): void;
+  update(param: FloatArray, grad: FloatArray, state: ParamState, ctx: UpdateContext, runs?: ElementRuns): void;
 }
 
 /** Options every built-in optimizer shares. */
@@ -57,6 +58,9 @@ export interface DecayOptions {
 
 /** The weight decay of one parameter under DecayOptions. */
 export const decayFor = (o: DecayOptions, name: string): number => (o.noDecay && matchesParam(o.noDecay, name) ? 0 : (o.weightDecay ?? 0));
+
+/** The runs an update covers: `runs`, or the whole array. */
+export const runsOrAll = (runs: ElementRuns | undefined, length: number): ArrayLike<number> => runs ?? [0, length];
 
 export function requireNonNegative(where: string, values: Readonly<Record<string, number>>): void {
   for (const [k, v] of Object.entries(values)) {

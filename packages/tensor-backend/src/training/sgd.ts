@@ -7,7 +7,8 @@
  */
 import { GradlocError } from '../errors.js';
 import { zerosLike, type FloatArray } from './float-array.js';
-import { decayFor, requireNonNegative, type DecayOptions, type Optimizer, type ParamState, type UpdateContext } from './optimizer.js';
+import type { ElementRuns } from './slices.js';
+import { decayFor, requireNonNegative, runsOrAll, type DecayOptions, type Optimizer, type ParamState, type UpdateContext } from './optimizer.js';
 
 export interface SgdOptions extends DecayOptions {
   /** Default 0 (plain SGD). */
@@ -29,23 +30,27 @@ export function sgd(opts: SgdOptions = {}): Optimizer {
       buffers: momentum > 0 ? { momentum_buffer: zerosLike(param) } : {},
       weightDecay: decayFor(opts, name),
     }),
-    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, gradScale: s }: UpdateContext, from = 0, to = p.length): void {
+    update(p: FloatArray, g: FloatArray, state: ParamState, { lr: rate, gradScale: s }: UpdateContext, runs?: ElementRuns): void {
       const wd = state.weightDecay;
       const buf = state.buffers.momentum_buffer;
-      if (!buf) {
-        for (let i = from; i < to; i++) p[i] -= rate * (g[i] * s + wd * p[i]);
-      } else if (nesterov) {
-        for (let i = from; i < to; i++) {
-          const d = g[i] * s + wd * p[i];
-          const b = momentum * buf[i] + d;
-          buf[i] = b;
-          p[i] -= rate * (d + momentum * b);
-        }
-      } else {
-        for (let i = from; i < to; i++) {
-          const b = momentum * buf[i] + g[i] * s + wd * p[i];
-          buf[i] = b;
-          p[i] -= rate * b;
+      const r = runsOrAll(runs, p.length);
+      for (let k = 0; k < r.length; k += 2) {
+        const [from, to] = [r[k], r[k + 1]];
+        if (!buf) {
+          for (let i = from; i < to; i++) p[i] -= rate * (g[i] * s + wd * p[i]);
+        } else if (nesterov) {
+          for (let i = from; i < to; i++) {
+            const d = g[i] * s + wd * p[i];
+            const b = momentum * buf[i] + d;
+            buf[i] = b;
+            p[i] -= rate * (d + momentum * b);
+          }
+        } else {
+          for (let i = from; i < to; i++) {
+            const b = momentum * buf[i] + g[i] * s + wd * p[i];
+            buf[i] = b;
+            p[i] -= rate * b;
+          }
         }
       }
     },

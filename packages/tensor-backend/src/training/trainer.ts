@@ -238,15 +238,13 @@ export class Trainer {
     stepped.forEach((on, g) => {
       if (on) this.groupSteps[g]++;
     });
+    // shared optimizer: every element counts the global step; per group: its own count
+    const contexts = this.groups.names.map((_, g) => (this.maskedGroups === 'step' ? ctx : { ...ctx, step: this.groupSteps[g] }));
     for (let i = 0; i < this.values.length; i++) {
       const segs = this.groups.segments[i];
       const whole = segs.length === 1 && segs[0].runs.length === 2 && segs[0].runs[1] - segs[0].runs[0] === this.values[i].length;
       for (const seg of segs) {
-        if (!stepped[seg.group]) continue;
-        // shared optimizer: every element counts the global step; per group: its own count
-        const c = this.maskedGroups === 'step' ? ctx : { ...ctx, step: this.groupSteps[seg.group] };
-        if (whole) this.optimizer.update(this.values[i], this.grads[i], this.states[i], c);
-        else for (let r = 0; r < seg.runs.length; r += 2) this.optimizer.update(this.values[i], this.grads[i], this.states[i], c, seg.runs[r], seg.runs[r + 1]);
+        if (stepped[seg.group]) this.optimizer.update(this.values[i], this.grads[i], this.states[i], contexts[seg.group], whole ? undefined : seg.runs);
       }
     }
   }
