@@ -8,8 +8,7 @@ import type { ParamSlice } from '@gradloc/tensor-backend';
 
 /** A copy of `model` with every forget slice zeroed. */
 export function ablate(model: Graph, forget: readonly ParamSlice[]): Graph {
-  const proto = model.toModel();
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const g = model.clone();
   const byParam = new Map<string, ParamSlice[]>();
   for (const s of forget) byParam.set(s.param, [...(byParam.get(s.param) ?? []), s]);
   for (const [name, slices] of byParam) {

@@ -30,8 +30,7 @@ export async function calibrate(model: Graph, train: DomainStreams, opts: Calibr
   const seed = opts.seed ?? CALIBRATION.seed;
   const bias = model.initializers.get(LOGIT_BIAS);
   if (!bias) throw new GradlocError('BAD_MODEL', `calibration needs an LM-head bias '${LOGIT_BIAS}' (withLogitBias adds one)`);
-  const proto = model.toModel();
-  const start = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const start = model.clone();
   start.initializers.set(LOGIT_BIAS, tensorToProto(LOGIT_BIAS, randn('float32', bias.dims.map(Number), rng(seed), CALIBRATION.initStd)));
   const trainer = new Trainer({
     model: addNextTokenLoss(start, { rowWeights: 'row_weights' }),

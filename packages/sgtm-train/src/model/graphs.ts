@@ -14,8 +14,7 @@ export const LOGIT_BIAS = 'lm_head.bias';
 
 /** A copy of `forward` whose logits are `MatMul + lm_head.bias` (zeros if the model had no bias). */
 export function withLogitBias(forward: Graph, layout: GptLayout): Graph {
-  const proto = forward.toModel();
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const g = forward.clone();
   if (g.initializers.has(LOGIT_BIAS)) return g;
   const out = g.outputs.find((o) => o.name === layout.logits);
   const vocab = out?.dims?.[2];

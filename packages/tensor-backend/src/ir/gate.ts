@@ -34,8 +34,7 @@ export interface Gate {
  * Graph outputs keep the ungated value.
  */
 export function gateTensors(graph: Graph, gates: readonly Gate[]): Graph {
-  const proto = graph.toModel();
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const g = graph.clone();
   const produced = new Set(g.nodes.flatMap((n) => n.outputs));
   const b = new GraphBuilder(g);
   const renamed = new Map<string, string>();

@@ -171,6 +171,16 @@ export class Graph {
     return { ...this.modelProto, opset_import: opsetImport, graph };
   }
 
+  /**
+   * An independent copy to transform: its node list, inputs, outputs, initializer map and
+   * metadata list are its own (tensor and node protos are shared, so replace nodes, do not
+   * mutate them).
+   */
+  clone(): Graph {
+    const proto = this.toModel();
+    return Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  }
+
   /** Adds an input, output or initializer by name. */
   addInput(name: string, dtype: DType, dims: Dim[]): void {
     this.inputs.push({ name, dtype, dims });

@@ -32,8 +32,7 @@ export function addActivationLoss(graph: Graph, opts: ActivationLossOptions): Gr
   }
   if (!graph.nodes.some((n) => n.outputs.includes(opts.tensor))) throw new GradlocError('UNKNOWN_TENSOR', `no node produces '${opts.tensor}'`);
   if (opts.dims.length < 2) throw new GradlocError('BAD_INPUT', `activation loss on '${opts.tensor}': dims need rows and at least one more axis`);
-  const proto = graph.toModel();
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+  const g = graph.clone();
   const b = new GraphBuilder(g);
   const dtype = opts.dtype ?? 'float32';
   const target = b.input(opts.target ?? 'activation_target', dtype, [...opts.dims]);

@@ -2,7 +2,7 @@
 import { GradlocError } from '../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { Emit } from '../ir/emit.js';
-import { Graph } from '../ir/graph.js';
+import type { Graph, ValueInfo } from '../ir/graph.js';
 import { MODEL_META } from '../models/net.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -15,16 +15,19 @@ export interface ClassificationLossOptions {
   readonly loss?: string;
 }
 
+/** The scores output of `graph` (checked to have `rank`) and a builder over a copy of the graph. */
+function extendScores(graph: Graph, logits: string, rank: number, needs: string): { g: Graph; b: GraphBuilder; out: ValueInfo } {
+  const out = graph.outputs.find((o) => o.name === logits);
+  if (!out) throw new GradlocError('UNKNOWN_TENSOR', `no output named '${logits}' (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`);
+  if (out.dims && out.dims.length !== rank) throw new GradlocError('SHAPE_MISMATCH', `'${logits}' has rank ${out.dims.length}; ${needs}`);
+  const g = graph.clone();
+  return { g, b: new GraphBuilder(g), out };
+}
+
 /** A copy of `graph` with an int64 labels input and a mean softmax cross-entropy output. */
 export function addClassificationLoss(graph: Graph, opts: ClassificationLossOptions = {}): Graph {
   const logits = opts.logits ?? 'logits';
-  const out = graph.outputs.find((o) => o.name === logits);
-  if (!out) throw new GradlocError('UNKNOWN_TENSOR', `no output named '${logits}' (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`);
-  if (out.dims && out.dims.length !== 2) throw new GradlocError('SHAPE_MISMATCH', `'${logits}' has rank ${out.dims.length}; a classification loss needs [N, C] scores`);
-  const proto = graph.toModel();
-  // own metadata list: the copy must not write into the source model's
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
-  const b = new GraphBuilder(g);
+  const { g, b, out } = extendScores(graph, logits, 2, 'a classification loss needs [N, C] scores');
   const labels = b.input(opts.labels ?? 'labels', 'int64', [out.dims?.[0] ?? 'batch']);
   const loss = opts.loss ?? 'loss';
   b.op('SoftmaxCrossEntropyLoss', [logits, labels], { reduction: 'mean' }, { outputs: [loss] });
@@ -68,14 +71,9 @@ export interface NextTokenLossOptions {
  */
 export function addNextTokenLoss(graph: Graph, opts: NextTokenLossOptions = {}): Graph {
   const logits = opts.logits ?? 'logits';
-  const out = graph.outputs.find((o) => o.name === logits);
-  if (!out) throw new GradlocError('UNKNOWN_TENSOR', `no output named '${logits}' (outputs: ${graph.outputs.map((o) => o.name).join(', ')})`);
+  const { g, b, out } = extendScores(graph, logits, 3, 'a next-token loss needs [B, T, V] scores');
   const vocab = out.dims?.[2];
-  if (out.dims && out.dims.length !== 3) throw new GradlocError('SHAPE_MISMATCH', `'${logits}' has rank ${out.dims.length}; a next-token loss needs [B, T, V] scores`);
   if (typeof vocab !== 'number') throw new GradlocError('SHAPE_MISMATCH', `'${logits}' must declare its vocabulary size (last dim)`);
-  const proto = graph.toModel();
-  const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
-  const b = new GraphBuilder(g);
   const targets = b.input(opts.targets ?? 'targets', 'int64', [out.dims?.[0] ?? 'batch', out.dims?.[1] ?? 'seq']);
   const loss = opts.loss ?? 'loss';
   const flat = b.op('Reshape', [logits, b.ints([-1, vocab])]);

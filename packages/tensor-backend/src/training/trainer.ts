@@ -274,8 +274,7 @@ export class Trainer {
    * (training-only heads). Every other trained name must exist there.
    */
   weightsInto(target: Graph, skip?: ParamMatcher): Graph {
-    const proto = target.toModel();
-    const g = Graph.fromModel({ ...proto, metadata_props: [...proto.metadata_props] });
+    const g = target.clone();
     this.paramNames.forEach((name, i) => {
       if (skip && matchesParam(skip, name)) return;
       if (!g.initializers.has(name)) throw new GradlocError('BAD_MODEL', `trained weight '${name}' is not in the target graph`);
