@@ -3,6 +3,7 @@ import { groundingRouter } from './routers/grounding.js';
 import { quantRouter, vpsRouter } from './routers/job-routers.js';
 import { jobsRouter } from './routers/jobs.js';
 import { modelsRouter } from './routers/models.js';
+import { sgtmRouter } from './routers/sgtm.js';
 import { createCallerFactory, router } from './trpc.js';
 
 export const appRouter = router({
@@ -11,6 +12,7 @@ export const appRouter = router({
   explain: explainRouter,
   vps: vpsRouter,
   quant: quantRouter,
+  sgtm: sgtmRouter,
   jobs: jobsRouter,
 });
 

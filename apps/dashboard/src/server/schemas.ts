@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { METHOD_NAMES, type MethodName } from '@gradloc/cam-explain';
 import { METHODS } from '@gradloc/quant-gwq';
 import { BASELINES, type BaselineKind } from '@gradloc/vps-search';
+import { METHODS as SGTM_METHODS } from '@gradloc/sgtm-train';
 import { MODEL_NAME } from './services/registry.js';
 
 /** The text cap; the byte and pixel limits (env) are checked when the image is decoded. */
@@ -64,12 +65,32 @@ export const quantInput = z.object({
   evalWindows: z.number().int().min(1).max(2000).default(64),
 });
 
+/** sgtm.eval: a bilingual model's English (retain) and cipher (forget) test losses. */
+export const sgtmEvalInput = z.object({
+  model: modelName.default('sgtm-bilingual'),
+  ablate: z.boolean().default(false),
+  calibrate: z.boolean().default(false),
+  /** Test windows per language (evenly spread). */
+  maxWindows: z.number().int().min(1).max(2000).default(256),
+});
+
+/** sgtm.train: a small SGTM (or baseline) run on the bilingual corpus. */
+export const sgtmTrainInput = z.object({
+  method: z.enum(SGTM_METHODS).default('sgtm'),
+  /** Percentage of forget (cipher) data left unlabelled. */
+  undiscovered: z.number().min(0, 'the undiscovered rate is a percentage in [0, 100]').max(100, 'the undiscovered rate is a percentage in [0, 100]').default(10),
+  steps: z.number().int().min(1).max(3000).default(200),
+  /** Test windows per language for the result's losses. */
+  evalWindows: z.number().int().min(1).max(2000).default(64),
+});
+
 export type VpsInput = z.infer<typeof vpsInput>;
+export type SgtmTrainInput = z.infer<typeof sgtmTrainInput>;
 export type QuantInput = z.infer<typeof quantInput>;
 
-export const JOB_KINDS = ['vps', 'quant'] as const;
+export const JOB_KINDS = ['vps', 'quant', 'sgtm'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_INPUTS = { vps: vpsInput, quant: quantInput } as const;
+export const JOB_INPUTS = { vps: vpsInput, quant: quantInput, sgtm: sgtmTrainInput } as const;
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
