@@ -6,6 +6,7 @@ const PAGES = [
   ['/grounding', 'Grounding'],
   ['/explain', 'Explain'],
   ['/quantize', 'Quantize'],
+  ['/sgtm', 'SGTM'],
   ['/jobs', 'Jobs'],
   ['/models', 'Models'],
   ['/api-docs', 'API'],

@@ -3,9 +3,9 @@
  * pages stay in step with the routers without bundling any server code.
  */
 import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter, JobView, QuantResult, VpsResult } from '@gradloc/dashboard/server';
+import type { AppRouter, JobView, QuantResult, SgtmResult, VpsResult } from '@gradloc/dashboard/server';
 
-export type { JobView, QuantResult, VpsResult };
+export type { JobView, QuantResult, SgtmResult, VpsResult };
 export type Outputs = inferRouterOutputs<AppRouter>;
 export type ModelSummary = Outputs['models']['list'][number];
 export type Detection = Outputs['grounding']['detect']['detections'][number];
@@ -30,4 +30,11 @@ export function quantResultOf(job: { kind: string; result?: unknown }): QuantRes
 export function vpsResultOf(job: { kind: string; result?: unknown }): VpsResult | null {
   const r = job.result;
   return job.kind === 'vps' && isRecord(r) && typeof r.overlay === 'string' && typeof r.insertionAuc === 'number' ? (r as unknown as VpsResult) : null;
+}
+
+export type SgtmResults = NonNullable<Outputs['sgtm']['results']>;
+
+export function sgtmResultOf(job: { kind: string; result?: unknown }): SgtmResult | null {
+  const r = job.result;
+  return job.kind === 'sgtm' && isRecord(r) && isRecord(r.full) && isRecord(r.files) ? (r as unknown as SgtmResult) : null;
 }
