@@ -27,7 +27,7 @@ function frame(x0: number, title: string, xl: string, yl: string, ax: Axis, ay: 
   for (let i = 0; i <= 4; i++) {
     const vx = ax.min + ((ax.max - ax.min) * i) / 4;
     const vy = ay.min + ((ay.max - ay.min) * i) / 4;
-    svg.push(`<text x="${px(vx)}" y="${H - M.b + 14}" text-anchor="middle" font-size="10">${vx.toFixed(2)}</text>`);
+    svg.push(`<text x="${px(vx)}" y="${H - M.b + 14}" text-anchor="middle" font-size="10">${ax.max - ax.min > 20 ? vx.toFixed(0) : vx.toFixed(2)}</text>`);
     svg.push(`<text x="${x0 + M.l - 4}" y="${py(vy) + 3}" text-anchor="end" font-size="10">${vy.toFixed(2)}</text>`);
   }
   svg.push(`<text x="${x0 + M.l + (W - M.l - M.r) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">${esc(xl)}</text>`);
@@ -40,7 +40,7 @@ export function tradeoffSvg(r: SgtmResults): string {
   const pts = r.points;
   const ax = span(pts.map((p) => p.retain_loss));
   const ay = span(pts.map((p) => p.forget_loss));
-  const left = frame(0, 'after removal (lower-right is better)', 'retain loss (English, nats)', 'forget loss (cipher, nats)', ax, ay);
+  const left = frame(0, 'after removal (upper-left is better)', 'retain loss (English, nats)', 'forget loss (cipher, nats)', ax, ay);
   out.push(...left.svg);
   const methods = [...new Set(pts.map((p) => p.method))];
   methods.forEach((m, i) => {
@@ -51,14 +51,15 @@ export function tradeoffSvg(r: SgtmResults): string {
       out.push(`<circle cx="${left.px(p.retain_loss)}" cy="${left.py(p.forget_loss)}" r="3.5" fill="${c}"/>`);
       out.push(`<text x="${left.px(p.retain_loss) + 5}" y="${left.py(p.forget_loss) - 4}" font-size="9" fill="${c}">${p.undiscoveredPercent}%</text>`);
     }
-    out.push(`<text x="${M.l + 8}" y="${M.t + 14 + 13 * i}" font-size="11" fill="${c}">● ${m}</text>`);
+    // legend in the lower-right corner: high retain loss and low forget loss, where no method lands
+    out.push(`<text x="${W - M.r - 8}" y="${H - M.b - 10 - 13 * (methods.length - 1 - i)}" text-anchor="end" font-size="11" fill="${c}">● ${m}</text>`);
   });
   let width = W;
   if (r.recovery) {
     const rec = r.recovery;
     const curves = [rec.sgtm, rec.rmu];
     const all = curves.flatMap((c) => c.curve);
-    const rx = span(all.map((p) => p.step), 0.02);
+    const rx = { min: 0, max: Math.max(...all.map((p) => p.step)) };
     const ry = span([...all.map((p) => p.forget_loss), rec.target]);
     const right = frame(W, 'fine-tuning recovery', 'fine-tuning steps', 'forget loss (cipher, nats)', rx, ry);
     out.push(...right.svg);
@@ -68,7 +69,7 @@ export function tradeoffSvg(r: SgtmResults): string {
       const color = c.removal === 'rmu' ? COLORS.rmu : COLORS.sgtm;
       out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${c.curve.map((p) => `${right.px(p.step)},${right.py(p.forget_loss)}`).join(' ')}"/>`);
       const label = c.removal === 'rmu' ? 'RMU' : 'SGTM (ablated)';
-      out.push(`<text x="${W + M.l + 8}" y="${H - M.b - 10 - 13 * i}" font-size="11" fill="${color}">● ${label}: ${c.stepsToRecover ?? `> ${rec.maxSteps}`} steps</text>`);
+      out.push(`<text x="${2 * W - M.r - 8}" y="${M.t + 16 + 13 * i}" text-anchor="end" font-size="11" fill="${color}">● ${label}: ${c.stepsToRecover ?? `> ${rec.maxSteps}`} steps</text>`);
     });
     width = 2 * W;
   }

@@ -156,7 +156,11 @@ function render(r: SgtmResults): void {
   const recText = rec
     ? `\n**Fine-tuning recovery** (shipped models; target: none-bilingual's forget loss ${f3(rec.target)} on 128 test windows; at most ${rec.maxSteps} steps of 32 x 64 tokens, 50/50 forget/retain, lr 5e-4, evaluated every 10 steps): ` +
       `SGTM (ablated) recovers after ${rec.sgtm.stepsToRecover ?? `more than ${rec.maxSteps}`} steps, RMU after ${rec.rmu.stepsToRecover ?? `more than ${rec.maxSteps}`}` +
-      (rec.ratio !== null ? `: ${rec.ratio.toFixed(1)}x more steps for SGTM (the paper: 7x).` : '.') +
+      (rec.ratio !== null
+        ? `: ${rec.ratio.toFixed(1)}x more steps for SGTM (the paper: 7x).`
+        : rec.sgtm.stepsToRecover === null && rec.rmu.stepsToRecover
+          ? `: SGTM needs more than ${(rec.maxSteps / rec.rmu.stepsToRecover).toFixed(1)}x RMU's steps (the paper: 7x); its forget loss after ${rec.maxSteps} steps is ${f3(rec.sgtm.curve.at(-1)?.forget_loss ?? NaN)}.`
+          : '.') +
       `\n`
     : '';
   const body = [

@@ -122,7 +122,12 @@ export default function SgtmPage() {
               <>
                 <p className="hint">
                   Fine-tuning on a 50/50 cipher/English mix until the cipher loss falls to the unfiltered model&apos;s: SGTM {r.recovery.sgtm.stepsToRecover ?? `> ${r.recovery.maxSteps}`} steps, RMU{' '}
-                  {r.recovery.rmu.stepsToRecover ?? `> ${r.recovery.maxSteps}`} steps{r.recovery.ratio !== null ? ` (${formatNumber(r.recovery.ratio, 1)}x)` : ''}.
+                  {r.recovery.rmu.stepsToRecover ?? `> ${r.recovery.maxSteps}`} steps{r.recovery.ratio !== null
+                    ? ` (${formatNumber(r.recovery.ratio, 1)}x)`
+                    : r.recovery.sgtm.stepsToRecover === null && r.recovery.rmu.stepsToRecover
+                      ? ` (SGTM more than ${formatNumber(r.recovery.maxSteps / r.recovery.rmu.stepsToRecover, 1)}x)`
+                      : ''}
+                  .
                 </p>
                 <RecoveryChart recovery={r.recovery} />
               </>
