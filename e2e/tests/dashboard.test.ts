@@ -3,14 +3,15 @@
  * jobs as `npm start` does). Results are checked against the generated scenes' ground truth
  * and against what the API itself answers, not just for being present.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { iou, jet, OnnxModel, tensor, type Box } from '@gradloc/tensor-backend';
 // held-out scenes as PNG bytes: the dashboard tests' helper
 import { dataUrl, scenePng } from '../../apps/dashboard/test/helpers/images.js';
-import { startApp, type RunningApp } from '../helpers/app.js';
-import { hasChromium, launch } from '../helpers/browser.js';
+import type { RunningApp } from '../helpers/app.js';
+import { hasChromium } from '../helpers/browser.js';
+import { browserSession } from '../helpers/session.js';
 import { download, isPng, linkOf, readCsv, readJson, readNpy } from '../helpers/files.js';
 import { mutate, query, waitFor, type Job } from '../helpers/trpc.js';
 
@@ -27,19 +28,11 @@ const rectsOf = (page: Page, selector: string): Promise<Rect[]> =>
 const slug = (s: string): string => s.toLowerCase().replace(/\+/g, 'plus').replace(/[^a-z0-9.]+/g, '-');
 
 describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
+  const session = browserSession();
   let app: RunningApp;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = await browser.newPage();
-    page.setDefaultTimeout(120_000);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+  beforeAll(() => {
+    ({ app, page } = session);
   });
 
   it('grounding: an uploaded image gets boxes where the objects are', async () => {

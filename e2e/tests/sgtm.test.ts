@@ -3,10 +3,11 @@
  * from the shipped results, the compare table (its six numbers equal what sgtm.eval answers),
  * and a small training job that ends with its losses and downloadable model files.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startApp, type RunningApp } from '../helpers/app.js';
-import { hasChromium, launch } from '../helpers/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { RunningApp } from '../helpers/app.js';
+import { hasChromium } from '../helpers/browser.js';
+import { browserSession } from '../helpers/session.js';
 import { mutate, query } from '../helpers/trpc.js';
 
 interface Losses {
@@ -18,19 +19,11 @@ const cells = async (page: Page, table: string): Promise<number[]> =>
   page.locator(`[data-testid=${table}] td[data-testid$=-loss]`).evaluateAll((els) => els.map((e) => Number(e.textContent)));
 
 describe.skipIf(!hasChromium)('the SGTM page in a real browser', () => {
+  const session = browserSession(180_000);
   let app: RunningApp;
-  let browser: Browser;
   let page: Page;
-
-  beforeAll(async () => {
-    app = await startApp();
-    browser = await launch();
-    page = await browser.newPage();
-    page.setDefaultTimeout(180_000);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await app?.stop();
+  beforeAll(() => {
+    ({ app, page } = session);
   });
 
   it('shows the trade-off from the results the API serves', async () => {
@@ -48,7 +41,7 @@ describe.skipIf(!hasChromium)('the SGTM page in a real browser', () => {
     await page.goto(`${app.url}/sgtm`);
     await page.fill('[data-testid=sgtm-windows]', '4');
     await page.click('[data-testid=sgtm-compare]');
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=sgtm-compare-table] td[data-testid$=-loss]')].every((e) => e.textContent !== '…'));
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=sgtm-compare-table] td[data-testid$=-loss]')).every((e) => e.textContent !== '…'));
     const shown = await cells(page, 'sgtm-compare-table');
     expect(shown).toHaveLength(6);
     const api: Losses[] = [];
