@@ -144,10 +144,11 @@ const f3 = (x: number): string => x.toFixed(3);
 function render(r: SgtmResults): void {
   writeFileSync(SVG, tradeoffSvg(r));
   const rates = [...new Set(r.points.map((p) => p.undiscoveredPercent))].sort((a, b) => a - b);
+  const mixedSeeds = new Set(r.points.map((p) => p.seeds)).size > 1;
   const rows = METHODS.map((m) => {
     const cells = rates.map((u) => {
       const p = r.points.find((q) => q.method === m && q.undiscoveredPercent === u);
-      return p ? `${f3(p.retain_loss)} / ${f3(p.forget_loss)}` : '';
+      return p ? `${f3(p.retain_loss)} / ${f3(p.forget_loss)}${mixedSeeds ? ` (${p.seeds})` : ''}` : '';
     });
     return `| ${m} | ${cells.join(' | ')} |`;
   });
@@ -166,7 +167,7 @@ function render(r: SgtmResults): void {
   const body = [
     `![retain vs forget loss after removal; fine-tuning recovery](results/tradeoff.svg)`,
     '',
-    `Retain / forget loss (nats, test split, ${r.evalWindows ?? 'all'} windows per language) after removal: SGTM and routing ablated + calibrated, filtering and no filtering as trained. ${r.steps} training steps per run (batches of 32 x 64 tokens), median over ${seeds} seed(s); ${r.machine}; generated ${r.generatedAt.slice(0, 10)} by \`${r.command}\`.`,
+    `Retain / forget loss (nats, test split, ${r.evalWindows ?? 'all'} windows per language) after removal: SGTM and routing ablated + calibrated, filtering and no filtering as trained. ${r.steps} training steps per run (batches of 32 x 64 tokens), ${mixedSeeds ? 'median over the seeds in brackets (the sweep over a second seed was cut short)' : `median over ${seeds} seed(s)`}; ${r.machine}; generated ${r.generatedAt.slice(0, 10)} by \`${r.command}\`.`,
     '',
     `| method | ${rates.map((u) => `${u}% undiscovered`).join(' | ')} |`,
     `|---|${rates.map(() => '---').join('|')}|`,
