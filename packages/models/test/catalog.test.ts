@@ -12,6 +12,9 @@ describe('listModels', () => {
   it('the shipped models, by name, with the kind each card describes', () => {
     expect(listModels().map((e) => [e.name, e.kind])).toEqual([
       ['brown-gpt', 'language-model'],
+      ['filter-bilingual', 'bilingual-lm'],
+      ['none-bilingual', 'bilingual-lm'],
+      ['sgtm-bilingual', 'bilingual-lm'],
       ['shapes-clip', 'dual-encoder'],
       ['shapes-grounder', 'grounder'],
       ['shapes-grounder-gwq4', 'grounder'],
