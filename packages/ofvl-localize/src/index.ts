@@ -1,0 +1,4 @@
+/**
+ * @gradloc/ofvl-localize: OFVL-MS (Xie et al., ICCV 2023) multi-scene visual localization.
+ */
+export * from './geometry/pose.js';
