@@ -2,3 +2,4 @@
  * @gradloc/ofvl-localize: OFVL-MS (Xie et al., ICCV 2023) multi-scene visual localization.
  */
 export * from './geometry/pose.js';
+export * from './data/frame.js';
