@@ -18,6 +18,7 @@ export * from './ops/family.js';
 export * from './autodiff/engine.js';
 export * from './autodiff/unbroadcast.js';
 export * from './autodiff/stop-gradient.js';
+export * from './autodiff/straight-through.js';
 export * from './runtime/session.js';
 export * from './runtime/target.js';
 export * from './runtime/model.js';

@@ -13,6 +13,8 @@ export * from './hooks.js';
 export * from './params.js';
 export * from './checkpoint.js';
 export * from './trainer.js';
+export * from './multi-task.js';
 export * from './fit.js';
 export * from './classification-loss.js';
 export * from './activation-loss.js';
+export * from './batch-norm.js';

@@ -7,7 +7,7 @@
  *
  * The task has no low-order cue (shapes have equal areas, random colours, poses and places),
  * so networks first sit at chance: a recipe can start on easier scenes (`curriculum`), and a
- * model with BatchNormalization trains on batch statistics (common/batch-norm-training.ts).
+ * model with BatchNormalization trains on batch statistics (@gradloc/tensor-backend training/batch-norm.ts).
  */
 import {
   addClassificationLoss,
@@ -25,7 +25,8 @@ import { countParameters, shipModel, withTrainedWeights } from '../zoo/export.js
 import { adamwTrainer, type AdamWPlan } from '../zoo/adamw-recipe.js';
 import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../zoo/run-info.js';
 import { addAuxPatchLoss, AUX_PREFIX, AUX_TARGETS } from './common/aux-patch-loss.js';
-import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics, trainingGraph } from './common/batch-norm-training.js';
+import { hasBatchNorm, setRunningStatistics, trainingGraph } from '@gradloc/tensor-backend';
+import { runningStatisticsScenes } from './common/running-statistics.js';
 import { firstTrainScene, trainStream, type SceneCurriculum } from './shapes-classifier-data.js';
 
 export const SHAPES_IMAGE_SIZE = 96;

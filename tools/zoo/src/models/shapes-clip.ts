@@ -29,7 +29,8 @@ import { addClipLoss, buildClip, CLIP_CONFIG, type ClipConfig } from './clip/arc
 import { AUX_PREFIX } from './common/aux-patch-loss.js';
 import { describeStem } from './common/conv-stem.js';
 import { vitCamTokens } from './common/cam-tokens.js';
-import { runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
+import { setRunningStatistics } from '@gradloc/tensor-backend';
+import { runningStatisticsScenes } from './common/running-statistics.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
 import { describeWarmStart, warmStartFrom, zooGraph, type WarmStartReport, type WarmStartSpec } from './common/warm-start.js';
 

@@ -35,7 +35,8 @@ import { machineDescription, recipeCommand, runSettings, runtimeFor } from '../z
 import { lossTraining } from './common/loss-trainer.js';
 import { buildGrounder, GROUNDER_CONFIG } from './grounder/architecture.js';
 import { describeStem } from './common/conv-stem.js';
-import { hasBatchNorm, runningStatisticsScenes, setRunningStatistics } from './common/batch-norm-training.js';
+import { hasBatchNorm, setRunningStatistics } from '@gradloc/tensor-backend';
+import { runningStatisticsScenes } from './common/running-statistics.js';
 import { addGrounderLoss, LOSS_WEIGHTS } from './grounder/loss.js';
 import { grounderTargets } from './grounder/targets.js';
 

@@ -27,7 +27,7 @@ export interface Stem {
  * 3x3 convolutions (padding 1), each followed by BatchNormalization and ReLU, named
  * `${prefix}stem.${i}` (the conv), `.bn`, `.relu`. BatchNorm is what gets the stem off the
  * ground: without it the ViT sat at chance for 600 steps with or without the convolutions.
- * Training uses batch statistics (batch-norm-training.ts).
+ * Training uses batch statistics (@gradloc/tensor-backend training/batch-norm.ts).
  */
 export function convStem(net: Net, x: string, layers: readonly StemLayer[], prefix: string, inChannels = 3): Stem {
   let output = x;

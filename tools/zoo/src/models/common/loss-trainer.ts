@@ -2,12 +2,12 @@
  * Training setup for recipes whose builder is called twice with the same seed: once for the
  * shipped forward graph, once for a copy that gets the loss, so both start from the same
  * weights. The Trainer differentiates the loss copy, with any BatchNorm on batch statistics
- * (batch-norm-training.ts); `withTrainedWeights` later copies its weights into `forward`.
+ * (@gradloc/tensor-backend training/batch-norm.ts); `withTrainedWeights` later copies its weights into `forward`.
  */
 import type { Graph, Trainer } from '@gradloc/tensor-backend';
 import { adamwTrainer, type AdamWPlan, type AdamWRecipe } from '../../zoo/adamw-recipe.js';
 import { countParameters } from '../../zoo/export.js';
-import { trainingGraph } from './batch-norm-training.js';
+import { trainingGraph } from '@gradloc/tensor-backend';
 
 export interface LossTraining {
   readonly forward: Graph;

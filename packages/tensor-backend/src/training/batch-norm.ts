@@ -7,32 +7,28 @@
  * differentiates; after training, the shipped graph's running statistics are set to those
  * statistics over a few batches of training data ("precise BN", Wu & Johnson 2021).
  */
-import { GraphBuilder, Emit, Graph, OnnxModel, tensorFromProto, tensorToProto, type Feeds, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { Emit } from '../ir/emit.js';
+import { GraphBuilder } from '../ir/builder.js';
+import { Graph } from '../ir/graph.js';
+import { tensorFromProto, tensorToProto } from '../onnx/tensor-proto.js';
+import { OnnxModel, type Feeds } from '../runtime/model.js';
+import type { RuntimeOptions } from '../runtime/session.js';
 
-interface BatchNormSite {
+export interface BatchNormSite {
   /** The BatchNormalization output (the layer, e.g. `layer1.0.bn1`). */
   readonly output: string;
   readonly runningMean: string;
   readonly runningVar: string;
 }
 
-const batchMeanOf = (site: BatchNormSite): string => `${site.output}.batch_mean`;
-const batchVarOf = (site: BatchNormSite): string => `${site.output}.batch_var`;
+export const batchMeanOf = (site: BatchNormSite): string => `${site.output}.batch_mean`;
+export const batchVarOf = (site: BatchNormSite): string => `${site.output}.batch_var`;
 
-function batchNormSites(g: Graph): BatchNormSite[] {
+export function batchNormSites(g: Graph): BatchNormSite[] {
   return g.nodes.filter((n) => n.op === 'BatchNormalization').map((n) => ({ output: n.outputs[0], runningMean: n.inputs[3], runningVar: n.inputs[4] }));
 }
 
 export const hasBatchNorm = (g: Graph): boolean => g.nodes.some((n) => n.op === 'BatchNormalization');
-
-/** Train-split scenes whose batch statistics become a shipped model's running statistics. */
-export const RUNNING_STATISTICS_SCENES = 2000;
-
-/**
- * Scenes for the running statistics of a run that trained on `trainedScenes`: 2000, or for
- * quick looks (tests, --steps 3) no more than training saw, rounded up to whole hundreds.
- */
-export const runningStatisticsScenes = (trainedScenes: number): number => Math.min(RUNNING_STATISTICS_SCENES, Math.max(100, Math.ceil(trainedScenes / 100) * 100));
 
 /** The graph a Trainer differentiates: `g` itself, or its batch-statistics twin when it has BatchNorm. */
 export const trainingGraph = (g: Graph): Graph => (hasBatchNorm(g) ? withBatchStatistics(g) : g);
