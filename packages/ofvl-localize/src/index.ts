@@ -3,3 +3,12 @@
  */
 export * from './geometry/pose.js';
 export * from './data/frame.js';
+export * from './data/fit.js';
+export * from './model/config.js';
+export * from './model/names.js';
+export * from './model/params.js';
+export * from './model/network.js';
+export * from './model/loss.js';
+export * from './model/metadata.js';
+export * from './train/samples.js';
+export * from './train/train.js';
