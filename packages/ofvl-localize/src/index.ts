@@ -12,3 +12,8 @@ export * from './model/loss.js';
 export * from './model/metadata.js';
 export * from './train/samples.js';
 export * from './train/train.js';
+export * from './pnp/index.js';
+export * from './localize/correspondences.js';
+export * from './localize/localizer.js';
+export * from './eval/metrics.js';
+export * from './eval/evaluate.js';

@@ -1,0 +1,124 @@
+/**
+ * Localizer: a deployed OFVL model ready to answer "where is this camera?". Each scene's branch
+ * predicts scene coordinates for the frame; PnP-RANSAC turns them into a camera-to-world pose.
+ * Without a scene it tries every scene and keeps the one with the most inliers.
+ */
+import { GradlocError, Graph, loadModel, OnnxModel, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { quaternionOf, type Intrinsics, type Pose, type Quaternion, type Vec3 } from '../geometry/pose.js';
+import { fitImage } from '../data/fit.js';
+import { gridOf } from '../model/config.js';
+import { readMetadata, storedParameters, type OfvlMetadata, type SceneInfo } from '../model/metadata.js';
+import { coordsOutput, uncertaintyOutput } from '../model/names.js';
+import { IMAGE_INPUT } from '../model/network.js';
+import { solvePnpRansac, type PnpOptions } from '../pnp/index.js';
+import { writePlanes } from '../train/samples.js';
+import { cellCorrespondences } from './correspondences.js';
+
+export interface Prediction {
+  /** [3, rows, cols] scene coordinates (metres). */
+  readonly coords: Float32Array;
+  /** [rows, cols] predicted sigma (metres). */
+  readonly uncertainty: Float32Array;
+}
+
+export interface LocalizeResult {
+  readonly scene: string;
+  /** Camera-to-world. */
+  readonly pose: Pose;
+  /** Camera centre in world coordinates (metres). */
+  readonly position: Vec3;
+  /** Quaternion [qw, qx, qy, qz] of the camera-to-world rotation. */
+  readonly rotation: Quaternion;
+  readonly inliers: number;
+  /** Correspondences given to PnP. */
+  readonly cells: number;
+  /** Wall time of network + PnP (all scenes tried, when no scene was given). */
+  readonly ms: number;
+  /** Inliers per scene tried (only when the scene was not given). */
+  readonly candidates?: readonly { readonly scene: string; readonly inliers: number }[];
+}
+
+export interface LocalizeOptions {
+  /** The scene to localize in; omitted: try every scene, keep the one with most inliers. */
+  readonly scene?: string;
+  readonly pnp?: PnpOptions;
+}
+
+export class Localizer {
+  readonly meta: OfvlMetadata;
+  private readonly model: OnnxModel;
+
+  constructor(
+    readonly graph: Graph,
+    readonly where: string,
+    runtime: RuntimeOptions = {},
+  ) {
+    this.meta = readMetadata(graph, where);
+    this.model = OnnxModel.fromGraph(graph, runtime);
+  }
+
+  static load(file: string, runtime: RuntimeOptions = {}): Localizer {
+    return new Localizer(Graph.fromModel(loadModel(file)), file, runtime);
+  }
+
+  get scenes(): readonly string[] {
+    return this.meta.scenes.map((s) => s.name);
+  }
+
+  /** Trained parameters the model stores (shared once, plus every scene's own). */
+  get parameters(): number {
+    return storedParameters(this.graph);
+  }
+
+  scene(name: string): SceneInfo {
+    const s = this.meta.scenes.find((x) => x.name === name);
+    if (!s) throw new GradlocError('BAD_INPUT', `unknown scene '${name}' (this model knows ${this.scenes.join(', ')})`);
+    return s;
+  }
+
+  /** The scene's camera at the network's input size. */
+  intrinsics(scene: string): Intrinsics {
+    return this.scene(scene).intrinsics;
+  }
+
+  /** Scene coordinates for a batch of frames of one scene (images resized if only their resolution differs). */
+  async predict(images: readonly RgbImage[], scene: string): Promise<Prediction[]> {
+    this.scene(scene);
+    const { width, height } = this.meta.network;
+    const { rows, cols } = gridOf(this.meta.network);
+    const data = new Float32Array(images.length * 3 * width * height);
+    images.forEach((img, n) => writePlanes(fitImage(img, width, height), data, n * 3 * width * height));
+    const out = await this.model.run({ [IMAGE_INPUT]: { dtype: 'float32', dims: [images.length, 3, height, width], data } }, [coordsOutput(scene), uncertaintyOutput(scene)]);
+    const cells = rows * cols;
+    const coords = out[coordsOutput(scene)].data as Float32Array;
+    const sigma = out[uncertaintyOutput(scene)].data as Float32Array;
+    return images.map((_, n) => ({ coords: coords.slice(n * 3 * cells, (n + 1) * 3 * cells), uncertainty: sigma.slice(n * cells, (n + 1) * cells) }));
+  }
+
+  /** The pose of one prediction of `scene` (PnP-RANSAC over every cell). */
+  async poseOf(prediction: Prediction, scene: string, pnp: PnpOptions = {}): Promise<Omit<LocalizeResult, 'ms' | 'candidates'>> {
+    const { rows, cols, stride } = gridOf(this.meta.network);
+    const { points, pixels } = cellCorrespondences(prediction.coords, rows, cols, stride);
+    const r = await solvePnpRansac(points, pixels, this.intrinsics(scene), pnp);
+    return { scene, pose: r.pose, position: r.pose.t, rotation: quaternionOf(r.pose.R), inliers: r.inliers, cells: rows * cols };
+  }
+
+  async localize(image: RgbImage, opts: LocalizeOptions = {}): Promise<LocalizeResult> {
+    const t0 = performance.now();
+    if (opts.scene !== undefined) {
+      const [p] = await this.predict([image], opts.scene);
+      return { ...(await this.poseOf(p, opts.scene, opts.pnp)), ms: performance.now() - t0 };
+    }
+    const tried: Omit<LocalizeResult, 'ms' | 'candidates'>[] = [];
+    for (const s of this.scenes) {
+      const [p] = await this.predict([image], s);
+      tried.push(await this.poseOf(p, s, opts.pnp));
+    }
+    const best = tried.reduce((a, b) => (b.inliers > a.inliers ? b : a));
+    return { ...best, ms: performance.now() - t0, candidates: tried.map((t) => ({ scene: t.scene, inliers: t.inliers })) };
+  }
+
+  release(): Promise<void> {
+    return this.model.release();
+  }
+}
