@@ -3,3 +3,5 @@
  */
 export * from './geometry/pose.js';
 export * from './data/frame.js';
+export * from './data/synthetic/index.js';
+export * from './data/write-frames.js';
