@@ -148,7 +148,7 @@ export function isFree(room: Box, furniture: readonly Box[], x: number, y: numbe
 }
 
 /**
- * Enough room to walk: at least 40% of the wall-clearance rectangle is free and 90% of the
+ * Enough room to walk: at least half of the wall-clearance rectangle is free and 90% of the
  * free cells (10 cm grid) are one connected region, so a trajectory can tour the room.
  */
 function walkable(room: Box, furniture: readonly Box[]): boolean {
@@ -167,7 +167,7 @@ function walkable(room: Box, furniture: readonly Box[]): boolean {
       }
     }
   }
-  if (total < 0.4 * nx * ny) return false;
+  if (total < 0.5 * nx * ny) return false;
   const start = free.indexOf(1);
   const seen = new Uint8Array(nx * ny);
   const stack = [start];
