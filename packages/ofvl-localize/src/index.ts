@@ -5,3 +5,8 @@ export * from './geometry/pose.js';
 export * from './data/frame.js';
 export * from './data/synthetic/index.js';
 export * from './data/write-frames.js';
+export * from './data/seven-scenes.js';
+export * from './data/rgbd/camera.js';
+export * from './data/rgbd/depth-png.js';
+export * from './data/rgbd/pose-file.js';
+export { findSceneFolders, listSceneFolder, parseSplitFile, detectLayout, type FrameFiles, type RgbdLayout, type SceneFolder } from './data/rgbd/folders.js';
