@@ -6,13 +6,11 @@
 import type { Rand } from '@gradloc/tensor-backend';
 import { mixInto, setInto, type Canvas, type Rgb } from './canvas.js';
 import { fbm, hash2, valueNoise } from './noise.js';
-import { pick, type Palette } from './palette.js';
+import { between, pick, seedOf } from './draws.js';
+import type { Palette } from './palette.js';
 
 /** Stamps one decoration centred at (x, y) metres. */
 export type Decoration = (canvas: Canvas, rand: Rand, palette: Palette, x: number, y: number) => void;
-
-const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand();
-const seedOf = (rand: Rand): number => Math.floor(rand() * 0x7fffffff);
 
 /** A framed picture whose inside is two-colour noise, a gradient with stripes, or circles. */
 export const poster: Decoration = (canvas, rand, palette, x, y) => {
@@ -57,7 +55,8 @@ export const blob: Decoration = (canvas, rand, palette, x, y) => {
     const dx = (px - x) / rx;
     const dy = (py - y) / ry;
     const rho = Math.hypot(dx, dy);
-    const edge = 1 + 0.35 * (valueNoise(Math.atan2(dy, dx) * 1.6 + 4, 0.5, seed) - 0.5);
+    // edge radius from noise on the unit circle (no seam where the angle wraps)
+    const edge = rho > 0 ? 1 + 0.35 * (valueNoise(4 + (1.6 * dx) / rho, 4 + (1.6 * dy) / rho, seed) - 0.5) : 1;
     const t = (edge - rho) / soft;
     if (t <= 0) return 0;
     setInto(out, c, 0.85 + 0.3 * valueNoise(px * 40, py * 40, seed));

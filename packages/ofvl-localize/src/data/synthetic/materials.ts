@@ -8,13 +8,12 @@ import type { Rand } from '@gradloc/tensor-backend';
 import { Canvas, mixInto, setInto, type Rgb, type Texture } from './canvas.js';
 import { blob, checker, rings, scatter, stripes, textLines } from './decorations.js';
 import { fbm, hash2, valueNoise } from './noise.js';
-import { pick, type Palette } from './palette.js';
+import { between, pick, seedOf } from './draws.js';
+import type { Palette } from './palette.js';
 
 /** Texels per metre: 1.25 cm texels; at the default camera a pixel covers ~1.5 cm at 2 m. */
 export const TEXELS_PER_METRE = 80;
 
-const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand();
-const seedOf = (rand: Rand): number => Math.floor(rand() * 0x7fffffff);
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /** Low-frequency blend of three colours plus a fine grain, the base of walls and ceilings. */

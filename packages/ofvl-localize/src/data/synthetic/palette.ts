@@ -4,6 +4,7 @@
  */
 import type { Rand } from '@gradloc/tensor-backend';
 import type { Rgb } from './canvas.js';
+import { between } from './draws.js';
 
 /** HSV (all in [0, 1]) to 0..255 RGB. */
 export function hsv(h: number, s: number, v: number): Rgb {
@@ -33,8 +34,6 @@ export interface Palette {
   readonly furniture: readonly Rgb[];
 }
 
-const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand();
-
 export function roomPalette(roomIndex: number, rand: Rand): Palette {
   const hue = (0.11 + roomIndex * 0.618034 + between(rand, -0.04, 0.04)) % 1;
   const near = (spread: number): number => hue + between(rand, -spread, spread);
@@ -45,9 +44,4 @@ export function roomPalette(roomIndex: number, rand: Rand): Palette {
   const ceiling = [0, 1].map(() => hsv(near(0.1), between(rand, 0.03, 0.15), between(rand, 0.8, 0.95)));
   const furniture = [0, 1, 2, 3].map((i) => hsv(i < 2 ? between(rand, 0.04, 0.12) : near(0.3) + 0.33, between(rand, 0.25, 0.75), between(rand, 0.25, 0.85)));
   return { hue, walls, accents, floor, ceiling, furniture };
-}
-
-/** One of `colours`, uniformly. */
-export function pick<T>(rand: Rand, items: readonly T[]): T {
-  return items[Math.floor(rand() * items.length) % items.length];
 }

@@ -6,6 +6,7 @@
 import { GradlocError, rng, type Rand } from '@gradloc/tensor-backend';
 import type { Vec3 } from '../../geometry/pose.js';
 import type { FloorPlan } from '../frame.js';
+import { within } from './draws.js';
 import { mixSeed } from './noise.js';
 import { roomPalette, type Palette } from './palette.js';
 
@@ -60,11 +61,9 @@ const KINDS: Readonly<Record<FurnitureKind, KindSpec>> = {
   crate: { size: [[0.35, 0.6], [0.35, 0.6], [0.3, 0.6]], againstWall: false },
 };
 
-const between = (rand: Rand, r: readonly [number, number]): number => r[0] + (r[1] - r[0]) * rand();
-
 function roomSize(index: number, rand: Rand): Vec3 {
   if (index < PRESET_ROOM_SIZES.length) return PRESET_ROOM_SIZES[index];
-  return [between(rand, [3, 6]), between(rand, [3, 4.5]), between(rand, [2.5, 2.8])];
+  return [within(rand, [3, 6]), within(rand, [3, 4.5]), within(rand, [2.5, 2.8])];
 }
 
 /** Room `index` (0-based) of the world drawn from `seed`. */
@@ -88,7 +87,7 @@ function kindsFor(count: number, rand: Rand): FurnitureKind[] {
 
 function placeOne(room: Box, kind: FurnitureKind, rand: Rand): Furniture {
   const spec = KINDS[kind];
-  const [along, deep, high] = [between(rand, spec.size[0]), between(rand, spec.size[1]), Math.min(between(rand, spec.size[2]), room.max[2] - 0.3)];
+  const [along, deep, high] = [within(rand, spec.size[0]), within(rand, spec.size[1]), Math.min(within(rand, spec.size[2]), room.max[2] - 0.3)];
   if (!spec.againstWall) {
     const rot = rand() < 0.5;
     const [sx, sy] = rot ? [deep, along] : [along, deep];

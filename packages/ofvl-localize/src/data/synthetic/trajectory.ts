@@ -7,6 +7,7 @@
  */
 import { GradlocError, rng, type Rand } from '@gradloc/tensor-backend';
 import { lookAt, matMul3, rodrigues, type Intrinsics, type Pose } from '../../geometry/pose.js';
+import { within } from './draws.js';
 import type { BoxCaster } from './raycast.js';
 import { isFree, type RoomLayout } from './room.js';
 
@@ -19,10 +20,9 @@ const MIN_SIGHT = 1.3;
 /** Per-frame view check on a 5x5 grid of rays: no probe nearer than MIN_PROBE, median at least MEDIAN_PROBE. */
 const MIN_PROBE = 0.35;
 const MEDIAN_PROBE = 0.9;
-/** Waypoints per metre of path are what set the pace: about one waypoint per 10 frames. */
+/** One waypoint per this many frames: sets how far the camera moves between frames (~10-20 cm). */
 const FRAMES_PER_WAYPOINT = 10;
 
-const between = (rand: Rand, r: readonly [number, number]): number => r[0] + (r[1] - r[0]) * rand();
 const DEG = Math.PI / 180;
 
 /** Camera-to-world rotation: yaw about world z (0 = looking along +x), then pitch up, then roll. */
@@ -74,9 +74,9 @@ function drawWaypoints(layout: RoomLayout, caster: BoxCaster, count: number, ran
   const keys: Key[] = [];
   for (let tries = 0; keys.length < count; tries++) {
     if (tries > 400) return null;
-    const x = between(rand, [room.min[0], room.max[0]]);
-    const y = between(rand, [room.min[1], room.max[1]]);
-    const z = between(rand, HEIGHT_RANGE);
+    const x = within(rand, [room.min[0], room.max[0]]);
+    const y = within(rand, [room.min[1], room.max[1]]);
+    const z = within(rand, HEIGHT_RANGE);
     if (!isFree(room, furniture, x, y)) continue;
     const prev = keys[keys.length - 1];
     if (prev && (Math.hypot(x - prev[0], y - prev[1]) < 0.6 || !segmentFree(layout, prev, [x, y, z, 0, 0, 0]))) continue;
@@ -90,7 +90,7 @@ function drawWaypoints(layout: RoomLayout, caster: BoxCaster, count: number, ran
       // unwrap so the spline turns the short way round
       yaw = prev[3] + (((yaw - prev[3] + 3 * Math.PI) % (2 * Math.PI)) - Math.PI);
     }
-    keys.push([x, y, z, yaw, between(rand, PITCH_RANGE_DEG) * DEG, between(rand, ROLL_RANGE_DEG) * DEG]);
+    keys.push([x, y, z, yaw, within(rand, PITCH_RANGE_DEG) * DEG, within(rand, ROLL_RANGE_DEG) * DEG]);
   }
   return keys;
 }
@@ -103,8 +103,9 @@ export function viewOk(layout: RoomLayout, caster: BoxCaster, pose: Pose, K: Int
   const depths: number[] = [];
   for (let j = 0; j < 5; j++) {
     for (let i = 0; i < 5; i++) {
-      const xc = ((K.width * (i + 0.5)) / 5 - 0.5 - K.cx) / K.fx;
-      const yc = ((K.height * (j + 0.5)) / 5 - 0.5 - K.cy) / K.fy;
+      // probes spread over the field of view (not pixels), so poses do not change with the image size
+      const xc = (((i + 0.5) / 5 - 0.5) * K.width) / K.fx;
+      const yc = (((j + 0.5) / 5 - 0.5) * K.height) / K.fy;
       depths.push(caster.cast(x, y, z, R[0] * xc + R[1] * yc + R[2], R[3] * xc + R[4] * yc + R[5], R[6] * xc + R[7] * yc + R[8]));
     }
   }
