@@ -5,8 +5,8 @@
  * the camera the network was trained for.
  */
 import { GradlocError, resizeRGB, type RgbImage } from '@gradloc/tensor-backend';
-import type { Intrinsics } from '../geometry/pose.js';
 import type { Frame } from './frame.js';
+import { scaleIntrinsics } from './rgbd/camera.js';
 
 /** Aspect ratios closer than this count as equal (rounding of odd sizes). */
 const ASPECT_TOLERANCE = 0.01;
@@ -15,13 +15,6 @@ export function checkAspect(width: number, height: number, targetWidth: number, 
   if (Math.abs((width / height) / (targetWidth / targetHeight) - 1) > ASPECT_TOLERANCE) {
     throw new GradlocError('BAD_INPUT', `${what} is ${width}x${height}; the model takes ${targetWidth}x${targetHeight} (or any size of that aspect ratio, which is resized)`);
   }
-}
-
-/** Intrinsics of the same camera at another resolution (pixel centres at integer coordinates). */
-export function scaleIntrinsics(k: Intrinsics, width: number, height: number): Intrinsics {
-  const sx = width / k.width;
-  const sy = height / k.height;
-  return { fx: k.fx * sx, fy: k.fy * sy, cx: (k.cx + 0.5) * sx - 0.5, cy: (k.cy + 0.5) * sy - 0.5, width, height };
 }
 
 /** An image at the model's size: as is, or resized when only the resolution differs. */

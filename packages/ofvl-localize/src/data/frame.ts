@@ -13,6 +13,8 @@ export interface Frame {
   readonly split: Split;
   /** Index within the scene's split. */
   readonly index: number;
+  /** The camera sequence the frame comes from ('seq-01', ...), when the source has sequences. */
+  readonly sequence?: string;
   /** RGB, row-major [height, width, 3]. */
   readonly image: RgbImage;
   /** Metres along the optical axis per pixel, row-major [height, width]; 0 where unknown. */

@@ -138,7 +138,8 @@ export function projectPoint(X: Vec3, pose: Pose, K: Intrinsics): [number, numbe
  */
 export function lookAt(eye: Vec3, target: Vec3, up: Vec3): number[] {
   const z = normalize([target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]]);
-  const x = normalize(cross(z, [-up[0], -up[1], -up[2]]));
+  // x = z cross up is the image's right; y = z cross x then points away from `up` (down)
+  const x = normalize(cross(z, up));
   const y = cross(z, x);
   // columns are the camera axes in world coordinates
   return [x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2]];
