@@ -2,6 +2,7 @@
  * The shape every `gradloc <command>` has, so bin.ts can list, dispatch and document them
  * uniformly and tests can run one in-process with captured output.
  */
+import { GradlocError } from '@gradloc/tensor-backend';
 
 /** Where a command writes: `out` for machine-readable lines (stdout), `err` for people (stderr). */
 export interface Io {
@@ -28,4 +29,27 @@ export interface Command {
   readonly help: string;
   /** Runs with the arguments after the command name; resolves to the exit code. Errors are thrown. */
   run(argv: readonly string[], io: Io): Promise<number>;
+}
+
+export type Subcommand = (argv: readonly string[], io: Io) => Promise<number>;
+
+/**
+ * `run` of a command made of subcommands (`gradloc <name> <sub> ...`): help without a
+ * subcommand (exit 2) or with --help anywhere (exit 0), else the subcommand's run.
+ */
+export function subcommandRunner(name: string, help: string, subs: Readonly<Record<string, Subcommand>>): Command['run'] {
+  return async (argv, io) => {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      io.out(help);
+      return sub === undefined ? 2 : 0;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(help);
+      return 0;
+    }
+    const run = Object.hasOwn(subs, sub) ? subs[sub] : undefined;
+    if (!run) throw new GradlocError('BAD_INPUT', `unknown ${name} subcommand '${sub}' (${Object.keys(subs).join(', ')})`);
+    return run(rest, io);
+  };
 }

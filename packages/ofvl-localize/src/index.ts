@@ -24,3 +24,6 @@ export * from './data/rgbd/camera.js';
 export * from './data/rgbd/depth-png.js';
 export * from './data/rgbd/pose-file.js';
 export { findSceneFolders, listSceneFolder, parseSplitFile, detectLayout, type FrameFiles, type RgbdLayout, type SceneFolder } from './data/rgbd/folders.js';
+export * from './train/model-file.js';
+export * from './localize/open.js';
+export * from './pipeline/train-model.js';

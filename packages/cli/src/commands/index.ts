@@ -4,6 +4,7 @@ import { camCommand } from './cam.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
+import { localizeCommand } from './localize.js';
 import { gradCommand } from './grad.js';
 import { quantizeCommand } from './quantize.js';
 import { sgtmCommand } from './sgtm.js';
@@ -11,4 +12,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, demoCommand];

@@ -5,7 +5,7 @@
 import { GradlocError } from '@gradloc/tensor-backend';
 import { evaluateSgtm, METHODS, openSgtmModel, recoveryRun, trainSgtmModel } from '@gradloc/sgtm-train';
 import { MODELS_FLAG, RUNTIME_FLAGS, modelsOption, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, runtimeOptions } from '../args.js';
-import type { Command, Io } from '../command.js';
+import { subcommandRunner, type Command, type Io } from '../command.js';
 import { formatDuration, progressReporter } from '../progress.js';
 
 const HELP = `Usage: gradloc sgtm eval --model NAME|PATH [--ablate] [--calibrate] [--max-windows N] [--models DIR] [--threads N]
@@ -63,8 +63,6 @@ const FLAGS = {
   ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
-
-const SUBCOMMANDS = ['eval', 'train', 'finetune-recovery'] as const;
 
 async function evalCommand(argv: readonly string[], io: Io): Promise<number> {
   const f = parseFlags('sgtm eval', argv, FLAGS);
@@ -141,19 +139,5 @@ export const sgtmCommand: Command = {
   name: 'sgtm',
   summary: 'Selective Gradient Masking: train, ablate and evaluate bilingual GPTs',
   help: HELP,
-  async run(argv, io) {
-    const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
-      io.out(HELP);
-      return sub === undefined ? 2 : 0;
-    }
-    if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(HELP);
-      return 0;
-    }
-    if (sub === 'eval') return evalCommand(rest, io);
-    if (sub === 'train') return trainCommand(rest, io);
-    if (sub === 'finetune-recovery') return recoveryCommand(rest, io);
-    throw new GradlocError('BAD_INPUT', `unknown sgtm subcommand '${sub}' (${SUBCOMMANDS.join(', ')})`);
-  },
+  run: subcommandRunner('sgtm', HELP, { eval: evalCommand, train: trainCommand, 'finetune-recovery': recoveryCommand }),
 };

@@ -52,8 +52,9 @@ export async function evaluateLocalizer(localizer: Localizer, sources: readonly 
       const t0 = performance.now();
       const preds = await localizer.predict(chunk.map((f) => f.image), scene);
       for (const [n, p] of preds.entries()) {
-        const r = await localizer.poseOf(p, scene, opts.pnp);
-        errors.push(poseError(r.pose, chunk[n].pose));
+        // a frame without a pose counts as a miss (infinite error), as a failed relocalization
+        const r = await localizer.tryPoseOf(p, scene, opts.pnp);
+        errors.push(r ? poseError(r.pose, chunk[n].pose) : { translationCm: Infinity, rotationDeg: Infinity });
       }
       ms += performance.now() - t0;
       frames += chunk.length;

@@ -10,9 +10,12 @@ import { gridOf } from '../model/config.js';
 import { readMetadata, storedParameters, type OfvlMetadata, type SceneInfo } from '../model/metadata.js';
 import { coordsOutput, uncertaintyOutput } from '../model/names.js';
 import { IMAGE_INPUT } from '../model/network.js';
-import { solvePnpRansac, type PnpOptions } from '../pnp/index.js';
+import { solvePnpRansac, type PnpOptions, type PnpResult } from '../pnp/index.js';
 import { writePlanes } from '../train/samples.js';
 import { cellCorrespondences } from './correspondences.js';
+
+/** Start of the message when a frame's prediction gives PnP nothing to work with. */
+export const NO_POSE_FOUND = 'no pose found';
 
 export interface Prediction {
   /** [3, rows, cols] scene coordinates (metres). */
@@ -95,12 +98,32 @@ export class Localizer {
     return images.map((_, n) => ({ coords: coords.slice(n * 3 * cells, (n + 1) * 3 * cells), uncertainty: sigma.slice(n * cells, (n + 1) * cells) }));
   }
 
-  /** The pose of one prediction of `scene` (PnP-RANSAC over every cell). */
+  /**
+   * The pose of one prediction of `scene` (PnP-RANSAC over every cell). Predictions PnP can
+   * make nothing of (all cells on a line, no minimal set agreeing) throw NO_POSE_FOUND's
+   * GradlocError; `tryPoseOf` returns null instead.
+   */
   async poseOf(prediction: Prediction, scene: string, pnp: PnpOptions = {}): Promise<Omit<LocalizeResult, 'ms' | 'candidates'>> {
     const { rows, cols, stride } = gridOf(this.meta.network);
     const { points, pixels } = cellCorrespondences(prediction.coords, rows, cols, stride);
-    const r = await solvePnpRansac(points, pixels, this.intrinsics(scene), pnp);
+    let r: PnpResult;
+    try {
+      r = await solvePnpRansac(points, pixels, this.intrinsics(scene), { invalid: 'skip', ...pnp });
+    } catch (e) {
+      if (e instanceof GradlocError && e.code === 'BAD_INPUT') throw new GradlocError('RUNTIME_ERROR', `${NO_POSE_FOUND} in scene '${scene}': ${e.message}`);
+      throw e;
+    }
     return { scene, pose: r.pose, position: r.pose.t, rotation: quaternionOf(r.pose.R), inliers: r.inliers, cells: rows * cols };
+  }
+
+  /** poseOf, or null when the prediction yields no pose. */
+  async tryPoseOf(prediction: Prediction, scene: string, pnp: PnpOptions = {}): Promise<Omit<LocalizeResult, 'ms' | 'candidates'> | null> {
+    try {
+      return await this.poseOf(prediction, scene, pnp);
+    } catch (e) {
+      if (e instanceof GradlocError && e.message.startsWith(NO_POSE_FOUND)) return null;
+      throw e;
+    }
   }
 
   async localize(image: RgbImage, opts: LocalizeOptions = {}): Promise<LocalizeResult> {
@@ -109,13 +132,15 @@ export class Localizer {
       const [p] = await this.predict([image], opts.scene);
       return { ...(await this.poseOf(p, opts.scene, opts.pnp)), ms: performance.now() - t0 };
     }
-    const tried: Omit<LocalizeResult, 'ms' | 'candidates'>[] = [];
+    const tried: { readonly scene: string; readonly result: Omit<LocalizeResult, 'ms' | 'candidates'> | null }[] = [];
     for (const s of this.scenes) {
       const [p] = await this.predict([image], s);
-      tried.push(await this.poseOf(p, s, opts.pnp));
+      tried.push({ scene: s, result: await this.tryPoseOf(p, s, opts.pnp) });
     }
-    const best = tried.reduce((a, b) => (b.inliers > a.inliers ? b : a));
-    return { ...best, ms: performance.now() - t0, candidates: tried.map((t) => ({ scene: t.scene, inliers: t.inliers })) };
+    const found = tried.flatMap((t) => (t.result ? [t.result] : []));
+    if (found.length === 0) throw new GradlocError('RUNTIME_ERROR', `${NO_POSE_FOUND} in any of the scenes ${this.scenes.join(', ')}`);
+    const best = found.reduce((a, b) => (b.inliers > a.inliers ? b : a));
+    return { ...best, ms: performance.now() - t0, candidates: tried.map((t) => ({ scene: t.scene, inliers: t.result?.inliers ?? 0 })) };
   }
 
   release(): Promise<void> {

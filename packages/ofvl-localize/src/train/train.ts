@@ -70,6 +70,10 @@ export interface TrainProgress {
   readonly error: Readonly<Record<string, number>>;
   /** Layers currently shared (score <= 0.5). */
   readonly sharedLayers: number;
+  /** Learning rate of the latest step (0 outside training). */
+  readonly lr: number;
+  /** Training frames per second so far (all scenes). */
+  readonly framesPerSec: number;
   readonly elapsedSec: number;
   readonly etaSec: number;
 }
@@ -89,7 +93,7 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-const DEFAULTS = { steps: 3000, batch: 4, lr: 1e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05 } as const;
+export const TRAIN_DEFAULTS = { steps: 3000, batch: 4, lr: 1e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05 } as const;
 
 /** Frames turned into samples, with each scene's centre (mean of valid targets) for the head's bias. */
 async function loadSamples(scenes: readonly SceneSource[], spec: NetworkSpec, max: number | undefined): Promise<{ samples: Sample[][]; centres: Vec3[] }> {
@@ -156,10 +160,10 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   const t0 = performance.now();
   const spec = opts.network ?? DEFAULT_NETWORK;
   const sharing = opts.sharing ?? 'adaptive';
-  const steps = opts.steps ?? DEFAULTS.steps;
-  const batch = opts.batch ?? DEFAULTS.batch;
-  const penalty = sharing === 'adaptive' ? (opts.penalty ?? DEFAULTS.penalty) : 0;
-  const every = opts.progressEvery ?? DEFAULTS.progressEvery;
+  const steps = opts.steps ?? TRAIN_DEFAULTS.steps;
+  const batch = opts.batch ?? TRAIN_DEFAULTS.batch;
+  const penalty = sharing === 'adaptive' ? (opts.penalty ?? TRAIN_DEFAULTS.penalty) : 0;
+  const every = opts.progressEvery ?? TRAIN_DEFAULTS.progressEvery;
   const seed = opts.seed ?? 0;
   if (!(Number.isInteger(steps) && steps >= 1)) throw new GradlocError('BAD_INPUT', `steps must be an integer >= 1, got ${steps}`);
   if (!(Number.isInteger(batch) && batch >= 1)) throw new GradlocError('BAD_INPUT', `batch must be an integer >= 1, got ${batch}`);
@@ -169,16 +173,17 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   if (new Set(names).size !== names.length) throw new GradlocError('BAD_INPUT', `scene names must be unique: ${names.join(', ')}`);
   const elapsed = (): number => (performance.now() - t0) / 1000;
 
-  opts.onProgress?.({ phase: 'render', step: 0, steps, loss: {}, error: {}, sharedLayers: 0, elapsedSec: 0, etaSec: 0 });
+  opts.onProgress?.({ phase: 'render', step: 0, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: 0, etaSec: 0 });
   const { samples, centres } = await loadSamples(opts.scenes, spec, opts.maxTrainFrames);
+  const renderSec = elapsed();
   const store = initialStore(spec, names, centres, seed);
   const graphs = names.map((s) => sceneGraph(spec, s, sharing, store));
   const scoreNames = spec.layers.map((_, i) => sharingScore(i));
   const trainer = new MultiTaskTrainer({
     tasks: names.map((s, i) => ({ name: s, model: addCoordinateLoss(withBatchStatistics(graphs[i])), outputs: ['error'] })),
     params: (name) => !isStatistic(name),
-    optimizer: adamw({ lr: opts.lr ?? DEFAULTS.lr, weightDecay: 0 }),
-    schedule: warmupCosine({ peak: opts.lr ?? DEFAULTS.lr, warmupSteps: Math.min(DEFAULTS.warmup, Math.floor(steps / 10)), totalSteps: steps, floor: (opts.lr ?? DEFAULTS.lr) * DEFAULTS.floor }),
+    optimizer: adamw({ lr: opts.lr ?? TRAIN_DEFAULTS.lr, weightDecay: 0 }),
+    schedule: warmupCosine({ peak: opts.lr ?? TRAIN_DEFAULTS.lr, warmupSteps: Math.min(TRAIN_DEFAULTS.warmup, Math.floor(steps / 10)), totalSteps: steps, floor: (opts.lr ?? TRAIN_DEFAULTS.lr) * TRAIN_DEFAULTS.floor }),
     shared: opts.normalize === false ? 'sum' : 'normalize',
     normalize: /^layers\.\d+\.shared$/,
     globalHook: penalty > 0 ? (grads) => {
@@ -200,7 +205,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
       names.forEach((s, i) => {
         const pool = samples[i];
         const picked = Array.from({ length: batch }, () => pool[Math.floor(rand() * pool.length)]);
-        feeds[s] = batchFeeds(spec, picked, rand, opts.brightness ?? DEFAULTS.brightness);
+        feeds[s] = batchFeeds(spec, picked, rand, opts.brightness ?? TRAIN_DEFAULTS.brightness);
       });
       const r = await trainer.step(feeds);
       names.forEach((s, i) => {
@@ -220,6 +225,8 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
           loss: Object.fromEntries(names.map((s, i) => [s, windowSum[i].loss / windowSum[i].n])),
           error: Object.fromEntries(names.map((s, i) => [s, windowSum[i].error / windowSum[i].n])),
           sharedLayers: sharingDecisions(sharing, scoresNow()).filter(Boolean).length,
+          lr: r.lr,
+          framesPerSec: (step * batch * names.length) / Math.max(1e-9, e - renderSec),
           elapsedSec: e,
           etaSec: (e / step) * (steps - step),
         });
@@ -228,7 +235,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
     }
     // the trained values, then each scene's running statistics over its training frames
     for (const [name, v] of trainer.params()) store.set(name, { ...store.get(name)!, data: v.slice() });
-    opts.onProgress?.({ phase: 'statistics', step: steps, steps, loss: {}, error: {}, sharedLayers: 0, elapsedSec: elapsed(), etaSec: 0 });
+    opts.onProgress?.({ phase: 'statistics', step: steps, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
     for (const [i, s] of names.entries()) {
       const g = sceneGraph(spec, s, sharing, store);
       const pool = samples[i];

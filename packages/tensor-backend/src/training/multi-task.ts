@@ -54,6 +54,7 @@ export interface MultiTaskOptions {
   readonly normalize?: ParamMatcher;
   /** Sees the combined gradients (penalties, masks) before clipping. */
   readonly globalHook?: GlobalGradHook;
+  /** Default: onnxruntime's, with spinning off when there are several tasks. */
   readonly runtime?: RuntimeOptions;
 }
 
@@ -156,7 +157,8 @@ export class MultiTaskTrainer {
       const loss = spec.loss ?? 'loss';
       const grads = own.map((p) => zerosLike(this.values[p.index]));
       own.forEach((p) => this.readers[p.index].push({ task: t, slot: p.slot }));
-      const model = OnnxModel.fromGraph(promoteInitializers(spec.model, own.map((p) => p.name)), opts.runtime ?? {});
+      // the task sessions run one after another: spinning thread pools would slow each other
+      const model = OnnxModel.fromGraph(promoteInitializers(spec.model, own.map((p) => p.name)), { ...(opts.tasks.length > 1 ? { spinning: false } : {}), ...opts.runtime });
       const outputs = [loss, ...(spec.outputs ?? []).filter((o) => o !== loss)];
       const feeds: Record<string, Tensor> = {};
       for (const p of own) feeds[p.name] = this.live(p.index);

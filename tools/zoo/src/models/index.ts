@@ -7,3 +7,4 @@ import './shapes-grounder.js';
 import './brown-gpt.js';
 import './shapes-grounder-gwq.js';
 import './bilingual-sgtm.js';
+import './ofvl-rooms.js';

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { cellPixel, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type NetworkSpec, type TrainProgress } from '../src/index.js';
+
+const TINY: NetworkSpec = {
+  width: 32,
+  height: 24,
+  layers: [
+    { cout: 6, k: 3, stride: 2, dilation: 1 },
+    { cout: 6, k: 3, stride: 2, dilation: 1 },
+    { cout: 8, k: 3, stride: 2, dilation: 1 },
+  ],
+  headHidden: 6,
+};
+const rooms = () => syntheticRooms({ seed: 2, rooms: 2, train: 6, test: 2, width: 32, height: 24 });
+
+describe('training samples', () => {
+  it('takes each cell target from the frame coordinates at the cell centre pixel', async () => {
+    const [room] = rooms();
+    const frame = await room.frame('train', 1);
+    const s = sampleOf(frame, TINY);
+    const { rows, cols, stride } = gridOf(TINY);
+    for (const [i, j] of [[0, 0], [1, 2], [2, 3]]) {
+      const p = (cellPixel(stride, i) * 32 + cellPixel(stride, j)) * 3;
+      for (let k = 0; k < 3; k++) expect(s.target[k * rows * cols + i * cols + j]).toBe(frame.coords[p + k]);
+    }
+    expect(Array.from(s.mask).every((m) => m === 1)).toBe(true);
+  });
+});
+
+describe('trainOfvl', () => {
+  it('lowers every scene loss and reports progress', async () => {
+    const seen: TrainProgress[] = [];
+    const r = await trainOfvl({ scenes: rooms(), network: TINY, steps: 80, batch: 2, lr: 3e-3, progressEvery: 20, onProgress: (p) => seen.push(p) });
+    const train = seen.filter((p) => p.phase === 'train');
+    expect(train.map((p) => p.step)).toEqual([20, 40, 60, 80]);
+    for (const scene of ['room-1', 'room-2']) expect(train[3].loss[scene]).toBeLessThan(train[0].loss[scene]);
+    expect(seen.at(-1)!.phase).toBe('statistics');
+    expect(r.shared).toHaveLength(3);
+    expect(r.shared).toEqual(r.scores.map((s) => s <= 0.5));
+  });
+
+  it('stores shared layers once: all-shared < adaptive <= per-scene models', async () => {
+    const args = { scenes: rooms(), network: TINY, steps: 2, batch: 1 } as const;
+    const [shared, separate] = [await trainOfvl({ ...args, sharing: 'shared' }), await trainOfvl({ ...args, sharing: 'separate' })];
+    expect(shared.shared).toEqual([true, true, true]);
+    expect(separate.shared).toEqual([false, false, false]);
+    const conv = [6 * 3 * 9, 6 * 6 * 9, 8 * 6 * 9].reduce((a, b) => a + b, 0);
+    // one copy of the convs instead of two: the difference is exactly one set of conv weights
+    expect(storedParameters(separate.graph) - storedParameters(shared.graph)).toBe(conv);
+  });
+
+  it('a sparse penalty drives sharing scores down (towards shared layers)', async () => {
+    const args = { scenes: rooms(), network: TINY, steps: 30, batch: 1, lr: 1e-2, seed: 4 } as const;
+    const [free, penalised] = [await trainOfvl({ ...args, penalty: 0 }), await trainOfvl({ ...args, penalty: 50 })];
+    const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(penalised.scores)).toBeLessThan(mean(free.scores) - 0.1);
+  });
+
+  it('refuses bad settings in one line', async () => {
+    await expect(trainOfvl({ scenes: rooms(), network: TINY, steps: 0 })).rejects.toThrow(/steps must be an integer >= 1/);
+    await expect(trainOfvl({ scenes: [], network: TINY })).rejects.toThrow(/no scenes/);
+    const [a] = rooms();
+    await expect(trainOfvl({ scenes: [a, a], network: TINY, steps: 1 })).rejects.toThrow(/unique/);
+  });
+});
