@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readCard, type Card } from './card.js';
 import { modelNames, modelsDir, type ModelsOptions } from './folder.js';
 
-export const MODEL_KINDS = ['grounder', 'classifier', 'language-model', 'bilingual-lm', 'dual-encoder'] as const;
+export const MODEL_KINDS = ['grounder', 'classifier', 'language-model', 'bilingual-lm', 'dual-encoder', 'localizer'] as const;
 
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
@@ -18,6 +18,8 @@ export function kindOf(card: Card): ModelKind | undefined {
   const outputs = new Set(card.outputs.map((o) => o.name));
   const inputs = card.inputs.map((i) => i.name);
   if (outputs.has('pred_boxes')) return 'grounder';
+  // a multi-scene camera localizer (OFVL): scene-coordinate outputs per scene, evaluated by @gradloc/ofvl-localize
+  if (card.preprocessing.localization === 'ofvl') return 'localizer';
   // a language model of the bilingual corpus (SGTM's models): its own tokenizer, two test losses
   if (inputs.length === 1 && inputs[0] === 'input_ids' && card.preprocessing.vocabulary === BILINGUAL_KIND) return 'bilingual-lm';
   if (inputs.length === 1 && inputs[0] === 'input_ids') return 'language-model';

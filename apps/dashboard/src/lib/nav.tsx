@@ -7,6 +7,7 @@ const PAGES = [
   ['/explain', 'Explain'],
   ['/quantize', 'Quantize'],
   ['/sgtm', 'SGTM'],
+  ['/localize', 'Localize'],
   ['/jobs', 'Jobs'],
   ['/models', 'Models'],
   ['/api-docs', 'API'],

@@ -71,6 +71,8 @@ async function evaluateLoaded(model: OnnxModel, card: Card, file: string, opts: 
       const logitsOf: LogitsOf = async (b) => (await model.run({ input_ids: b.inputIds }, ['logits'])).logits;
       return bilingualCardMetrics(logitsOf, tok, { context: lmContext(model, file), maxWindows: samples > 0 ? samples : undefined });
     }
+    case 'localizer':
+      throw new GradlocError('BAD_MODEL', `${file} is a camera localizer: evaluate it with \`gradloc localize eval --model ${card.name}\``);
     default:
       throw new GradlocError('BAD_MODEL', `${file}: its card describes no grounder, classifier, language model or dual encoder, so there is no held-out evaluation`);
   }

@@ -110,7 +110,7 @@ export class Localizer {
     try {
       r = await solvePnpRansac(points, pixels, this.intrinsics(scene), { invalid: 'skip', ...pnp });
     } catch (e) {
-      if (e instanceof GradlocError && e.code === 'BAD_INPUT') throw new GradlocError('RUNTIME_ERROR', `${NO_POSE_FOUND} in scene '${scene}': ${e.message}`);
+      if (e instanceof GradlocError && e.code === 'BAD_INPUT') throw new GradlocError('BAD_INPUT', `${NO_POSE_FOUND} in scene '${scene}': ${e.message}`);
       throw e;
     }
     return { scene, pose: r.pose, position: r.pose.t, rotation: quaternionOf(r.pose.R), inliers: r.inliers, cells: rows * cols };
@@ -138,7 +138,7 @@ export class Localizer {
       tried.push({ scene: s, result: await this.tryPoseOf(p, s, opts.pnp) });
     }
     const found = tried.flatMap((t) => (t.result ? [t.result] : []));
-    if (found.length === 0) throw new GradlocError('RUNTIME_ERROR', `${NO_POSE_FOUND} in any of the scenes ${this.scenes.join(', ')}`);
+    if (found.length === 0) throw new GradlocError('BAD_INPUT', `${NO_POSE_FOUND} in any of the scenes ${this.scenes.join(', ')}`);
     const best = found.reduce((a, b) => (b.inliers > a.inliers ? b : a));
     return { ...best, ms: performance.now() - t0, candidates: tried.map((t) => ({ scene: t.scene, inliers: t.result?.inliers ?? 0 })) };
   }

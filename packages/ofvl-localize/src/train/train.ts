@@ -44,11 +44,11 @@ export interface TrainOptions {
   readonly normalize?: boolean;
   /** lambda of the sparse penalty lambda * mean(score) (default 0.01; adaptive sharing only). */
   readonly penalty?: number;
-  /** Updates (default 3000). */
+  /** Updates (default 8000). */
   readonly steps?: number;
   /** Frames per scene per step (default 4). */
   readonly batch?: number;
-  /** Peak Adam learning rate (default 1e-3; 100 warm-up steps, cosine to 5%). */
+  /** Peak Adam learning rate (default 3e-3; 100 warm-up steps, cosine to 5%). */
   readonly lr?: number;
   readonly seed?: number;
   /** Photometric augmentation: brightness shift drawn from +-this many 8-bit levels per frame (default 20, UFVL-Net's). */
@@ -93,7 +93,7 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-export const TRAIN_DEFAULTS = { steps: 3000, batch: 4, lr: 1e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05 } as const;
+export const TRAIN_DEFAULTS = { steps: 8000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05 } as const;
 
 /** Frames turned into samples, with each scene's centre (mean of valid targets) for the head's bias. */
 async function loadSamples(scenes: readonly SceneSource[], spec: NetworkSpec, max: number | undefined): Promise<{ samples: Sample[][]; centres: Vec3[] }> {

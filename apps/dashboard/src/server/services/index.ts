@@ -6,6 +6,7 @@ import type { RuntimeOptions } from '@gradloc/tensor-backend';
 import type { Env } from '../env.js';
 import { Explainers } from './explainers.js';
 import { Grounders } from './grounders.js';
+import { Localizers } from './localizers.js';
 import { ModelRegistry } from './registry.js';
 
 export interface Services {
@@ -13,6 +14,7 @@ export interface Services {
   readonly registry: ModelRegistry;
   readonly grounders: Grounders;
   readonly explainers: Explainers;
+  readonly localizers: Localizers;
   /** onnxruntime options for models a job opens itself. */
   readonly runtime: RuntimeOptions;
   release(): Promise<void>;
@@ -23,15 +25,18 @@ export function createServices(env: Env): Services {
   const runtime: RuntimeOptions = env.threads ? { threads: env.threads } : {};
   const grounders = new Grounders(registry, runtime);
   const explainers = new Explainers(registry, runtime);
+  const localizers = new Localizers(registry, runtime);
   return {
     env,
     registry,
     grounders,
     explainers,
+    localizers,
     runtime,
     async release() {
       await grounders.release();
       await explainers.release();
+      await localizers.release();
     },
   };
 }
