@@ -11,21 +11,12 @@ import {
   sharingScore,
   sceneWeight,
   storedParameters,
-  type NetworkSpec,
   type ParameterStore,
 } from '../src/index.js';
+import { tinyNetwork } from './helpers.js';
 
-/** A 3-layer network on 16x12 frames: fast enough for finite differences. */
-const TINY: NetworkSpec = {
-  width: 16,
-  height: 12,
-  layers: [
-    { cout: 4, k: 3, stride: 2, dilation: 1 },
-    { cout: 4, k: 3, stride: 2, dilation: 1 },
-    { cout: 6, k: 3, stride: 1, dilation: 2 },
-  ],
-  headHidden: 5,
-};
+/** 16x12 frames -> 3x4 cells (stride 4, a dilated last layer). */
+const TINY = tinyNetwork(16, 12, [4, 4, 6], 5);
 
 function setScore(store: ParameterStore, layer: number, v: number): void {
   store.set(sharingScore(layer), { dtype: 'float32', dims: [1], data: Float32Array.from([v]) });

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cellPixel, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type NetworkSpec, type TrainProgress } from '../src/index.js';
+import { cellPixel, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
+import { tinyNetwork } from './helpers.js';
 
-const TINY: NetworkSpec = {
-  width: 32,
-  height: 24,
-  layers: [
-    { cout: 6, k: 3, stride: 2, dilation: 1 },
-    { cout: 6, k: 3, stride: 2, dilation: 1 },
-    { cout: 8, k: 3, stride: 2, dilation: 1 },
-  ],
-  headHidden: 6,
-};
+/** 32x24 frames -> 3x4 cells (stride 8). */
+const TINY = tinyNetwork(32, 24, [6, 6, 8], 6);
 const rooms = () => syntheticRooms({ seed: 2, rooms: 2, train: 6, test: 2, width: 32, height: 24 });
 
 describe('training samples', () => {

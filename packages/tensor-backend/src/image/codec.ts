@@ -10,11 +10,12 @@ import type { ColormapName } from './colormap.js';
 import { checkImage, type MapPlane, type RgbImage } from './types.js';
 
 type SharpModule = typeof import('sharp');
-type SharpFactory = SharpModule['default'];
+export type SharpFactory = SharpModule['default'];
 
 let sharpPromise: Promise<SharpFactory> | undefined;
 
-function loadSharp(): Promise<SharpFactory> {
+/** sharp, imported once on first use (other packages reading image files share it). */
+export function loadSharp(): Promise<SharpFactory> {
   sharpPromise ??= import('sharp').then(
     (m) => m.default,
     (e: unknown) => {

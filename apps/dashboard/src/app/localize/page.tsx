@@ -2,6 +2,7 @@
 import { useState, type ChangeEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ErrorAlert } from '../../lib/components/ErrorAlert';
+import { readDataUrl } from '../../lib/components/ImagePicker';
 import { NumberField, SelectField } from '../../lib/components/Fields';
 import { errorMessage } from '../../lib/errors';
 import { formatNumber, numberField } from '../../lib/format';
@@ -15,15 +16,6 @@ interface Picked {
   readonly name: string;
   /** The true pose when the image is a test frame. */
   readonly truth?: { readonly scene: string; readonly position: readonly number[]; readonly rotation: readonly number[] };
-}
-
-function readDataUrl(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => (typeof reader.result === 'string' ? resolve(reader.result) : reject(new Error(`could not read ${file.name}`)));
-    reader.onerror = () => reject(reader.error ?? new Error(`could not read ${file.name}`));
-    reader.readAsDataURL(file);
-  });
 }
 
 /** Angle between two unit quaternions, degrees. */

@@ -18,7 +18,8 @@ interface Props {
   readonly onError: (message: string) => void;
 }
 
-function readDataUrl(file: File): Promise<string> {
+/** A file as a data URL (what the API takes as `image`). */
+export function readDataUrl(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => (typeof reader.result === 'string' ? resolve(reader.result) : reject(new Error(`could not read ${file.name}`)));

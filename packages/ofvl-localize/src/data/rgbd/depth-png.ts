@@ -1,10 +1,10 @@
 /**
  * 16-bit depth PNGs (7-Scenes, 12-Scenes: millimetres, one channel). tensor-backend's image
  * codec always decodes to 8-bit RGB, so this reads through sharp directly (the one image
- * library in the repo), imported on first use like the codec does.
+ * library in the repo), loaded once through tensor-backend's loadSharp.
  */
 import { existsSync } from 'node:fs';
-import { firstLine, GradlocError } from '@gradloc/tensor-backend';
+import { firstLine, GradlocError, loadSharp } from '@gradloc/tensor-backend';
 
 export interface DepthImage16 {
   readonly width: number;
@@ -13,19 +13,6 @@ export interface DepthImage16 {
   readonly data: Uint16Array;
 }
 
-type SharpFactory = (typeof import('sharp'))['default'];
-let sharpPromise: Promise<SharpFactory> | undefined;
-
-function loadSharp(): Promise<SharpFactory> {
-  sharpPromise ??= import('sharp').then(
-    (m) => m.default,
-    (e: unknown) => {
-      sharpPromise = undefined;
-      throw new GradlocError('RUNTIME_ERROR', `cannot load sharp (depth images): ${firstLine(e)}`, { cause: e });
-    },
-  );
-  return sharpPromise;
-}
 
 /** Reads a one-channel 16-bit PNG; anything else (8-bit, colour, not a PNG) is a BAD_INPUT naming the file. */
 export async function readDepthPNG(path: string): Promise<DepthImage16> {
