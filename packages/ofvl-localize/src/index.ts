@@ -27,3 +27,4 @@ export { findSceneFolders, listSceneFolder, parseSplitFile, detectLayout, type F
 export * from './train/model-file.js';
 export * from './localize/open.js';
 export * from './pipeline/train-model.js';
+export * from './train/new-scene.js';

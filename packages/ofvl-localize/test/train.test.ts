@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellPixel, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
+import { OnnxModel } from '@gradloc/tensor-backend';
+import { addScene, cellPixel, coordsOutput, modelGraph, readMetadata, sharedWeight, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
 import { tinyNetwork } from './helpers.js';
 
 /** 32x24 frames -> 3x4 cells (stride 8). */
@@ -54,5 +55,23 @@ describe('trainOfvl', () => {
     await expect(trainOfvl({ scenes: [], network: TINY })).rejects.toThrow(/no scenes/);
     const [a] = rooms();
     await expect(trainOfvl({ scenes: [a, a], network: TINY, steps: 1 })).rejects.toThrow(/unique/);
+  });
+
+  it('new-scene mode learns only the new scene: old scenes answer exactly as before, shared weights untouched', async () => {
+    const world = syntheticRooms({ seed: 2, rooms: 3, train: 6, test: 2, width: 32, height: 24 });
+    const base = await trainOfvl({ scenes: world.slice(0, 2), network: TINY, steps: 20, batch: 2, lr: 3e-3, sharing: 'shared' });
+    const model = modelGraph(base, world.slice(0, 2));
+    const seen: TrainProgress[] = [];
+    const r = await addScene(model, world[2], { steps: 40, batch: 2, lr: 3e-3, progressEvery: 20, onProgress: (p) => seen.push(p) });
+    expect(readMetadata(r.model, 'x').scenes.map((s) => s.name)).toEqual(['room-1', 'room-2', 'room-3']);
+    const train = seen.filter((p) => p.phase === 'train');
+    expect(train[1].loss['room-3']).toBeLessThan(train[0].loss['room-3']);
+    for (const i of [0, 1, 2]) expect(r.model.initializers.get(sharedWeight(i))).toEqual(model.initializers.get(sharedWeight(i)));
+    const image = (await world[0].frame('test', 0)).image;
+    const planes = { image: { dtype: 'float32' as const, dims: [1, 3, 24, 32], data: Float32Array.from({ length: 3 * 24 * 32 }, (_, k) => image.data[(k % (24 * 32)) * 3 + Math.floor(k / (24 * 32))] / 127.5 - 1) } };
+    const [before, after] = [OnnxModel.fromGraph(model), OnnxModel.fromGraph(r.model)];
+    for (const s of ['room-1', 'room-2']) expect(Array.from((await after.run(planes, [coordsOutput(s)]))[coordsOutput(s)].data)).toEqual(Array.from((await before.run(planes, [coordsOutput(s)]))[coordsOutput(s)].data));
+    await Promise.all([before.release(), after.release()]);
+    await expect(addScene(model, world[0])).rejects.toThrow(/already has a scene 'room-1'/);
   });
 });

@@ -85,18 +85,28 @@ function checkScene(scene: string): void {
   if (!SCENE_NAME.test(scene)) throw new GradlocError('BAD_INPUT', `scene name '${scene}' must be letters, digits, '-' or '_'`);
 }
 
+/** Per-layer decisions already taken: true reads the shared weight, false the scene's own. */
+export type LayerDecisions = readonly boolean[];
+
+const layerWeight = (sharing: Sharing | LayerDecisions, scene: string, i: number): LayerWeight => {
+  if (sharing === 'adaptive') return { kind: 'mixed' };
+  const shared = typeof sharing === 'string' ? sharing === 'shared' : sharing[i];
+  return { kind: 'param', name: shared ? sharedWeight(i) : sceneWeight(scene, i) };
+};
+
 /**
  * One scene's training-form forward graph (inference-mode BatchNorms; the trainer switches
  * them to batch statistics): `image` [B, 3, H, W] in [-1, 1] -> `coords` [B, 3, rows, cols]
- * (metres), `uncertainty` [B, 1, rows, cols] (sigma in (0, 1) m).
+ * (metres), `uncertainty` [B, 1, rows, cols] (sigma in (0, 1) m). `sharing` is a policy, or
+ * the decisions of a trained model (a new scene joining it).
  */
-export function sceneGraph(spec: NetworkSpec, scene: string, sharing: Sharing, store: ParameterStore): Graph {
+export function sceneGraph(spec: NetworkSpec, scene: string, sharing: Sharing | LayerDecisions, store: ParameterStore): Graph {
   checkScene(scene);
   const { rows, cols } = gridOf(spec);
   const x = new Builder(`ofvl.${scene}`, store);
   addImage(x, spec);
-  const weights = spec.layers.map((_, i): LayerWeight => (sharing === 'adaptive' ? { kind: 'mixed' } : { kind: 'param', name: sharing === 'shared' ? sharedWeight(i) : sceneWeight(scene, i) }));
-  branch(x, spec, scene, weights, { coords: 'coords', uncertainty: 'uncertainty' });
+  if (typeof sharing !== 'string' && sharing.length !== spec.layers.length) throw new GradlocError('BAD_INPUT', `${sharing.length} sharing decisions for ${spec.layers.length} layers`);
+  branch(x, spec, scene, spec.layers.map((_, i) => layerWeight(sharing, scene, i)), { coords: 'coords', uncertainty: 'uncertainty' });
   x.b.output('coords', 'float32', ['batch', 3, rows, cols]);
   x.b.output('uncertainty', 'float32', ['batch', 1, rows, cols]);
   return x.g;
@@ -106,15 +116,14 @@ export function sceneGraph(spec: NetworkSpec, scene: string, sharing: Sharing, s
  * The deployed model: every scene's branch in one graph. `shared[i]` says whether layer i
  * reads `layers.<i>.shared` (in every scene) or each scene's own weight.
  */
-export function deployGraph(spec: NetworkSpec, scenes: readonly string[], shared: readonly boolean[], store: ParameterStore): Graph {
+export function deployGraph(spec: NetworkSpec, scenes: readonly string[], shared: LayerDecisions, store: ParameterStore): Graph {
   if (shared.length !== spec.layers.length) throw new GradlocError('BAD_INPUT', `${shared.length} sharing decisions for ${spec.layers.length} layers`);
   const { rows, cols } = gridOf(spec);
   const x = new Builder('ofvl', store);
   addImage(x, spec);
   for (const scene of scenes) {
     checkScene(scene);
-    const weights = shared.map((s, i): LayerWeight => ({ kind: 'param', name: s ? sharedWeight(i) : sceneWeight(scene, i) }));
-    branch(x, spec, scene, weights, { coords: coordsOutput(scene), uncertainty: uncertaintyOutput(scene) });
+    branch(x, spec, scene, shared.map((_, i) => layerWeight(shared, scene, i)), { coords: coordsOutput(scene), uncertainty: uncertaintyOutput(scene) });
     x.b.output(coordsOutput(scene), 'float32', ['batch', 3, rows, cols]);
     x.b.output(uncertaintyOutput(scene), 'float32', ['batch', 1, rows, cols]);
   }

@@ -31,7 +31,7 @@ import type { SceneSource } from '../data/frame.js';
 import { DEFAULT_NETWORK, gridOf, type NetworkSpec, type Sharing } from '../model/config.js';
 import { addCoordinateLoss } from '../model/loss.js';
 import { sharingScore } from '../model/names.js';
-import { deployGraph, IMAGE_INPUT, SHARE_THRESHOLD, sceneGraph } from '../model/network.js';
+import { deployGraph, IMAGE_INPUT, SHARE_THRESHOLD, sceneGraph, type LayerDecisions } from '../model/network.js';
 import { isStatistic, sceneParameters, sharedParameters, type ParameterStore } from '../model/params.js';
 import { sampleOf, writePlanes, type Sample } from './samples.js';
 
@@ -59,6 +59,12 @@ export interface TrainOptions {
   /** Called every `progressEvery` steps (default 50) and after the last. */
   readonly onProgress?: (p: TrainProgress) => void;
   readonly progressEvery?: number;
+  /**
+   * Start from given parameters with fixed sharing decisions, training only the parameters
+   * `train` selects (a new scene joining a trained model: see addScene). The store is
+   * updated in place with the trained values and running statistics.
+   */
+  readonly from?: { readonly store: ParameterStore; readonly shared: LayerDecisions; readonly train: (name: string) => boolean };
 }
 
 export interface TrainProgress {
@@ -162,7 +168,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   const sharing = opts.sharing ?? 'adaptive';
   const steps = opts.steps ?? TRAIN_DEFAULTS.steps;
   const batch = opts.batch ?? TRAIN_DEFAULTS.batch;
-  const penalty = sharing === 'adaptive' ? (opts.penalty ?? TRAIN_DEFAULTS.penalty) : 0;
+  const penalty = sharing === 'adaptive' && !opts.from ? (opts.penalty ?? TRAIN_DEFAULTS.penalty) : 0;
   const every = opts.progressEvery ?? TRAIN_DEFAULTS.progressEvery;
   const seed = opts.seed ?? 0;
   if (!(Number.isInteger(steps) && steps >= 1)) throw new GradlocError('BAD_INPUT', `steps must be an integer >= 1, got ${steps}`);
@@ -176,12 +182,13 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   opts.onProgress?.({ phase: 'render', step: 0, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: 0, etaSec: 0 });
   const { samples, centres } = await loadSamples(opts.scenes, spec, opts.maxTrainFrames);
   const renderSec = elapsed();
-  const store = initialStore(spec, names, centres, seed);
-  const graphs = names.map((s) => sceneGraph(spec, s, sharing, store));
+  const store = opts.from?.store ?? initialStore(spec, names, centres, seed);
+  const policy = opts.from?.shared ?? sharing;
+  const graphs = names.map((s) => sceneGraph(spec, s, policy, store));
   const scoreNames = spec.layers.map((_, i) => sharingScore(i));
   const trainer = new MultiTaskTrainer({
     tasks: names.map((s, i) => ({ name: s, model: addCoordinateLoss(withBatchStatistics(graphs[i])), outputs: ['error'] })),
-    params: (name) => !isStatistic(name),
+    params: (name) => !isStatistic(name) && (opts.from?.train(name) ?? true),
     optimizer: adamw({ lr: opts.lr ?? TRAIN_DEFAULTS.lr, weightDecay: 0 }),
     schedule: warmupCosine({ peak: opts.lr ?? TRAIN_DEFAULTS.lr, warmupSteps: Math.min(TRAIN_DEFAULTS.warmup, Math.floor(steps / 10)), totalSteps: steps, floor: (opts.lr ?? TRAIN_DEFAULTS.lr) * TRAIN_DEFAULTS.floor }),
     shared: opts.normalize === false ? 'sum' : 'normalize',
@@ -237,7 +244,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
     for (const [name, v] of trainer.params()) store.set(name, { ...store.get(name)!, data: v.slice() });
     opts.onProgress?.({ phase: 'statistics', step: steps, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
     for (const [i, s] of names.entries()) {
-      const g = sceneGraph(spec, s, sharing, store);
+      const g = sceneGraph(spec, s, policy, store);
       const pool = samples[i];
       const per = 8;
       const batches = Array.from({ length: Math.ceil(Math.min(pool.length, 200) / per) }, (_, k) => batchFeeds(spec, pool.slice(k * per, Math.min(pool.length, (k + 1) * per))));
@@ -245,7 +252,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
       for (const [name, t] of g.initializers) if (isStatistic(name)) store.set(name, tensorFromProto(t));
     }
     const scores = scoresNow();
-    const shared = sharingDecisions(sharing, scores);
+    const shared = opts.from ? [...opts.from.shared] : sharingDecisions(sharing, scores);
     const mean = (acc: { loss: number; error: number; n: number }[], k: 'loss' | 'error'): Record<string, number> => Object.fromEntries(names.map((s, i) => [s, acc[i][k] / Math.max(1, acc[i].n)]));
     return {
       graph: deployGraph(spec, names, shared, store),
