@@ -14,6 +14,7 @@ describe('listModels', () => {
       ['brown-gpt', 'language-model'],
       ['filter-bilingual', 'bilingual-lm'],
       ['none-bilingual', 'bilingual-lm'],
+      ['ofvl-rooms', 'localizer'],
       ['sgtm-bilingual', 'bilingual-lm'],
       ['shapes-clip', 'dual-encoder'],
       ['shapes-grounder', 'grounder'],
