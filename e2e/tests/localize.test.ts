@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('the localization page in a real browser', () => {
 
   it('localizes a test frame and draws both cameras on the room map', async () => {
     await page.goto(`${app.url}/localize`);
-    await page.waitForSelector('[data-testid=scene] option[value=room-2]');
+    await page.waitForSelector('[data-testid=scene] option[value=room-2]', { state: 'attached' });
     await page.selectOption('[data-testid=scene]', 'room-2');
     await page.fill('[data-testid=frame-index]', '5');
     await page.click('[data-testid=pick-frame]');
