@@ -13,7 +13,7 @@ import { readMetadata, writeMetadata, type DataDescriptor } from '../model/metad
 import { sceneHead } from '../model/names.js';
 import { deployGraph } from '../model/network.js';
 import type { ParameterStore } from '../model/params.js';
-import { sampleOf } from './samples.js';
+import { meanTarget, sampleOf, type Sample } from './samples.js';
 import { trainOfvl, type TrainOptions, type TrainResult } from './train.js';
 
 export interface AddSceneOptions extends Omit<TrainOptions, 'scenes' | 'network' | 'sharing' | 'normalize' | 'penalty' | 'from'> {
@@ -31,19 +31,11 @@ export interface AddSceneResult extends TrainResult {
 /** Mean scene coordinate over a few training frames (the head bias's starting point). */
 async function centreOf(source: SceneSource, model: Graph): Promise<[number, number, number]> {
   const network = readMetadata(model, source.name).network;
-  const sum = [0, 0, 0];
-  let n = 0;
-  for (let i = 0; i < Math.min(20, source.count.train); i++) {
-    const s = sampleOf(await source.frame('train', i), network);
-    const cells = s.mask.length;
-    for (let c = 0; c < cells; c++) {
-      if (!s.mask[c]) continue;
-      for (let k = 0; k < 3; k++) sum[k] += s.target[k * cells + c];
-      n++;
-    }
-  }
-  if (n === 0) throw new GradlocError('BAD_INPUT', `scene '${source.name}': no valid scene coordinates in its first training frames`);
-  return [sum[0] / n, sum[1] / n, sum[2] / n];
+  const samples: Sample[] = [];
+  for (let i = 0; i < Math.min(20, source.count.train); i++) samples.push(sampleOf(await source.frame('train', i), network));
+  const centre = meanTarget(samples);
+  if (!centre) throw new GradlocError('BAD_INPUT', `scene '${source.name}': no valid scene coordinates in its first training frames`);
+  return centre;
 }
 
 export async function addScene(model: Graph, source: SceneSource, opts: AddSceneOptions = {}): Promise<AddSceneResult> {

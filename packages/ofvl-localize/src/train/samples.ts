@@ -50,3 +50,18 @@ export function writePlanes(image: RgbImage, out: Float32Array, offset: number, 
     }
   }
 }
+
+/** Mean valid target over samples (a scene's centre, where its head's coordinate bias starts); null when none is valid. */
+export function meanTarget(samples: Iterable<Sample>): [number, number, number] | null {
+  const sum = [0, 0, 0];
+  let n = 0;
+  for (const s of samples) {
+    const cells = s.mask.length;
+    for (let c = 0; c < cells; c++) {
+      if (!s.mask[c]) continue;
+      for (let k = 0; k < 3; k++) sum[k] += s.target[k * cells + c];
+      n++;
+    }
+  }
+  return n ? [sum[0] / n, sum[1] / n, sum[2] / n] : null;
+}

@@ -33,7 +33,7 @@ import { addCoordinateLoss } from '../model/loss.js';
 import { sharingScore } from '../model/names.js';
 import { deployGraph, IMAGE_INPUT, SHARE_THRESHOLD, sceneGraph, type LayerDecisions } from '../model/network.js';
 import { isStatistic, sceneParameters, sharedParameters, type ParameterStore } from '../model/params.js';
-import { sampleOf, writePlanes, type Sample } from './samples.js';
+import { meanTarget, sampleOf, writePlanes, type Sample } from './samples.js';
 
 export interface TrainOptions {
   readonly scenes: readonly SceneSource[];
@@ -109,21 +109,11 @@ async function loadSamples(scenes: readonly SceneSource[], spec: NetworkSpec, ma
     const n = Math.min(s.count.train, max ?? Infinity);
     if (n < 1) throw new GradlocError('BAD_INPUT', `scene '${s.name}' has no training frames`);
     const list: Sample[] = [];
-    const sum = [0, 0, 0];
-    let valid = 0;
-    for (let i = 0; i < n; i++) {
-      const sample = sampleOf(await s.frame('train', i), spec);
-      const cells = sample.mask.length;
-      for (let c = 0; c < cells; c++) {
-        if (!sample.mask[c]) continue;
-        for (let k = 0; k < 3; k++) sum[k] += sample.target[k * cells + c];
-        valid++;
-      }
-      list.push(sample);
-    }
-    if (valid === 0) throw new GradlocError('BAD_INPUT', `scene '${s.name}': no training frame has a valid scene coordinate`);
+    for (let i = 0; i < n; i++) list.push(sampleOf(await s.frame('train', i), spec));
+    const centre = meanTarget(list);
+    if (!centre) throw new GradlocError('BAD_INPUT', `scene '${s.name}': no training frame has a valid scene coordinate`);
     samples.push(list);
-    centres.push([sum[0] / valid, sum[1] / valid, sum[2] / valid]);
+    centres.push(centre);
   }
   return { samples, centres };
 }
