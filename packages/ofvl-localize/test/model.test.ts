@@ -92,4 +92,14 @@ describe('OFVL scene graphs', () => {
     }
     await all.release();
   });
+
+  it("takes 12-Scenes' nested names (apt1/kitchen) and refuses names that would break tensor names", async () => {
+    const names = ['apt1/kitchen', 'apt2/living'];
+    const nested = initialStore(TINY, names, [[1, 2, 3], [0, 0, 1]], 5);
+    const deployed = OnnxModel.fromGraph(deployGraph(TINY, names, [true, false, true], nested));
+    const out = await deployed.run({ image: randomFeeds(4).image }, names.map(coordsOutput));
+    for (const s of names) expect(out[coordsOutput(s)].dims).toEqual([2, 3, 3, 4]);
+    await deployed.release();
+    for (const bad of ['a.b', '/a', 'a/', 'a b', '']) expect(() => sceneGraph(TINY, bad, 'adaptive', store)).toThrow(/letters, digits/);
+  });
 });

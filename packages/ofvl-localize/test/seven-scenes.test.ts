@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { GradlocError, rng, writePNG, type RgbImage } from '@gradloc/tensor-backend';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRgbdScene, projectPoint, rodrigues, sevenScenes, writeDepthPNG, type DepthImage16, type Frame, type Intrinsics } from '../src/index.js';
+import { loadRgbdScene, Localizer, modelGraph, projectPoint, trainOfvl, rodrigues, sevenScenes, writeDepthPNG, type DepthImage16, type Frame, type Intrinsics } from '../src/index.js';
+import { tinyNetwork } from './helpers.js';
 
 const W = 32;
 const H = 24;
@@ -154,6 +155,7 @@ describe('7-Scenes folders', () => {
   it('uses the caller\'s intrinsics, scaled to the frame size', async () => {
     const K: Intrinsics = { fx: 40, fy: 41, cx: 15, cy: 11, width: W, height: H };
     const chess = await loadRgbdScene(join(root, 'chess'), { intrinsics: K });
+    expect(chess.name).toBe('chess');
     expect(chess.intrinsics).toEqual(K);
     checkCoords(await chess.frame('test', 2), seven['seq-02'][2]);
     const half = await loadRgbdScene(join(root, 'chess'), { intrinsics: K, width: W / 2, height: H / 2 });
@@ -182,6 +184,18 @@ describe('12-Scenes folders', () => {
     checkCoords(test, twelve[0]);
     for (let i = 0; i < 3; i++) checkCoords(await kitchen.frame('train', i), twelve[2 + i]);
     expect((await kitchen.frame('train', 0)).sequence).not.toBe(test.sequence);
+  });
+
+  it('trains and localizes under the nested 12-Scenes name (apt1/kitchen) next to a 7-Scenes scene', async () => {
+    const scenes = [...(await sevenScenes(root)), ...(await sevenScenes(root12))];
+    expect(scenes.map((s) => s.name)).toEqual(['chess', 'apt1/kitchen']);
+    const r = await trainOfvl({ scenes, network: tinyNetwork(W, H, [4, 4, 6], 5), steps: 2, batch: 1 });
+    const localizer = new Localizer(modelGraph(r, scenes), 'nested');
+    expect(localizer.scenes).toEqual(['chess', 'apt1/kitchen']);
+    const [p] = await localizer.predict([(await scenes[1].frame('test', 0)).image], 'apt1/kitchen');
+    expect(p.coords.length).toBe(3 * (W / 8) * (H / 8));
+    expect([...p.coords].every(Number.isFinite)).toBe(true);
+    await localizer.release();
   });
 });
 

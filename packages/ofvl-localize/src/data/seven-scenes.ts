@@ -9,7 +9,7 @@
  * unknown) is taken as registered to the colour image, as DSAC does; scene coordinates are the
  * depth back-projected through those intrinsics and the frame's pose.
  */
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { GradlocError, readImage, resizeRGB, type RgbImage } from '@gradloc/tensor-backend';
 import type { Intrinsics, Pose } from '../geometry/pose.js';
 import type { FloorPlan, Frame, SceneSource, Split } from './frame.js';
@@ -125,7 +125,7 @@ class RgbdScene implements RgbdSceneSource {
   }
 }
 
-/** One scene folder (7-Scenes or 12-Scenes layout) as a SceneSource named `name` (default: the folder path). */
+/** One scene folder (7-Scenes or 12-Scenes layout) as a SceneSource named `name` (default: the folder's own name). */
 export async function loadRgbdScene(dir: string, options: Omit<RgbdScenesOptions, 'scenes'> & { readonly name?: string } = {}): Promise<RgbdSceneSource> {
   const folder = listSceneFolder(dir, options.intrinsics);
   const train = await readPoses(folder.frames.train);
@@ -137,7 +137,7 @@ export async function loadRgbdScene(dir: string, options: Omit<RgbdScenesOptions
   if (width === undefined || height === undefined) ({ width, height } = await readDepthPNG(first.depth));
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new GradlocError('BAD_INPUT', `frame size must be positive whole pixels (got ${width} x ${height})`);
   const K = scaleIntrinsics(folder.intrinsics, width, height);
-  return new RgbdScene(options.name ?? dir, dir, folder.layout, K, { train: train.files, test: test.files }, { train: train.poses, test: test.poses });
+  return new RgbdScene(options.name ?? basename(resolve(dir)), dir, folder.layout, K, { train: train.files, test: test.files }, { train: train.poses, test: test.poses });
 }
 
 /**

@@ -13,5 +13,8 @@ export const sceneHead = (scene: string, conv: 1 | 2, what: 'weight' | 'bias'): 
 export const coordsOutput = (scene: string): string => `coords.${scene}`;
 export const uncertaintyOutput = (scene: string): string => `uncertainty.${scene}`;
 
-/** Scene names become tensor-name prefixes: letters, digits, '-' and '_' only. */
-export const SCENE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
+/**
+ * Scene names become tensor-name prefixes: segments of letters, digits, '-' and '_', joined by
+ * '/' (12-Scenes nests its scenes: `apt1/kitchen`). No '.', which separates a name's parts.
+ */
+export const SCENE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9][A-Za-z0-9_-]*)*$/;

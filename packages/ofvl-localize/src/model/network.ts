@@ -82,7 +82,7 @@ function addImage(x: Builder, spec: NetworkSpec): void {
 }
 
 function checkScene(scene: string): void {
-  if (!SCENE_NAME.test(scene)) throw new GradlocError('BAD_INPUT', `scene name '${scene}' must be letters, digits, '-' or '_'`);
+  if (!SCENE_NAME.test(scene)) throw new GradlocError('BAD_INPUT', `scene name '${scene}' must be letters, digits, '-' or '_' (segments joined by '/', as in apt1/kitchen)`);
 }
 
 /** Per-layer decisions already taken: true reads the shared weight, false the scene's own. */
