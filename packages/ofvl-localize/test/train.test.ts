@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OnnxModel } from '@gradloc/tensor-backend';
+import { OnnxModel, tensorFromProto } from '@gradloc/tensor-backend';
 import { addScene, cellPixel, coordsOutput, modelGraph, readMetadata, sharedWeight, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
 import { tinyNetwork } from './helpers.js';
 
@@ -48,6 +51,30 @@ describe('trainOfvl', () => {
     const [free, penalised] = [await trainOfvl({ ...args, penalty: 0 }), await trainOfvl({ ...args, penalty: 50 })];
     const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(penalised.scores)).toBeLessThan(mean(free.scores) - 0.1);
+  });
+
+  it('a run that dies continues from its checkpoint to the weights of an uninterrupted run', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ofvl-ckpt-')), 'checkpoint');
+    const args = { scenes: rooms(), network: TINY, steps: 7, batch: 1, progressEvery: 1 } as const;
+    const whole = await trainOfvl(args);
+    const crash = (p: TrainProgress): void => {
+      if (p.phase === 'train' && p.step === 5) throw new Error('power cut');
+    };
+    await expect(trainOfvl({ ...args, checkpoint: { dir, every: 2 }, onProgress: crash })).rejects.toThrow('power cut');
+    expect(existsSync(dir)).toBe(true);
+    // another step budget means another schedule: refused, the checkpoint kept
+    await expect(trainOfvl({ ...args, steps: 9, checkpoint: { dir, every: 2 } })).rejects.toThrow(/written under the schedule/);
+    const seen: TrainProgress[] = [];
+    const resumed = await trainOfvl({ ...args, checkpoint: { dir, every: 2 }, onProgress: (p) => seen.push(p) });
+    const steps = seen.filter((p) => p.phase === 'train');
+    expect(steps.map((p) => p.step)).toEqual([5, 6, 7]);
+    expect(steps.every((p) => p.resumedFrom === 4)).toBe(true);
+    const weights = (g: typeof whole.graph): Map<string, number[]> =>
+      new Map([...g.initializers].map(([k, p]) => [k, tensorFromProto(p)] as const).filter(([, t]) => t.dtype === 'float32').map(([k, t]) => [k, Array.from(t.data as Float32Array)]));
+    const [a, b] = [weights(whole.graph), weights(resumed.graph)];
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [k, v] of a) expect(b.get(k)!.reduce((m, x, i) => Math.max(m, Math.abs(x - v[i])), 0), k).toBeLessThan(1e-6);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('refuses bad settings in one line', async () => {

@@ -12,6 +12,7 @@ import {
   tensorToProto,
   thresholdMask,
   Trainer,
+  warmupCosine,
   type Feeds,
   type GlobalGradHook,
 } from '../src/index.js';
@@ -112,11 +113,14 @@ describe('MultiTaskTrainer', () => {
     const mt = make();
     await mt.step(feeds(0));
     const dir = join(mkdtempSync(join(tmpdir(), 'mt-')), 'ckpt');
-    mt.saveCheckpoint(dir);
+    mt.saveCheckpoint(dir, 12345);
     await mt.step(feeds(1));
     const resumed = make();
-    resumed.restore(dir);
+    expect(resumed.restore(dir)).toEqual({ step: 1, rngState: 12345 });
     expect(resumed.stepCount).toBe(1);
+    const other = new MultiTaskTrainer({ tasks: [{ name: 'a', model: twoHead('a', 11) }, { name: 'b', model: twoHead('b', 12) }], optimizer: sgd({ lr: 0.1, momentum: 0.9 }), schedule: warmupCosine({ peak: 0.1, warmupSteps: 1, totalSteps: 9 }), shared: 'normalize' });
+    expect(() => other.restore(dir)).toThrow(/written under the schedule null, this trainer has .*warmupCosine/);
+    await other.release();
     await resumed.step(feeds(1));
     for (const [k, v] of mt.params()) expect(Array.from(resumed.params().get(k)!)).toEqual(Array.from(v));
     const exported = OnnxModel.fromGraph(mt.exportTask('b'));

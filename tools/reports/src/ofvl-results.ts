@@ -9,7 +9,7 @@
  * - all conv layers shared (per-scene BatchNorm and head only);
  * - separate: one model per scene (nothing shared).
  * Results are saved after every run (packages/ofvl-localize/results/baselines.json) and a rerun
- * skips runs already there, so an interrupted sweep resumes. Flags: --steps N (default the
+ * skips runs already there; a run cut short continues from its checkpoint. Flags: --steps N (default the
  * training default), --seed N (default 0), --only a,b (config keys), --from-results (render only).
  */
 import { cpus, tmpdir } from 'node:os';
@@ -136,6 +136,8 @@ async function sweep(prev: Results | undefined, steps: number, seed: number, onl
           normalize: c.normalize,
           steps,
           seed,
+          // a sweep killed mid-run continues that run where it stopped
+          checkpoint: { dir: join(tmpdir(), 'gradloc-ofvl-results', `${c.key}-${steps}-${seed}`) },
           onProgress: (p) => {
             if (p.phase === 'train' && (p.step % 500 === 0 || p.step === p.steps)) console.log(`${c.key}: step ${p.step}/${p.steps}, error ${Object.values(p.error).map((e) => e.toFixed(3)).join(' ')} m, ${Math.round(p.etaSec)} s left`);
           },

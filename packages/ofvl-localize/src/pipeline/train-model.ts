@@ -32,6 +32,8 @@ export interface RoomsModelOptions {
   readonly evalFrames?: number;
   readonly threads?: number;
   readonly command?: string;
+  /** Checkpoints of the training run (trainOfvl's option): a rerun after a crash continues. */
+  readonly checkpoint?: TrainOptions['checkpoint'];
   readonly onProgress?: TrainOptions['onProgress'];
   readonly onLog?: (line: string) => void;
 }
@@ -63,7 +65,7 @@ export async function trainRoomsModel(opts: RoomsModelOptions): Promise<RoomsMod
   const data = { kind: 'synthetic' as const, seed: opts.dataSeed ?? 1, rooms: opts.rooms ?? 4, train: opts.train ?? 400, test: opts.test ?? 100 };
   const scenes = syntheticRooms({ seed: data.seed, rooms: data.rooms, train: data.train, test: data.test });
   const runtime = opts.threads ? { threads: opts.threads } : {};
-  const result = await trainOfvl({ scenes, sharing: opts.sharing, normalize: opts.normalize, steps: opts.steps, seed: opts.seed, runtime, onProgress: opts.onProgress });
+  const result = await trainOfvl({ scenes, sharing: opts.sharing, normalize: opts.normalize, steps: opts.steps, seed: opts.seed, runtime, checkpoint: opts.checkpoint, onProgress: opts.onProgress });
   const graph = modelGraph(result, scenes, data);
   const localizer = new Localizer(graph, opts.outDir, runtime);
   let evaluation: Evaluation;

@@ -12,8 +12,11 @@
  * - sparse penalty: lambda * mean_l(score_l), added to the loss (its gradient lambda / L to
  *   every score), pushing scores below 0.5 (shared).
  */
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   adamw,
+  CHECKPOINT_FILES,
   GradlocError,
   MultiTaskTrainer,
   rng,
@@ -65,10 +68,19 @@ export interface TrainOptions {
    * updated in place with the trained values and running statistics.
    */
   readonly from?: { readonly store: ParameterStore; readonly shared: LayerDecisions; readonly train: (name: string) => boolean };
+  /**
+   * Checkpoints: every `every` steps (default 500) the weights, Adam buffers, step and data
+   * order go to `dir`; a run started with a `dir` holding a checkpoint continues from it (same
+   * scenes and settings; another step budget or sharing is refused). Removed after a
+   * successful run unless `keep`.
+   */
+  readonly checkpoint?: { readonly dir: string; readonly every?: number; readonly keep?: boolean };
 }
 
 export interface TrainProgress {
   readonly phase: 'render' | 'train' | 'statistics';
+  /** Set when this run continues a checkpoint: the step it was written at. */
+  readonly resumedFrom?: number;
   readonly step: number;
   readonly steps: number;
   /** Mean loss and coordinate error (m) per scene over the last progress window. */
@@ -99,7 +111,28 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-export const TRAIN_DEFAULTS = { steps: 8000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05 } as const;
+export const TRAIN_DEFAULTS = { steps: 8000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
+
+const writingDir = (dir: string): string => `${dir}.writing`;
+
+/**
+ * Whether `dir` holds a checkpoint. A crash between the two steps of the swap below leaves
+ * only the complete `.writing` copy: it is moved into place.
+ */
+function hasCheckpoint(dir: string): boolean {
+  const done = (d: string): boolean => existsSync(join(d, CHECKPOINT_FILES.model)) && existsSync(join(d, CHECKPOINT_FILES.optimizer));
+  if (!existsSync(dir) && done(writingDir(dir))) renameSync(writingDir(dir), dir);
+  return done(dir);
+}
+
+/** A crash while writing leaves the previous checkpoint whole: write aside, then swap. */
+function saveCheckpointAtomically(trainer: MultiTaskTrainer, dir: string, rngState: number): void {
+  const next = writingDir(dir);
+  rmSync(next, { recursive: true, force: true });
+  trainer.saveCheckpoint(next, rngState);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(next, dir);
+}
 
 /** Frames turned into samples, with each scene's centre (mean of valid targets) for the head's bias. */
 async function loadSamples(scenes: readonly SceneSource[], spec: NetworkSpec, max: number | undefined): Promise<{ samples: Sample[][]; centres: Vec3[] }> {
@@ -191,13 +224,23 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
     } : undefined,
     runtime: opts.runtime,
   });
-  const rand = rng(seed + 1);
+  const checkpoint = opts.checkpoint ? { every: TRAIN_DEFAULTS.checkpointEvery, ...opts.checkpoint } : undefined;
+  if (checkpoint && !(Number.isInteger(checkpoint.every) && checkpoint.every >= 1)) throw new GradlocError('BAD_INPUT', `checkpoint.every must be an integer >= 1, got ${checkpoint.every}`);
+  let rand = rng(seed + 1);
+  let first = 1;
+  let resumedFrom: number | undefined;
+  if (checkpoint && hasCheckpoint(checkpoint.dir)) {
+    const r = trainer.restore(checkpoint.dir);
+    rand = rng(r.rngState);
+    resumedFrom = r.step;
+    first = r.step + 1;
+  }
   const windowSum = names.map(() => ({ loss: 0, error: 0, n: 0 }));
   const tail = names.map(() => ({ loss: 0, error: 0, n: 0 }));
   const tailFrom = steps - Math.max(1, Math.floor(steps / 10));
   const scoresNow = (): number[] => scoreNames.map((s) => (trainer.paramNames.includes(s) ? trainer.params().get(s)![0] : sharing === 'shared' ? 0 : 1));
   try {
-    for (let step = 1; step <= steps; step++) {
+    for (let step = first; step <= steps; step++) {
       const feeds: Record<string, Feeds> = {};
       names.forEach((s, i) => {
         const pool = samples[i];
@@ -205,6 +248,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
         feeds[s] = batchFeeds(spec, picked, rand, opts.brightness ?? TRAIN_DEFAULTS.brightness);
       });
       const r = await trainer.step(feeds);
+      if (checkpoint && (step % checkpoint.every === 0 || step === steps)) saveCheckpointAtomically(trainer, checkpoint.dir, rand.state());
       names.forEach((s, i) => {
         const err = Number(r.outputs[s].error.data[0]);
         for (const acc of step > tailFrom ? [windowSum[i], tail[i]] : [windowSum[i]]) {
@@ -217,22 +261,23 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
         const e = elapsed();
         opts.onProgress({
           phase: 'train',
+          ...(resumedFrom !== undefined ? { resumedFrom } : {}),
           step,
           steps,
           loss: Object.fromEntries(names.map((s, i) => [s, windowSum[i].loss / windowSum[i].n])),
           error: Object.fromEntries(names.map((s, i) => [s, windowSum[i].error / windowSum[i].n])),
           sharedLayers: sharingDecisions(sharing, scoresNow()).filter(Boolean).length,
           lr: r.lr,
-          framesPerSec: (step * batch * names.length) / Math.max(1e-9, e - renderSec),
+          framesPerSec: ((step - first + 1) * batch * names.length) / Math.max(1e-9, e - renderSec),
           elapsedSec: e,
-          etaSec: (e / step) * (steps - step),
+          etaSec: ((e - renderSec) / (step - first + 1)) * (steps - step),
         });
         for (const w of windowSum) Object.assign(w, { loss: 0, error: 0, n: 0 });
       }
     }
     // the trained values, then each scene's running statistics over its training frames
     for (const [name, v] of trainer.params()) store.set(name, { ...store.get(name)!, data: v.slice() });
-    opts.onProgress?.({ phase: 'statistics', step: steps, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
+    opts.onProgress?.({ phase: 'statistics', ...(resumedFrom !== undefined ? { resumedFrom } : {}), step: steps, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
     for (const [i, s] of names.entries()) {
       const g = sceneGraph(spec, s, policy, store);
       const pool = samples[i];
@@ -241,6 +286,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
       await setRunningStatistics(g, batches.filter((f) => f[IMAGE_INPUT].dims[0] === per), opts.runtime);
       for (const [name, t] of g.initializers) if (isStatistic(name)) store.set(name, tensorFromProto(t));
     }
+    if (checkpoint && !checkpoint.keep) rmSync(checkpoint.dir, { recursive: true, force: true });
     const scores = scoresNow();
     const shared = opts.from ? [...opts.from.shared] : sharingDecisions(sharing, scores);
     const mean = (acc: { loss: number; error: number; n: number }[], k: 'loss' | 'error'): Record<string, number> => Object.fromEntries(names.map((s, i) => [s, acc[i][k] / Math.max(1, acc[i].n)]));

@@ -267,9 +267,10 @@ export class MultiTaskTrainer {
   /**
    * Writes dir/model.onnx (every parameter as an initializer of an empty graph) and
    * dir/optimizer.onnx (buffers and step); `restore` reads them into a trainer built with
-   * the same tasks and options.
+   * the same tasks and options. `rngState` (a SeededRand's `state()`) is stored for the
+   * caller's data order and returned by `restore`.
    */
-  saveCheckpoint(dir: string): void {
+  saveCheckpoint(dir: string, rngState = 0): void {
     const g = Graph.create(17, 'multi_task_parameters');
     const buffers = new Map<string, Tensor>();
     const noDecay: string[] = [];
@@ -288,14 +289,20 @@ export class MultiTaskTrainer {
       noDecay,
       schedule: this.schedule?.config,
       clipNorm: this.opts.clipNorm,
-      rng: 0,
+      rng: rngState,
       buffers,
     });
   }
 
-  /** Loads a checkpoint of this trainer's parameters (saveCheckpoint): weights, optimizer buffers, step. */
-  restore(dir: string): void {
+  /**
+   * Loads a checkpoint of this trainer's parameters (saveCheckpoint): weights, optimizer
+   * buffers, step; returns the stored PRNG state. A checkpoint written under another learning
+   * rate schedule (another step budget, say) is refused: continuing it would follow neither.
+   */
+  restore(dir: string): { readonly step: number; readonly rngState: number } {
     const { model, state } = readCheckpoint(dir);
+    const [was, now] = [JSON.stringify(state.schedule ?? null), JSON.stringify(this.schedule?.config ?? null)];
+    if (was !== now) throw new GradlocError('BAD_INPUT', `checkpoint ${dir} was written under the schedule ${was}, this trainer has ${now}`);
     const saved = new Map((model.graph?.initializer ?? []).map((t) => [t.name ?? '', t]));
     this.paramNames.forEach((name, i) => {
       const proto = saved.get(name);
@@ -309,6 +316,7 @@ export class MultiTaskTrainer {
       }
     });
     this.steps = state.step;
+    return { step: state.step, rngState: state.rng };
   }
 
   /** Releases every task's onnxruntime sessions. */

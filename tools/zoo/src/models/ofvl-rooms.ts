@@ -3,6 +3,7 @@
  * sharing, gradient normalization, sparse penalty), evaluated with PnP-RANSAC on held-out
  * trajectories. `gradloc localize pose|eval --model ofvl-rooms` uses it.
  */
+import { join } from 'node:path';
 import { TRAIN_DEFAULTS, trainRoomsModel } from '@gradloc/ofvl-localize';
 import type { TrainOptions, TrainReport } from '@gradloc/models';
 import { registerModel } from '../zoo/registry.js';
@@ -17,6 +18,7 @@ registerModel({
   async train(opts: TrainOptions): Promise<TrainReport> {
     const seed = opts.seed ?? SEED;
     const steps = opts.steps ?? TRAIN_DEFAULTS.steps;
+    let resumed = false;
     const r = await trainRoomsModel({
       outDir: opts.outDir,
       name: NAME,
@@ -26,7 +28,13 @@ registerModel({
       threads: opts.threads,
       command: trainCommand(NAME, [['seed', seed, SEED], ['steps', steps, TRAIN_DEFAULTS.steps], ['eval-samples', opts.evalSamples ?? 0, 0]]),
       onLog: opts.onLog,
+      // a crashed or killed run continues where its last checkpoint left it when rerun
+      checkpoint: { dir: join(opts.outDir, '.checkpoint') },
       onProgress: (p) => {
+        if (p.resumedFrom !== undefined && !resumed) {
+          resumed = true;
+          opts.onLog?.(`continuing from the checkpoint at step ${p.resumedFrom} (${join(opts.outDir, '.checkpoint')})`);
+        }
         if (p.phase !== 'train') {
           opts.onLog?.(p.phase === 'render' ? 'rendering the training frames' : 'BatchNorm running statistics');
           return;
