@@ -24,7 +24,8 @@ pytorch-grad-cam's semantics written out again (nothing is imported from it):
   targets are summed and back-propagated once;
 * each method's get_cam_weights / get_cam_image formula (Grad-CAM, HiResCAM, Grad-CAM++,
   XGrad-CAM, LayerCAM, element-wise Grad-CAM, EigenCAM, EigenGradCAM, Grad-CAM with
-  eigen_smooth, Ablation-CAM; FullGrad needs no layer);
+  eigen_smooth, Ablation-CAM, Score-CAM with its align_corners=True mask upsampling;
+  FullGrad needs no layer);
 * pytorch-grad-cam's post-processing: per layer ReLU and scale_cam_image (per-item
   (x - min) / (max - min + 1e-7), then bilinear resizing to the input H x W, done here with
   F.interpolate(mode='bilinear', align_corners=False)), then ReLU, the mean over layers and
@@ -148,6 +149,22 @@ class WideCNN(nn.Module):
         self.c3 = ConvBnRelu(20, 20, 3, 1, 1)  # -> 7x10 (target)
         self.gap = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(20, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.gap(self.c3(self.c2(self.c1(x)))), 1))
+
+
+class TinyCNN(nn.Module):
+    """(4) 3x16x16 -> three stride-2 convs -> a 2x2 map (target c3), GAP + Linear(16, 4). On a
+    2x2 grid Score-CAM's masks differ most between align_corners=True and half-pixel centres."""
+
+    def __init__(self, classes: int = 4):
+        super().__init__()
+        self.c1 = ConvBnRelu(3, 8, 3, 2, 1)  # 16 -> 8
+        self.c2 = ConvBnRelu(8, 12, 3, 2, 1)  # -> 4
+        self.c3 = ConvBnRelu(12, 16, 3, 2, 1)  # -> 2 (target)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, classes)
 
     def forward(self, x):
         return self.fc(torch.flatten(self.gap(self.c3(self.c2(self.c1(x)))), 1))
@@ -377,6 +394,24 @@ def ablation_weights(model: nn.Module, module: nn.Module, x: torch.Tensor, class
     return w.numpy()
 
 
+def scorecam_weights(model: nn.Module, module: nn.Module, x: torch.Tensor, classes: list[int]) -> np.ndarray:
+    """Score-CAM's weights [B, K] as pytorch-grad-cam's ScoreCAM computes them: the layer's
+    activations upsampled to the input size by nn.UpsamplingBilinear2d (align_corners=True),
+    per channel (u - min) / (max - min + 1e-8), each mask times the input, the target logit of
+    every masked copy, softmax over the channels."""
+    with torch.no_grad():
+        probe: dict[str, torch.Tensor] = {}
+        h = module.register_forward_hook(lambda _m, _i, o: probe.__setitem__('o', o))
+        model(x)
+        h.remove()
+        up = nn.UpsamplingBilinear2d(size=tuple(x.shape[-2:]))(probe['o'])
+        flat = up.view(up.size(0), up.size(1), -1)
+        lo, hi = flat.min(dim=-1)[0][:, :, None, None], flat.max(dim=-1)[0][:, :, None, None]
+        masks = (up - lo) / (hi - lo + 1e-8)
+        scores = torch.stack([model(x[b][None] * masks[b][:, None])[:, classes[b]] for b in range(x.shape[0])])
+        return torch.softmax(scores, dim=-1).numpy()
+
+
 def fullgrad_map(model: nn.Module, x: torch.Tensor, classes: list[int], size: tuple[int, int]) -> np.ndarray:
     """pytorch-grad-cam's FullGrad: |x * dy/dx| plus, for every Conv2d with a bias and every
     BatchNorm2d (effective bias beta - mean * gamma / sqrt(var + eps)), |bias * dy/dz| of the
@@ -501,10 +536,13 @@ def specs() -> list[Spec]:
         Spec('rescnn', 'ResCNN: Conv+BN+ReLU stem, MaxPool, two residual blocks (identity and 1x1-conv+BN '
              'shortcut, stride 2), global average pool, Linear; BN folded by the export',
              ResCNN, (3, 32, 32),
-             [Layer('block1', ALL_METHODS + EIGEN_METHODS), Layer('block2', ALL_METHODS)], seed=101),
+             [Layer('block1', ALL_METHODS + EIGEN_METHODS), Layer('block2', ALL_METHODS + ['scorecam'])], seed=101),
         Spec('widecnn', 'WideCNN: non-square 48x64 input, unpadded strided convs -> a 7x10 feature map '
              '(non-integer upsampling ratios 48/7 and 64/10)',
-             WideCNN, (3, 48, 64), [Layer('c2', ALL_METHODS + EIGEN_METHODS), Layer('c3', ['gradcam'])], seed=202),
+             WideCNN, (3, 48, 64), [Layer('c2', ALL_METHODS + EIGEN_METHODS + ['scorecam']), Layer('c3', ['gradcam'])], seed=202),
+        Spec('tinycnn', 'TinyCNN: 16x16 input, three stride-2 convs -> a 2x2 map, where the upsampling '
+             'convention (Score-CAM: align_corners=True) matters most',
+             TinyCNN, (3, 16, 16), [Layer('c3', ['gradcam', 'scorecam'])], seed=404),
         Spec('vit', 'ViT: 8x8 patches of a 32x32 image (4x4 grid) + class token, hand-written attention '
              'block then nn.MultiheadAttention block, LayerNorm, GELU MLP; token layers as targets',
              ViT, (3, 32, 32),
@@ -585,7 +623,12 @@ def build(spec: Spec) -> dict:
             a32, g32, _ = activations_and_grads(m32, m32.get_submodule(layer.module), x, classes, reshape)
             maps = {}
             for method in layer.methods:
-                if method == 'ablationcam':
+                if method == 'scorecam':
+                    w64 = scorecam_weights(m64, m64.get_submodule(layer.module), x.double(), classes)
+                    w32 = scorecam_weights(m32, m32.get_submodule(layer.module), x, classes).astype(np.float64)
+                    raw64 = (w64[:, :, None, None] * a64).sum(axis=1)
+                    raw32 = (w32[:, :, None, None] * a32.astype(np.float64)).sum(axis=1)
+                elif method == 'ablationcam':
                     tok = layer.vit_grid is not None
                     w64 = ablation_weights(m64, m64.get_submodule(layer.module), x.double(), classes, tok)
                     w32 = ablation_weights(m32, m32.get_submodule(layer.module), x, classes, tok).astype(np.float64)

@@ -4,10 +4,10 @@ import type { CamMethod, CamOptions } from './cam/base-cam.js';
 import { CFCAM, type CfCamOptions } from './cam/methods/cf-cam.js';
 import { FullGrad } from './cam/methods/full-grad.js';
 import { EigenCAM, EigenGradCAM, GradCAM, GradCAMElementWise, GradCAMPlusPlus, HiResCAM, LayerCAM, XGradCAM } from './cam/methods/gradient-weighted.js';
-import { AblationCAM, ScoreCAM } from './cam/methods/perturbation.js';
+import { AblationCAM, ScoreCAM, type ScoreCamOptions } from './cam/methods/perturbation.js';
 import { GuidedBackprop, InputXGradient, IntegratedGradients, Saliency, SmoothGrad } from './attribution/methods.js';
 
-export interface MethodOptions extends CamOptions, CfCamOptions {
+export interface MethodOptions extends CamOptions, CfCamOptions, Pick<ScoreCamOptions, 'upsample'> {
   /** Perturbed copies per forward/backward pass (Score-CAM, Ablation-CAM, IG, SmoothGrad). */
   readonly batchSize?: number;
   /** Integrated Gradients path points. */

@@ -9,6 +9,22 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Number.isNaN(m) ? Infinity : m;
 }
 
+describe('bilinear resize with aligned corners (torch align_corners=True)', () => {
+  it('2x2 -> 4x4 by hand: output x samples the input at x * (2 - 1) / (4 - 1) = 0, 1/3, 2/3, 1', () => {
+    const out = resizeBilinear([0, 1, 2, 3], 1, 2, 2, 4, 4, 'align-corners');
+    const lerp = (t: number, u: number): number => (1 - t) * ((1 - u) * 0 + u * 1) + t * ((1 - u) * 2 + u * 3);
+    const want = [0, 1, 2, 3].flatMap((y) => [0, 1, 2, 3].map((x) => lerp(y / 3, x / 3)));
+    out.forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
+    // the corners are the input's; half-pixel centres would clamp the first output pixels instead
+    expect([out[0], out[3], out[12], out[15]]).toEqual([0, 1, 2, 3]);
+    expect(out[1]).toBeCloseTo(1 / 3, 6);
+  });
+
+  it('to one pixel samples the first input pixel, as torch does', () => {
+    expect(Array.from(resizeBilinear([5, 1, 2, 3], 1, 2, 2, 1, 1, 'align-corners'))).toEqual([5]);
+  });
+});
+
 describe('bilinear resize with half-pixel centres', () => {
   it('2x2 -> 4x4 by hand', () => {
     // output x samples the input at (x + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, clamped to

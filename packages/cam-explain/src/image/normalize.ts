@@ -7,10 +7,11 @@ export function relu(a: Float32Array): Float32Array {
 }
 
 /**
- * In place, per consecutive plane of `size` values: (x - min) / (max - min + 1e-7), the
- * epsilon as in pytorch-grad-cam, so a constant map becomes all zeros rather than NaN.
+ * In place, per consecutive plane of `size` values: (x - min) / (max - min + eps), the
+ * epsilon as in pytorch-grad-cam (1e-7 for maps, 1e-8 for Score-CAM's masks), so a constant
+ * map becomes all zeros rather than NaN.
  */
-export function minMaxNormalize(a: Float32Array, size = a.length): Float32Array {
+export function minMaxNormalize(a: Float32Array, size = a.length, eps = 1e-7): Float32Array {
   for (let start = 0; start < a.length; start += size) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -18,7 +19,7 @@ export function minMaxNormalize(a: Float32Array, size = a.length): Float32Array 
       lo = Math.min(lo, a[i]);
       hi = Math.max(hi, a[i]);
     }
-    const scale = 1 / (hi - lo + 1e-7);
+    const scale = 1 / (hi - lo + eps);
     for (let i = start; i < start + size; i++) a[i] = (a[i] - lo) * scale;
   }
   return a;

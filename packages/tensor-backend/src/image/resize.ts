@@ -1,11 +1,17 @@
 import { checkImage, checkPlane, type MapPlane, type RgbImage } from './types.js';
 
 /**
- * Bilinear resizing with half-pixel centres: output pixel x samples the input at
+ * Bilinear resizing. By default with half-pixel centres: output pixel x samples the input at
  * (x + 0.5) * inW / outW - 0.5, clamped to the edge. This is torch's
  * `interpolate(mode='bilinear', align_corners=False)` and OpenCV's INTER_LINEAR (which
- * pytorch-grad-cam uses), so upsampled maps match theirs to float rounding.
+ * pytorch-grad-cam uses for its maps), so upsampled maps match theirs to float rounding.
+ * `'align-corners'` samples at x * (inW - 1) / (outW - 1): the corner pixels of input and
+ * output coincide (torch's `align_corners=True`, `nn.UpsamplingBilinear2d`, which
+ * pytorch-grad-cam's Score-CAM uses for its masks).
  */
+
+/** Where output pixels sample the input: see above. */
+export type ResizeAlignment = 'half-pixel' | 'align-corners';
 
 interface Taps {
   readonly lo: Int32Array;
@@ -13,13 +19,13 @@ interface Taps {
   readonly w: Float32Array;
 }
 
-function taps(inSize: number, outSize: number): Taps {
+function taps(inSize: number, outSize: number, align: ResizeAlignment): Taps {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const w = new Float32Array(outSize);
-  const scale = inSize / outSize;
+  const scale = align === 'align-corners' ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : inSize / outSize;
   for (let x = 0; x < outSize; x++) {
-    const src = Math.max(0, (x + 0.5) * scale - 0.5);
+    const src = align === 'align-corners' ? x * scale : Math.max(0, (x + 0.5) * scale - 0.5);
     const i = Math.min(Math.floor(src), inSize - 1);
     lo[x] = i;
     hi[x] = Math.min(i + 1, inSize - 1);
@@ -29,14 +35,14 @@ function taps(inSize: number, outSize: number): Taps {
 }
 
 /** Resizes `planes` maps of [inH, inW] (consecutive in `src`) to [outH, outW]. */
-export function resizeBilinear(src: ArrayLike<number>, planes: number, inH: number, inW: number, outH: number, outW: number): Float32Array {
+export function resizeBilinear(src: ArrayLike<number>, planes: number, inH: number, inW: number, outH: number, outW: number, align: ResizeAlignment = 'half-pixel'): Float32Array {
   const out = new Float32Array(planes * outH * outW);
   if (inH === outH && inW === outW) {
     for (let i = 0; i < out.length; i++) out[i] = src[i];
     return out;
   }
-  const ty = taps(inH, outH);
-  const tx = taps(inW, outW);
+  const ty = taps(inH, outH, align);
+  const tx = taps(inW, outW, align);
   for (let p = 0; p < planes; p++) {
     const base = p * inH * inW;
     const ob = p * outH * outW;
