@@ -30,3 +30,5 @@ export * from './metrics/rank-correlation.js';
 export * from './metrics/randomization.js';
 export * from './metrics/report.js';
 export * from './explain.js';
+export * from './vl/attention-blocks.js';
+export * from './vl/grad-eclip.js';

@@ -34,7 +34,8 @@ function isSquare(n: number): boolean {
   return r * r === n;
 }
 
-function tokenGrid(name: string, tokens: number, layout: TokenLayout): { prefix: number; rows: number; cols: number } {
+/** Prefix tokens and grid of a token layer of `tokens` tokens (errors name the layer). */
+export function tokenGrid(name: string, tokens: number, layout: TokenLayout): { prefix: number; rows: number; cols: number } {
   const prefix = layout.prefixTokens ?? (isSquare(tokens) ? 0 : isSquare(tokens - 1) ? 1 : -1);
   if (prefix < 0) {
     throw new GradlocError('BAD_INPUT', `layer '${name}' has ${tokens} tokens, not a square grid with 0 or 1 prefix tokens: give prefixTokens and grid`);

@@ -1,0 +1,179 @@
+/**
+ * Grad-ECLIP (Zhao et al., ICML 2024; the authors' code: Cyang-Zhao/Grad-Eclip): which image
+ * patches and which caption words make an image-text pair similar, for CLIP-style dual
+ * encoders. For the explained similarity c = cos(image embedding, text embedding) and an
+ * attention block with full-width projections q, k, v and output before the output
+ * projection o (heads concatenated):
+ *
+ *   g = dc/do at the pooled row r (class token / end-of-text token)    channel weights, D
+ *   lambda_i = min-max over tokens i of cos(q_r, k_i)                   the "loosened" attention
+ *   m_i = sum_d g_d v_{i,d} lambda_i
+ *
+ * Image side: the patch tokens, ReLU per block, summed over the last n blocks (default 1), on
+ * the patch grid. Text side: summed over the last n blocks (default 8) before the ReLU,
+ * tokens 1..EOS-1, divided by their sum.
+ *
+ * Choices (documented in the README):
+ * - the model's own multi-head forward is explained (the authors recompute the chosen blocks
+ *   with ONE head, which explains a slightly different model);
+ * - the pooled rows are the rows of the last chosen block's o whose gradient is not zero:
+ *   the class token of a CLIP image tower, the end-of-text token of its text tower; for a
+ *   tower that mean-pools its tokens (the zoo's shapes-clip) every pooled row counts, m_i
+ *   summed over them, each with its own lambda;
+ * - the gradient is taken w.r.t. the tensor feeding the output projection (never after it).
+ */
+import { GradlocError, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import { tokenGrid, type TokenLayout } from '../spatial.js';
+import { towerBlocks, type AttentionTensors } from './attention-blocks.js';
+
+export interface DualEncoderSpec {
+  readonly model: OnnxModel;
+  /** Inputs of the two towers (default 'pixel_values', 'input_ids'). */
+  readonly imageInput?: string;
+  readonly textInput?: string;
+  /** Embedding outputs (default 'image_embeds', 'text_embeds'); normalised or not. */
+  readonly imageOutput?: string;
+  readonly textOutput?: string;
+}
+
+export interface GradEclipOptions {
+  /** Last n image blocks (default 1) and text blocks (default 8, or all when fewer). */
+  readonly imageBlocks?: number;
+  readonly textBlocks?: number;
+  /** The query-key cosine as spatial weight (default true; false: the authors' "without ksim" ablation). */
+  readonly keySimilarity?: boolean;
+  /** Token layout of the image tower (default: 0 or 1 prefix tokens, square grid). */
+  readonly imageTokens?: TokenLayout;
+  /** Attention tensors per block, first to last, when the graph pattern does not find them. */
+  readonly attention?: { readonly image?: readonly AttentionTensors[]; readonly text?: readonly AttentionTensors[] };
+}
+
+export interface ImageTextExplanation {
+  /** cos(image embedding, text embedding). */
+  readonly similarity: number;
+  /** Patch-grid map (ReLU'd, not normalised), row-major [rows, cols]. */
+  readonly image: { readonly map: Float32Array; readonly rows: number; readonly cols: number; readonly blocks: number };
+  /** Weights of the caption tokens 1..EOS-1 (summing to 1, or all 0), positions in the ids. */
+  readonly text: { readonly weights: Float64Array; readonly positions: readonly number[]; readonly eos: number; readonly blocks: number };
+}
+
+interface Side {
+  readonly input: string;
+  readonly output: string;
+  readonly blocks: readonly AttentionTensors[];
+}
+
+const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number => {
+  let s = 0;
+  for (let d = 0; d < n; d++) s += a[ao + d] * b[bo + d];
+  return s;
+};
+
+function unitVector(t: Tensor, name: string): { unit: Float64Array; norm: number } {
+  if (t.dims.length !== 2 || t.dims[0] !== 1) throw new GradlocError('BAD_INPUT', `'${name}' must be one [1, E] embedding, got [${t.dims.join(', ')}]`);
+  const x = Float64Array.from(t.data as Float32Array);
+  const norm = Math.sqrt(dot(x, 0, x, 0, x.length));
+  if (!(norm > 0)) throw new GradlocError('BAD_INPUT', `'${name}' is a zero vector: nothing to compare`);
+  return { unit: x.map((v) => v / norm), norm };
+}
+
+/**
+ * Grad-ECLIP scores of one block: m_i = sum over pooled rows r of (sum_d g_{r,d} v_{i,d}) * lambda_{r,i}
+ * for i in `tokens`, lambda min-max normalised over `tokens`.
+ */
+export function gradEclipScores(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: ArrayLike<number>, width: number, rows: readonly number[], tokens: readonly number[], keySimilarity = true): Float64Array {
+  const m = new Float64Array(tokens.length);
+  const norms = (x: ArrayLike<number>, i: number): number => Math.sqrt(dot(x, i * width, x, i * width, width));
+  const kNorm = tokens.map((i) => norms(k, i));
+  for (const r of rows) {
+    const qn = norms(q, r);
+    const lambda = tokens.map((i, j) => (keySimilarity ? dot(q, r * width, k, i * width, width) / (qn * kNorm[j] || 1) : 1));
+    if (keySimilarity) {
+      const lo = Math.min(...lambda);
+      const span = Math.max(...lambda) - lo;
+      for (let j = 0; j < lambda.length; j++) lambda[j] = span > 0 ? (lambda[j] - lo) / span : 0;
+    }
+    tokens.forEach((i, j) => {
+      m[j] += dot(g, r * width, v, i * width, width) * lambda[j];
+    });
+  }
+  return m;
+}
+
+/** Rows of a [1, L, D] gradient that are not all zero: the rows the tower pools. */
+function pooledRows(g: ArrayLike<number>, tokens: number, width: number): number[] {
+  const rows: number[] = [];
+  for (let r = 0; r < tokens; r++) {
+    for (let d = 0; d < width; d++) {
+      if (g[r * width + d] !== 0) {
+        rows.push(r);
+        break;
+      }
+    }
+  }
+  return rows;
+}
+
+async function sideScores(model: OnnxModel, feeds: Feeds, side: Side, seed: Float32Array, tokensOf: (L: number) => number[], keySimilarity: boolean): Promise<{ perBlock: Float64Array[]; rows: number[]; tokens: number[] }> {
+  const wrt = side.blocks.map((b) => b.context);
+  const reads = [...new Set(side.blocks.flatMap((b) => [b.q, b.k, b.v]))];
+  const r = await model.vjp({ feeds, of: { output: side.output, seed: { dtype: 'float32', dims: [1, seed.length], data: seed } }, wrt, outputs: reads, wrtValues: true });
+  const last = side.blocks[side.blocks.length - 1];
+  const [, L, D] = r.grads[last.context].dims;
+  const rows = pooledRows(r.grads[last.context].data as Float32Array, L, D);
+  if (rows.length === 0) throw new GradlocError('BAD_MODEL', `the similarity does not depend on '${last.context}' (its gradient is all zero): is it in the ${side.input} tower?`);
+  const tokens = tokensOf(L);
+  const perBlock = side.blocks.map((b) => {
+    const f = (name: string): Float32Array => r.outputs[name]?.data as Float32Array;
+    return gradEclipScores(f(b.q), f(b.k), f(b.v), r.grads[b.context].data as Float32Array, D, rows, tokens, keySimilarity);
+  });
+  return { perBlock, rows, tokens };
+}
+
+const lastN = (blocks: readonly AttentionTensors[], n: number, what: string): AttentionTensors[] => {
+  if (!(Number.isInteger(n) && n >= 1)) throw new GradlocError('BAD_INPUT', `${what} blocks must be an integer >= 1, got ${n}`);
+  return blocks.slice(-Math.min(n, blocks.length));
+};
+
+/** Grad-ECLIP maps of one (image, caption) pair: `feeds` holds one image and one tokenised caption. */
+export async function gradEclip(spec: DualEncoderSpec, feeds: Feeds, opts: GradEclipOptions = {}): Promise<ImageTextExplanation> {
+  const { model } = spec;
+  const imageInput = spec.imageInput ?? 'pixel_values';
+  const textInput = spec.textInput ?? 'input_ids';
+  const imageOutput = spec.imageOutput ?? 'image_embeds';
+  const textOutput = spec.textOutput ?? 'text_embeds';
+  for (const name of [imageInput, textInput]) if (!feeds[name]) throw new GradlocError('BAD_INPUT', `no feed for '${name}'`);
+  const keySimilarity = opts.keySimilarity ?? true;
+  const out = await model.run(feeds, [imageOutput, textOutput]);
+  const ie = unitVector(out[imageOutput], imageOutput);
+  const te = unitVector(out[textOutput], textOutput);
+  const similarity = dot(ie.unit, 0, te.unit, 0, ie.unit.length);
+  // d cos(a, b) / da = (b_u - cos a_u) / |a|
+  const seedFor = (a: { unit: Float64Array; norm: number }, b: { unit: Float64Array }): Float32Array => Float32Array.from(a.unit, (x, i) => (b.unit[i] - similarity * x) / a.norm);
+
+  const imageBlocks = lastN(opts.attention?.image ?? towerBlocks(model.graph, feeds, imageInput), opts.imageBlocks ?? 1, 'image');
+  const textBlocks = lastN(opts.attention?.text ?? towerBlocks(model.graph, feeds, textInput), opts.textBlocks ?? 8, 'text');
+
+  let grid = { prefix: 0, rows: 0, cols: 0 };
+  const img = await sideScores(model, feeds, { input: imageInput, output: imageOutput, blocks: imageBlocks }, seedFor(ie, te), (L) => {
+    grid = tokenGrid(imageBlocks[0].context, L, opts.imageTokens ?? {});
+    return Array.from({ length: grid.rows * grid.cols }, (_, i) => grid.prefix + i);
+  }, keySimilarity);
+  const map = new Float32Array(grid.rows * grid.cols);
+  for (const m of img.perBlock) m.forEach((x, i) => (map[i] += Math.max(0, x)));
+
+  const txt = await sideScores(model, feeds, { input: textInput, output: textOutput, blocks: textBlocks }, seedFor(te, ie), (L) => Array.from({ length: L }, (_, i) => i), keySimilarity);
+  const eos = Math.max(...txt.rows);
+  const summed = new Float64Array(txt.tokens.length);
+  for (const m of txt.perBlock) m.forEach((x, i) => (summed[i] += x));
+  const positions = Array.from({ length: Math.max(0, eos - 1) }, (_, i) => i + 1);
+  const weights = Float64Array.from(positions, (p) => Math.max(0, summed[p]));
+  const total = weights.reduce((a, b) => a + b, 0);
+  if (total > 0) for (let i = 0; i < weights.length; i++) weights[i] /= total;
+
+  return {
+    similarity,
+    image: { map, rows: grid.rows, cols: grid.cols, blocks: imageBlocks.length },
+    text: { weights, positions, eos, blocks: textBlocks.length },
+  };
+}
