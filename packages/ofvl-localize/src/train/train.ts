@@ -47,7 +47,7 @@ export interface TrainOptions {
   readonly normalize?: boolean;
   /** lambda of the sparse penalty lambda * mean(score) (default 0.01; adaptive sharing only). */
   readonly penalty?: number;
-  /** Updates (default 8000). */
+  /** Updates (default 5000). */
   readonly steps?: number;
   /** Frames per scene per step (default 4). */
   readonly batch?: number;
@@ -111,7 +111,7 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-export const TRAIN_DEFAULTS = { steps: 8000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
+export const TRAIN_DEFAULTS = { steps: 5000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
 
 const writingDir = (dir: string): string => `${dir}.writing`;
 
