@@ -173,6 +173,9 @@ function render(r: Results): void {
   const noGn = r.runs.find((x) => x.key === 'adaptive-no-gn');
   if (ms && separate) {
     findings.push(`OFVL-MS vs separate models: ${pct(ms.mean.within5cm5deg)} vs ${pct(separate.mean.within5cm5deg)} within 5 cm/5°, median ${cm(ms.mean.medianTranslationCm)} vs ${cm(separate.mean.medianTranslationCm)} cm, storing ${pct(ms.parameters / separate.parameters)} of their parameters.`);
+    const accuracy = ms.mean.within5cm5deg >= separate.mean.within5cm5deg;
+    const size = ms.parameters <= 0.6 * separate.parameters;
+    findings.push(`The issue's target (mean within 5 cm/5° at least the separate models', at most 60% of their parameters): ${accuracy && size ? 'met' : `**not met** (${[accuracy ? '' : 'accuracy', size ? '' : 'parameters'].filter(Boolean).join(' and ')})`}.`);
   }
   if (ms && noGn) {
     const a = worst(noGn);
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
   }
   if (!results) throw new Error(`no results at ${RESULTS}: run without --from-results first`);
   render(results);
-  console.log(`wrote ${RESULTS} and the README section`);
+  console.log(has('from-results') ? 'wrote the README section' : `wrote ${RESULTS} and the README section`);
 }
 
 await main();
