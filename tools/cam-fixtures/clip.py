@@ -21,6 +21,9 @@ on the model's real multi-head forward, without any code from this repository:
 * lambda_i = min-max over the tokens i of cos(q_row, k_i); m_i = sum_d g_d v_{i,d} lambda_i;
 * image: the patch tokens, ReLU per block, summed over the blocks, on the patch grid;
   text: summed over the blocks, then ReLU, tokens 1..EOS-1, divided by their sum.
+
+Baselines on the image tower, from the same forward: the last block's class-token attention
+row (mean over heads) and attention rollout (Abnar & Zuidema 2020).
 """
 from __future__ import annotations
 
@@ -59,7 +62,9 @@ class Attention(nn.Module):
         scores = split(q * dh ** -0.5) @ split(k).transpose(-1, -2)
         if mask is not None:
             scores = scores + mask
-        o = (scores.softmax(-1) @ split(v)).transpose(1, 2).reshape(B, L, D)
+        probs = scores.softmax(-1)
+        self.saved['probs'] = probs
+        o = (probs @ split(v)).transpose(1, 2).reshape(B, L, D)
         if o.requires_grad:
             o.retain_grad()
         self.saved['o'] = o
@@ -188,6 +193,19 @@ def main() -> None:
             name = f'text_{image_index}_{text_index}_last{n}.npy'
             np.save(os.path.join(OUT, name), txt.detach().numpy().astype(np.float64))
             entry[f'textLast{n}'] = name
+        # baselines on the image tower: the last block's class-token attention (mean over heads)
+        # and attention rollout (Abnar & Zuidema 2020: 0.5 A + 0.5 I per block, rows renormalised,
+        # multiplied from the first block to the last), both the class token's row over the patches
+        probs = [blk.attn.saved['probs'][0].detach().mean(0) for blk in m64.vblocks]
+        raw = probs[-1][0, 1:].reshape(grid, grid)
+        roll = torch.eye(probs[0].shape[0], dtype=torch.float64)
+        for a in probs:
+            a = 0.5 * a + 0.5 * torch.eye(a.shape[0], dtype=torch.float64)
+            roll = (a / a.sum(-1, keepdim=True)) @ roll
+        for key, value in (('attention', raw), ('rollout', roll[0, 1:].reshape(grid, grid))):
+            name = f'{key}_{image_index}.npy'
+            np.save(os.path.join(OUT, name), value.numpy())
+            entry[key] = name
         m64.zero_grad(set_to_none=True)
         cases.append(entry)
     manifest = {

@@ -32,3 +32,4 @@ export * from './metrics/report.js';
 export * from './explain.js';
 export * from './vl/attention-blocks.js';
 export * from './vl/grad-eclip.js';
+export * from './vl/attention-maps.js';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GradlocError, OnnxModel, readNpy, type Tensor } from '@gradloc/tensor-backend';
-import { findAttentionBlocks, gradEclip, gradEclipScores, towerBlocks } from '../src/index.js';
+import { attentionMaps, findAttentionBlocks, gradEclip, gradEclipScores, towerBlocks } from '../src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLIP = join(HERE, 'fixtures', 'torch-clip');
@@ -74,6 +74,18 @@ describe('Grad-ECLIP vs torch (Hugging Face-style CLIP, real multi-head forward)
     // with it: cos(q_0, k_0) = 1, cos(q_0, k_1) = 0 -> min-max (1, 0)
     expect(Array.from(gradEclipScores(q, k, v, g, 2, [0], [0, 1], true))).toEqual([3, 0]);
   });
+});
+
+describe('attention baselines vs torch (class-token attention, rollout)', () => {
+  for (const c of manifest.cases) {
+    it(`image ${c.image}: the last block's class-token attention and the rollout`, async () => {
+      const feeds = { pixel_values: row(pixels, c.image), input_ids: row(ids, c.text) };
+      const r = await attentionMaps(model, feeds);
+      expect([r.rows, r.cols]).toEqual([4, 4]);
+      expect(relDiff(r.attention, readNpy(join(CLIP, String(c.attention))).data as Float64Array)).toBeLessThan(1e-5);
+      expect(relDiff(r.rollout, readNpy(join(CLIP, String(c.rollout))).data as Float64Array)).toBeLessThan(1e-5);
+    });
+  }
 });
 
 describe('attention blocks by graph pattern', () => {

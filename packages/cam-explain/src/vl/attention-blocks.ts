@@ -26,6 +26,8 @@ export interface AttentionTensors {
 }
 
 export interface AttentionBlock extends AttentionTensors {
+  /** The attention probabilities [B, H, L, L] (the Softmax output). */
+  readonly probs: string;
   /** Graph inputs the block depends on (tells the image tower from the text tower). */
   readonly inputs: readonly string[];
   /** Tokens L and width D at the feeds' dims. */
@@ -145,7 +147,7 @@ export function findAttentionBlocks(graph: Graph, feeds: Feeds): AttentionBlock[
     if (!context || width === undefined || !qk) continue;
     const [q, k, v] = [projectionOf(w, qk.inputs[0], width), projectionOf(w, qk.inputs[1], width), projectionOf(w, pv.inputs[1], width)];
     if (!q || !k || !v) continue;
-    blocks.push({ q, k, v, context, inputs: dependsOn(context), tokens: dimsOf(w, context)![1], width });
+    blocks.push({ q, k, v, context, probs: s.outputs[0], inputs: dependsOn(context), tokens: dimsOf(w, context)![1], width });
   }
   return blocks;
 }
