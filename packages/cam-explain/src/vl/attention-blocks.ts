@@ -119,7 +119,7 @@ function inputsOf(graph: Graph, producers: Map<string, Node>): (name: string) =>
   const visit = (name: string): readonly string[] => {
     const known = memo.get(name);
     if (known) return known;
-    memo.set(name, []); // cycles cannot occur in a valid graph; this guards recursion depth on shared subgraphs
+    memo.set(name, []); // placeholder while visiting: a malformed graph with a cycle cannot recurse forever
     let out: string[];
     if (graphInputs.has(name)) out = [name];
     else {
@@ -152,9 +152,11 @@ export function findAttentionBlocks(graph: Graph, feeds: Feeds): AttentionBlock[
   return blocks;
 }
 
-/** The blocks that read `input` (one tower of a dual encoder), or an error saying what was looked for. */
-export function towerBlocks(graph: Graph, feeds: Feeds, input: string): AttentionBlock[] {
-  const all = findAttentionBlocks(graph, feeds);
+/**
+ * The blocks that read `input` (one tower of a dual encoder), or an error saying what was
+ * looked for. Pass `all` when the graph's blocks were already found (both towers from one search).
+ */
+export function towerBlocks(graph: Graph, feeds: Feeds, input: string, all: readonly AttentionBlock[] = findAttentionBlocks(graph, feeds)): AttentionBlock[] {
   const tower = all.filter((b) => b.inputs.includes(input));
   if (tower.length === 0) {
     throw new GradlocError('BAD_MODEL', `no attention block reading '${input}' found (${all.length} in the whole graph): ${ATTENTION_PATTERN_HELP}`);

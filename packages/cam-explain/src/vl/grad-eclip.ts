@@ -24,7 +24,7 @@
  */
 import { GradlocError, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
 import { tokenGrid, type TokenLayout } from '../spatial.js';
-import { towerBlocks, type AttentionTensors } from './attention-blocks.js';
+import { findAttentionBlocks, towerBlocks, type AttentionBlock, type AttentionTensors } from './attention-blocks.js';
 
 export interface DualEncoderSpec {
   readonly model: OnnxModel;
@@ -151,8 +151,11 @@ export async function gradEclip(spec: DualEncoderSpec, feeds: Feeds, opts: GradE
   // d cos(a, b) / da = (b_u - cos a_u) / |a|
   const seedFor = (a: { unit: Float64Array; norm: number }, b: { unit: Float64Array }): Float32Array => Float32Array.from(a.unit, (x, i) => (b.unit[i] - similarity * x) / a.norm);
 
-  const imageBlocks = lastN(opts.attention?.image ?? towerBlocks(model.graph, feeds, imageInput), opts.imageBlocks ?? 1, 'image');
-  const textBlocks = lastN(opts.attention?.text ?? towerBlocks(model.graph, feeds, textInput), opts.textBlocks ?? 8, 'text');
+  // one pattern search (shape inference over the whole graph) serves both towers
+  let found: AttentionBlock[] | undefined;
+  const tower = (input: string): AttentionBlock[] => towerBlocks(model.graph, feeds, input, (found ??= findAttentionBlocks(model.graph, feeds)));
+  const imageBlocks = lastN(opts.attention?.image ?? tower(imageInput), opts.imageBlocks ?? 1, 'image');
+  const textBlocks = lastN(opts.attention?.text ?? tower(textInput), opts.textBlocks ?? 8, 'text');
 
   let grid = { prefix: 0, rows: 0, cols: 0 };
   const img = await sideScores(model, feeds, { input: imageInput, output: imageOutput, blocks: imageBlocks }, seedFor(ie, te), (L) => {
