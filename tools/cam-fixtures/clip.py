@@ -79,7 +79,11 @@ class Block(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(WIDTH, 2 * WIDTH), nn.GELU(), nn.Linear(2 * WIDTH, WIDTH))
 
     def forward(self, x, mask=None):
-        x = x + self.attn(self.ln1(x), mask)
+        h = self.ln1(x)
+        if h.requires_grad:
+            h.retain_grad()
+        self.normed = h  # Grad-CAM's layer: the block's normalised input (pytorch-grad-cam's ViT recipe: norm1)
+        x = x + self.attn(h, mask)
         return x + self.mlp(self.ln2(x))
 
 
@@ -202,7 +206,17 @@ def main() -> None:
         for a in probs:
             a = 0.5 * a + 0.5 * torch.eye(a.shape[0], dtype=torch.float64)
             roll = (a / a.sum(-1, keepdim=True)) @ roll
-        for key, value in (('attention', raw), ('rollout', roll[0, 1:].reshape(grid, grid))):
+        # Grad-CAM on the last image block's normalised input, as pytorch-grad-cam computes it with a
+        # reshape transform dropping the class token: weights = spatial mean of the gradient, ReLU of
+        # the weighted sum, scale_cam_image (x - min, / (max + 1e-7)), resized to the image
+        # (cv2.INTER_LINEAR = bilinear with half-pixel centres), ReLU, scaled again
+        h = m64.vblocks[-1].normed
+        acts, grads = h[0, 1:].detach(), h.grad[0, 1:]
+        cam = torch.relu(acts @ grads.mean(0)).reshape(1, 1, grid, grid)
+        scale = lambda z: (z - z.min()) / (1e-7 + (z - z.min()).max())
+        cam = F.interpolate(scale(cam), size=(IMAGE, IMAGE), mode='bilinear', align_corners=False)
+        gradcam = scale(torch.relu(cam))[0, 0]
+        for key, value in (('attention', raw), ('rollout', roll[0, 1:].reshape(grid, grid)), ('gradcam', gradcam)):
             name = f'{key}_{image_index}.npy'
             np.save(os.path.join(OUT, name), value.numpy())
             entry[key] = name

@@ -33,3 +33,8 @@ export * from './explain.js';
 export * from './vl/attention-blocks.js';
 export * from './vl/grad-eclip.js';
 export * from './vl/attention-maps.js';
+export * from './vl/similarity-model.js';
+export * from './vl/mmel.js';
+export * from './vl/image-text.js';
+export * from './vl/image-text-metrics.js';
+export * from './vl/explain-text.js';

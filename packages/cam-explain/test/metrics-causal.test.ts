@@ -120,6 +120,32 @@ describe('deletion and insertion', () => {
     expect(ins.auc[0]).toBeCloseTo(uniformAuc(expectedIns0, steps), 6);
   });
 
+  it('stops at a fraction of the pixels (Grad-ECLIP: half) and reports the AUC as a mean score over it', async () => {
+    const target = elementTarget('y', [0]);
+    // 16 chunks over half the 64 pixels: 2 pixels per chunk; box pixel k is deleted with chunk 2k + 1
+    const del = await deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { steps: 16, fraction: 0.5 });
+    const expected0 = Array.from({ length: 17 }, (_, i) => sum(r0.slice(Math.min(Math.ceil(i / 2), 4))) / 4);
+    expect(Array.from(del.fractions)).toEqual(Array.from({ length: 17 }, (_, i) => i / 32));
+    expect(Array.from(del.curves[0])).toEqual(expected0.map((v) => expect.closeTo(v, 6)));
+    // trapezoid over [0, 1/2] with spacing 1/32, divided by 1/2
+    expect(del.auc[0]).toBeCloseTo(uniformAuc(expected0, 32) / 0.5, 6);
+    // item 1 (raster order) loses pixels 0..15 over the first quarter, none of the box (26 on):
+    // a constant curve, whose AUC is that constant at any fraction
+    const flat = await deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { steps: 4, fraction: 0.25 });
+    expect(flat.auc[1]).toBeCloseTo(sum(r1) / 4, 6);
+  });
+
+  it('takes a whole substrate image, the same for every item, and refuses one of another size', async () => {
+    const target = elementTarget('y', [0]);
+    const zeros = await deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { steps, deletionBaseline: new Float32Array(C * N) });
+    const zero = await deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { steps, deletionBaseline: 0 });
+    expect(Array.from(zeros.curves[0])).toEqual(Array.from(zero.curves[0]));
+    const half = await deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { steps, deletionBaseline: new Float32Array(C * N).fill(0.5) });
+    expect(half.curves[0][steps]).toBeCloseTo(0.5, 6);
+    await expect(deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { deletionBaseline: new Float32Array(N) })).rejects.toThrow(/substrate image/);
+    await expect(deletionCurve({ model, feeds: { x }, target }, cam(maps, 2), { fraction: 0 })).rejects.toThrow(/fraction/);
+  });
+
   it('freezes an auto class on the original outputs and scores each item for its own class', async () => {
     // item 0 predicts class 0 (m = 0.75), item 1 class 1 (m = 0.25); logits are scored
     const target = classTarget({ output: 'y', classes: 'auto', score: 'logit' });

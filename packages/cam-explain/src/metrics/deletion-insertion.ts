@@ -21,7 +21,10 @@
  *   the target frozen on the original outputs, each item's copies scored for that item's
  *   target (perturbedScores, select(b)); the copies of one item go through the model in
  *   batches, one perturbedScores call of steps + 1 copies per item;
- * - AUC: the trapezoid rule over the fraction of pixels perturbed, [0, 1].
+ * - AUC: the trapezoid rule over the fraction of pixels perturbed, [0, 1]; with `fraction` < 1
+ *   (Grad-ECLIP's evaluation stops at half the pixels) the curve covers [0, fraction] in
+ *   `steps` chunks and the AUC is divided by `fraction`, so it stays a mean score (a map-
+ *   independent constant score s gives AUC s at any fraction).
  * Reported per item and as the mean over the batch.
  */
 import { GradlocError } from '@gradloc/tensor-backend';
@@ -42,6 +45,8 @@ export interface DeletionInsertionOptions {
   readonly insertionBaseline?: Substrate;
   /** Sigma of 'blur' substrates, in pixels (default 5, as RISE). */
   readonly blurSigma?: number;
+  /** Share of the pixels perturbed by the curve's end (default 1; Grad-ECLIP: 0.5). */
+  readonly fraction?: number;
 }
 
 export interface CausalCurve {
@@ -68,7 +73,10 @@ export async function causalCurve(p: PreparedMetric, saliency: SaliencyMaps, kin
   const { channels: C, height: H, width: W } = p;
   const n = H * W;
   if (n === 0) throw new GradlocError('BAD_INPUT', 'deletion/insertion need an image with pixels');
-  const bounds = chunkBounds(n, steps);
+  const fraction = o.fraction ?? 1;
+  if (!(fraction > 0 && fraction <= 1)) throw new GradlocError('BAD_INPUT', `fraction must be in (0, 1], got ${fraction}`);
+  const last = Math.max(1, Math.round(fraction * n));
+  const bounds = chunkBounds(last, steps);
   const fractions = Float64Array.from(bounds, (k) => k / n);
   const substrate = kind === 'deletion' ? (o.deletionBaseline ?? 0) : (o.insertionBaseline ?? 'blur');
   const curves: Float64Array[] = [];
@@ -86,7 +94,7 @@ export async function causalCurve(p: PreparedMetric, saliency: SaliencyMaps, kin
       }
     });
     curves.push(curve);
-    auc[b] = trapezoid(fractions, curve);
+    auc[b] = trapezoid(fractions, curve) / fractions[fractions.length - 1];
   }
   const meanAuc = p.batch === 0 ? NaN : auc.reduce((a, v) => a + v, 0) / p.batch;
   return { kind, fractions, curves, auc, meanAuc };

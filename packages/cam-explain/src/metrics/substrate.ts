@@ -10,11 +10,13 @@
  *   by default, truncated at 3 sigma and with replicated borders (tensor-backend's image/filters.ts), so the
  *   image edges do not darken (zero padding would make the blurred border partly a black
  *   baseline too). sigma is in pixels and not scaled with the image: at RISE's 224 x 224 it
- *   removes fine detail but keeps coarse colour; for small images pass a smaller sigma.
+ *   removes fine detail but keeps coarse colour; for small images pass a smaller sigma;
+ * - a Float32Array [C, H, W]: that image, in the model input's units (e.g. random colours, or
+ *   black through a normalisation the caller applies), the same for every batch item.
  */
 import { GradlocError, gaussianFilter } from '@gradloc/tensor-backend';
 
-export type Substrate = number | 'blur';
+export type Substrate = number | 'blur' | Float32Array;
 
 /** RISE's blur sigma (pixels). */
 export const DEFAULT_BLUR_SIGMA = 5;
@@ -34,6 +36,10 @@ export function blurImage(image: ArrayLike<number>, channels: number, height: nu
 /** The substrate image [C, H, W] for one item's image. */
 export function substrateImage(s: Substrate, image: Float32Array, channels: number, height: number, width: number, sigma = DEFAULT_BLUR_SIGMA): Float32Array {
   if (s === 'blur') return blurImage(image, channels, height, width, sigma);
+  if (s instanceof Float32Array) {
+    if (s.length !== image.length) throw new GradlocError('SHAPE_MISMATCH', `a substrate image has ${s.length} values; the image has ${image.length} (C x H x W)`);
+    return s;
+  }
   if (!Number.isFinite(s)) throw new GradlocError('BAD_INPUT', `a substrate value must be finite, got ${s}`);
   return new Float32Array(image.length).fill(s);
 }

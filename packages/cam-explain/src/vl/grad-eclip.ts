@@ -20,11 +20,17 @@
  *   the class token of a CLIP image tower, the end-of-text token of its text tower; for a
  *   tower that mean-pools its tokens (the zoo's shapes-clip) every pooled row counts, m_i
  *   summed over them, each with its own lambda;
- * - the gradient is taken w.r.t. the tensor feeding the output projection (never after it).
+ * - the gradient is taken w.r.t. the tensor feeding the output projection (never after it);
+ * - one backward pass serves both towers: the cosine is added to the graph as an output
+ *   (similarity-model.ts) and differentiated once (the authors run one backward per side).
+ *
+ * `gradEclipOf` explains any scalar of the model the same way (e.g. a grounder's box logit
+ * for a query, where the pooled rows are the box's patch token and the class token).
  */
-import { GradlocError, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import { GradlocError, tensor, type Feeds, type OnnxModel, type Target, type Tensor } from '@gradloc/tensor-backend';
 import { tokenGrid, type TokenLayout } from '../spatial.js';
 import { findAttentionBlocks, towerBlocks, type AttentionBlock, type AttentionTensors } from './attention-blocks.js';
+import { SIMILARITY_OUTPUT, similarityModel } from './similarity-model.js';
 
 export interface DualEncoderSpec {
   readonly model: OnnxModel;
@@ -48,19 +54,38 @@ export interface GradEclipOptions {
   readonly attention?: { readonly image?: readonly AttentionTensors[]; readonly text?: readonly AttentionTensors[] };
 }
 
+export interface ImageSideMap {
+  /** Patch-grid map (ReLU'd per block, summed; not normalised), row-major [rows, cols]. */
+  readonly map: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly blocks: number;
+  /** Each chosen block's scores m_i before the ReLU, first to last (what MMEL-style weighs). */
+  readonly perBlock: readonly Float64Array[];
+}
+
+export interface TextSideMap {
+  /** Weights of the caption tokens 1..EOS-1 (summing to 1, or all 0), positions in the ids. */
+  readonly weights: Float64Array;
+  readonly positions: readonly number[];
+  readonly eos: number;
+  readonly blocks: number;
+  /** Each chosen block's scores over all token positions, before summing and ReLU. */
+  readonly perBlock: readonly Float64Array[];
+}
+
 export interface ImageTextExplanation {
   /** cos(image embedding, text embedding). */
   readonly similarity: number;
-  /** Patch-grid map (ReLU'd, not normalised), row-major [rows, cols]. */
-  readonly image: { readonly map: Float32Array; readonly rows: number; readonly cols: number; readonly blocks: number };
-  /** Weights of the caption tokens 1..EOS-1 (summing to 1, or all 0), positions in the ids. */
-  readonly text: { readonly weights: Float64Array; readonly positions: readonly number[]; readonly eos: number; readonly blocks: number };
+  readonly image: ImageSideMap;
+  readonly text: TextSideMap;
 }
 
-interface Side {
-  readonly input: string;
-  readonly output: string;
-  readonly blocks: readonly AttentionTensors[];
+/** Where the towers of a model start (for gradEclipOf). */
+export interface TowerInputs {
+  /** Inputs of the two towers (default 'pixel_values', 'input_ids'). */
+  readonly imageInput?: string;
+  readonly textInput?: string;
 }
 
 const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number => {
@@ -68,14 +93,6 @@ const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number,
   for (let d = 0; d < n; d++) s += a[ao + d] * b[bo + d];
   return s;
 };
-
-function unitVector(t: Tensor, name: string): { unit: Float64Array; norm: number } {
-  if (t.dims.length !== 2 || t.dims[0] !== 1) throw new GradlocError('BAD_INPUT', `'${name}' must be one [1, E] embedding, got [${t.dims.join(', ')}]`);
-  const x = Float64Array.from(t.data as Float32Array);
-  const norm = Math.sqrt(dot(x, 0, x, 0, x.length));
-  if (!(norm > 0)) throw new GradlocError('BAD_INPUT', `'${name}' is a zero vector: nothing to compare`);
-  return { unit: x.map((v) => v / norm), norm };
-}
 
 /**
  * Grad-ECLIP scores of one block: m_i = sum over pooled rows r of (sum_d g_{r,d} v_{i,d}) * lambda_{r,i}
@@ -114,58 +131,55 @@ function pooledRows(g: ArrayLike<number>, tokens: number, width: number): number
   return rows;
 }
 
-async function sideScores(model: OnnxModel, feeds: Feeds, side: Side, seed: Float32Array, tokensOf: (L: number) => number[], keySimilarity: boolean): Promise<{ perBlock: Float64Array[]; rows: number[]; tokens: number[] }> {
-  const wrt = side.blocks.map((b) => b.context);
-  const reads = [...new Set(side.blocks.flatMap((b) => [b.q, b.k, b.v]))];
-  const r = await model.vjp({ feeds, of: { output: side.output, seed: { dtype: 'float32', dims: [1, seed.length], data: seed } }, wrt, outputs: reads, wrtValues: true });
-  const last = side.blocks[side.blocks.length - 1];
-  const [, L, D] = r.grads[last.context].dims;
-  const rows = pooledRows(r.grads[last.context].data as Float32Array, L, D);
-  if (rows.length === 0) throw new GradlocError('BAD_MODEL', `the similarity does not depend on '${last.context}' (its gradient is all zero): is it in the ${side.input} tower?`);
-  const tokens = tokensOf(L);
-  const perBlock = side.blocks.map((b) => {
-    const f = (name: string): Float32Array => r.outputs[name]?.data as Float32Array;
-    return gradEclipScores(f(b.q), f(b.k), f(b.v), r.grads[b.context].data as Float32Array, D, rows, tokens, keySimilarity);
-  });
-  return { perBlock, rows, tokens };
-}
-
 const lastN = (blocks: readonly AttentionTensors[], n: number, what: string): AttentionTensors[] => {
   if (!(Number.isInteger(n) && n >= 1)) throw new GradlocError('BAD_INPUT', `${what} blocks must be an integer >= 1, got ${n}`);
   return blocks.slice(-Math.min(n, blocks.length));
 };
 
-/** Grad-ECLIP maps of one (image, caption) pair: `feeds` holds one image and one tokenised caption. */
-export async function gradEclip(spec: DualEncoderSpec, feeds: Feeds, opts: GradEclipOptions = {}): Promise<ImageTextExplanation> {
-  const { model } = spec;
-  const imageInput = spec.imageInput ?? 'pixel_values';
-  const textInput = spec.textInput ?? 'input_ids';
-  const imageOutput = spec.imageOutput ?? 'image_embeds';
-  const textOutput = spec.textOutput ?? 'text_embeds';
-  for (const name of [imageInput, textInput]) if (!feeds[name]) throw new GradlocError('BAD_INPUT', `no feed for '${name}'`);
-  const keySimilarity = opts.keySimilarity ?? true;
-  const out = await model.run(feeds, [imageOutput, textOutput]);
-  const ie = unitVector(out[imageOutput], imageOutput);
-  const te = unitVector(out[textOutput], textOutput);
-  const similarity = dot(ie.unit, 0, te.unit, 0, ie.unit.length);
-  // d cos(a, b) / da = (b_u - cos a_u) / |a|
-  const seedFor = (a: { unit: Float64Array; norm: number }, b: { unit: Float64Array }): Float32Array => Float32Array.from(a.unit, (x, i) => (b.unit[i] - similarity * x) / a.norm);
+/** Per-block scores of one tower from a vjp's values and gradients. */
+function towerScores(r: { outputs: Record<string, Tensor>; grads: Record<string, Tensor> }, blocks: readonly AttentionTensors[], input: string, tokensOf: (L: number) => number[], keySimilarity: boolean): { perBlock: Float64Array[]; rows: number[]; tokens: number[] } {
+  const last = blocks[blocks.length - 1];
+  const [, L, D] = r.grads[last.context].dims;
+  const rows = pooledRows(r.grads[last.context].data as Float32Array, L, D);
+  if (rows.length === 0) throw new GradlocError('BAD_MODEL', `the explained score does not depend on '${last.context}' (its gradient is all zero): is it in the ${input} tower?`);
+  const tokens = tokensOf(L);
+  const f = (name: string): Float32Array => r.outputs[name]?.data as Float32Array;
+  const perBlock = blocks.map((b) => gradEclipScores(f(b.q), f(b.k), f(b.v), r.grads[b.context].data as Float32Array, D, rows, tokens, keySimilarity));
+  return { perBlock, rows, tokens };
+}
 
+/**
+ * Grad-ECLIP maps of any scalar of the model (`of`: an output and a seed selecting it, e.g.
+ * one box logit of a grounder), image and text side, from ONE vjp. `feeds` hold one image and
+ * one text; `outputs` are extra forward values to return alongside.
+ */
+export async function gradEclipOf(model: OnnxModel, feeds: Feeds, of: Target, opts: GradEclipOptions & TowerInputs & { readonly outputs?: readonly string[] } = {}): Promise<{ image: ImageSideMap; text: TextSideMap; outputs: Record<string, Tensor> }> {
+  const imageInput = opts.imageInput ?? 'pixel_values';
+  const textInput = opts.textInput ?? 'input_ids';
+  for (const name of [imageInput, textInput]) {
+    const t = feeds[name];
+    if (!t) throw new GradlocError('BAD_INPUT', `no feed for '${name}'`);
+    if (t.dims[0] !== 1) throw new GradlocError('BAD_INPUT', `Grad-ECLIP explains one image and one text at a time; '${name}' has a batch of ${t.dims[0]}`);
+  }
+  const keySimilarity = opts.keySimilarity ?? true;
   // one pattern search (shape inference over the whole graph) serves both towers
   let found: AttentionBlock[] | undefined;
   const tower = (input: string): AttentionBlock[] => towerBlocks(model.graph, feeds, input, (found ??= findAttentionBlocks(model.graph, feeds)));
   const imageBlocks = lastN(opts.attention?.image ?? tower(imageInput), opts.imageBlocks ?? 1, 'image');
   const textBlocks = lastN(opts.attention?.text ?? tower(textInput), opts.textBlocks ?? 8, 'text');
+  const all = [...imageBlocks, ...textBlocks];
+  const reads = [...new Set([...all.flatMap((b) => [b.q, b.k, b.v]), ...(opts.outputs ?? [])])];
+  const r = await model.vjp({ feeds, of, wrt: [...new Set(all.map((b) => b.context))], outputs: reads });
 
   let grid = { prefix: 0, rows: 0, cols: 0 };
-  const img = await sideScores(model, feeds, { input: imageInput, output: imageOutput, blocks: imageBlocks }, seedFor(ie, te), (L) => {
+  const img = towerScores(r, imageBlocks, imageInput, (L) => {
     grid = tokenGrid(imageBlocks[0].context, L, opts.imageTokens ?? {});
     return Array.from({ length: grid.rows * grid.cols }, (_, i) => grid.prefix + i);
   }, keySimilarity);
   const map = new Float32Array(grid.rows * grid.cols);
   for (const m of img.perBlock) m.forEach((x, i) => (map[i] += Math.max(0, x)));
 
-  const txt = await sideScores(model, feeds, { input: textInput, output: textOutput, blocks: textBlocks }, seedFor(te, ie), (L) => Array.from({ length: L }, (_, i) => i), keySimilarity);
+  const txt = towerScores(r, textBlocks, textInput, (L) => Array.from({ length: L }, (_, i) => i), keySimilarity);
   const eos = Math.max(...txt.rows);
   const summed = new Float64Array(txt.tokens.length);
   for (const m of txt.perBlock) m.forEach((x, i) => (summed[i] += x));
@@ -175,8 +189,18 @@ export async function gradEclip(spec: DualEncoderSpec, feeds: Feeds, opts: GradE
   if (total > 0) for (let i = 0; i < weights.length; i++) weights[i] /= total;
 
   return {
-    similarity,
-    image: { map, rows: grid.rows, cols: grid.cols, blocks: imageBlocks.length },
-    text: { weights, positions, eos, blocks: textBlocks.length },
+    image: { map, rows: grid.rows, cols: grid.cols, blocks: imageBlocks.length, perBlock: img.perBlock },
+    text: { weights, positions, eos, blocks: textBlocks.length, perBlock: txt.perBlock },
+    outputs: r.outputs,
   };
+}
+
+/** Grad-ECLIP maps of one (image, caption) pair of a dual encoder: `feeds` hold one image and one tokenised caption. */
+export async function gradEclip(spec: DualEncoderSpec, feeds: Feeds, opts: GradEclipOptions = {}): Promise<ImageTextExplanation> {
+  const sim = similarityModel(spec.model, spec.imageOutput ?? 'image_embeds', spec.textOutput ?? 'text_embeds');
+  const of: Target = { output: SIMILARITY_OUTPUT, seed: tensor('float32', [1, 1], [1]) };
+  const r = await gradEclipOf(sim, feeds, of, { ...opts, imageInput: spec.imageInput, textInput: spec.textInput, outputs: [SIMILARITY_OUTPUT] });
+  const similarity = Number(r.outputs[SIMILARITY_OUTPUT].data[0]);
+  if (!Number.isFinite(similarity)) throw new GradlocError('BAD_INPUT', 'the similarity is not finite (a zero embedding?): nothing to explain');
+  return { similarity, image: r.image, text: r.text };
 }

@@ -1,6 +1,7 @@
 /** Every `gradloc` command, in the order `gradloc --help` lists them. */
 import type { Command } from '../command.js';
 import { camCommand } from './cam.js';
+import { clipExplainCommand } from './clip-explain.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
@@ -12,4 +13,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, demoCommand];

@@ -19,6 +19,8 @@ export interface GrounderSource {
   readonly model: OnnxModel;
   /** The text side's feeds for one query: input_ids [1, L]. */
   readonly encodeQuery: (query: string) => Feeds;
+  /** The tokens of a query as strings, one per input_ids position before the padding (specials included). */
+  readonly queryTokens: (query: string) => string[];
   /** The model card (folders with card.json; Hugging Face exports have none). */
   readonly card?: Card;
   /** The card's suggested CAM layer (Grad-CAM baselines). */
@@ -46,12 +48,20 @@ function checkWords(query: string, known: ReadonlySet<string>, words: readonly s
 
 /** A grounder from a name, a model folder, an .onnx file or a Hugging Face export folder. */
 export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSource {
+  return openTextImageModel(spec, opts, 'grounder');
+}
+
+/**
+ * Any model taking an image and a text the same way (grounders, dual encoders such as
+ * shapes-clip or a Hugging Face CLIP export): `kind` only words the errors.
+ */
+export function openTextImageModel(spec: string, opts: LoadOptions, kind: string): GrounderSource {
   const runtime = opts.runtime ?? {};
   if (existsSync(spec) && statSync(spec).isDirectory() && isHfGrounderFolder(spec)) return openHfGrounder(spec, runtime);
   const { name, file, dir } = resolveModel(spec, opts);
   const card = readCard(dir);
   if (!hasShapesVocabulary(card)) {
-    throw new GradlocError('BAD_MODEL', `${dir}/card.json does not describe a shapes-vocabulary grounder (preprocessing.vocabulary differs)`);
+    throw new GradlocError('BAD_MODEL', `${dir}/card.json does not describe a shapes-vocabulary ${kind} (preprocessing.vocabulary differs)`);
   }
   const model = OnnxModel.load(file, runtime);
   const ids = model.graph.inputs.find((i) => i.name === 'input_ids');
@@ -68,6 +78,7 @@ export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSour
     card,
     camLayer: card.camLayers?.[0],
     vocabulary,
+    queryTokens: (query) => ['<bos>', ...phraseWords(query), '<eos>'],
     encodeQuery: (query) => {
       checkWords(query, known, vocabulary);
       return { input_ids: tokenizePhrases([query], maxLen).ids };

@@ -70,7 +70,9 @@ export function openHfGrounder(dir: string, runtime: RuntimeOptions = {}): Groun
     model,
     normalize: pre.do_normalize !== false && mean && std ? { mean, std } : undefined,
     size: sizeOf(pre.size),
+    queryTokens: (query) => [...tokenizer.encode(query).tokens],
     encodeQuery: (query) => {
+      if (query.trim() === '') throw new GradlocError('BAD_INPUT', 'the query is empty');
       const enc: Encoding = tokenizer.encode(query);
       const unknown = enc.tokens.filter((_: string, i: number) => enc.ids[i] === undefined);
       if (unknown.length) throw new GradlocError('BAD_INPUT', `the tokenizer has no id for: ${unknown.join(', ')}`);

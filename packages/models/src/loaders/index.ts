@@ -1,5 +1,6 @@
 export type { LoadOptions } from './load-options.js';
 export { resolveModel, type ResolvedModel } from './resolve.js';
-export { openGrounder, type GrounderSource } from './grounder.js';
+export { openGrounder, openTextImageModel, type GrounderSource } from './grounder.js';
+export { DUAL_ENCODER_OUTPUTS, openDualEncoder } from './dual-encoder.js';
 export { hfGrounderFile, isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
 export { openClassifier, type OpenedClassifier } from './classifier.js';
