@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 const PAGES = [
   ['/grounding', 'Grounding'],
   ['/explain', 'Explain'],
+  ['/text', 'Text to image'],
   ['/quantize', 'Quantize'],
   ['/sgtm', 'SGTM'],
   ['/localize', 'Localize'],

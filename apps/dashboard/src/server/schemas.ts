@@ -4,7 +4,7 @@
  * clearly instead of half-running).
  */
 import { z } from 'zod';
-import { METHOD_NAMES, type MethodName } from '@gradloc/cam-explain';
+import { METHOD_NAMES, VL_METHODS, type MethodName } from '@gradloc/cam-explain';
 import { METHODS } from '@gradloc/quant-gwq';
 import { BASELINES, type BaselineKind } from '@gradloc/vps-search';
 import { METHODS as SGTM_METHODS } from '@gradloc/sgtm-train';
@@ -38,6 +38,15 @@ export const compareInput = z.object({
   methods: z.array(methodName).min(1).max(6, 'compare at most 6 methods at once'),
   model: modelName.optional(),
   target: classTarget.optional(),
+});
+
+export const textExplainInput = z.object({
+  image: imageField,
+  text: z.string().trim().min(1, 'the text is empty').max(200),
+  methods: z.array(z.enum(VL_METHODS)).min(1).max(VL_METHODS.length).default([...VL_METHODS]),
+  model: modelName.optional(),
+  /** Grounders: the box (patch) whose logit is explained; default the best for the text. */
+  box: z.number().int().min(0).optional(),
 });
 
 export const vpsInput = z.object({

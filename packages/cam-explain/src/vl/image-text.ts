@@ -21,7 +21,7 @@ import { elementTarget } from '../target.js';
 import { findAttentionBlocks, towerBlocks } from './attention-blocks.js';
 import { attentionMaps } from './attention-maps.js';
 import { gradEclipOf, type TextSideMap } from './grad-eclip.js';
-import { mmelImageMap, type MmelOptions } from './mmel.js';
+import { combineLayers, mmelLayerMaps, type MmelOptions } from './mmel.js';
 import { SIMILARITY_OUTPUT, similarityModel } from './similarity-model.js';
 
 export const VL_METHODS = ['gradeclip', 'mmel', 'gradcam', 'attention', 'rollout'] as const;
@@ -67,6 +67,8 @@ export interface ImageTextMap {
   readonly width: number;
   /** Caption token weights (gradient methods; absent for the attention baselines). */
   readonly text?: TextSideMap;
+  /** MMEL-style: the per-block multi-scale maps M~_l the layer weights combine (calibrateMmel's input). */
+  readonly layers?: readonly Float32Array[];
   /** The model and target that score the image (what the deletion/insertion metrics run). */
   readonly scoring: { readonly model: OnnxModel; readonly output: string; readonly index: readonly number[] };
   /** Findings such as an all-zero map (which is returned, never silently). */
@@ -157,6 +159,7 @@ export async function explainImageText(req: ImageTextRequest, method: VlMethod, 
   let rows: number;
   let cols: number;
   let text: TextSideMap | undefined;
+  let layers: Float32Array[] | undefined;
 
   if (method === 'gradeclip' || method === 'mmel') {
     const mm = method === 'mmel' ? opts.mmel ?? {} : undefined;
@@ -169,7 +172,8 @@ export async function explainImageText(req: ImageTextRequest, method: VlMethod, 
     });
     score = valueIn(r.outputs);
     ({ rows, cols } = r.image);
-    grid = mm ? mmelImageMap(r.image, mm) : r.image.map;
+    layers = mm ? mmelLayerMaps(r.image, mm) : undefined;
+    grid = layers ? combineLayers(layers, mm?.layerLogits) : r.image.map;
     text = r.text;
     if (text.weights.length > 0 && !text.weights.some((w) => w > 0)) warnings.push(`${method}: text side: no caption token has a positive weight (every token lowers the score at the explained blocks)`);
   } else if (method === 'gradcam') {
@@ -187,5 +191,5 @@ export async function explainImageText(req: ImageTextRequest, method: VlMethod, 
   }
   if (!grid.some((v) => v > 0)) warnings.push(`${method}: the map is all zeros (no patch has a positive score): nothing in the image raises the score at the explained blocks`);
   const up = gridToImage(grid, rows, cols, height, width);
-  return { method, score, scoreDescription: scoring.description, grid: { map: up.grid, rows, cols }, map: up.map, height, width, text, scoring, warnings };
+  return { method, score, scoreDescription: scoring.description, grid: { map: up.grid, rows, cols }, map: up.map, height, width, text, layers, scoring, warnings };
 }

@@ -4,19 +4,16 @@
  * @gradloc/cam-explain's explainText; everything is computed and encoded before the first
  * byte is written, so a failure leaves no half-written files.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { encodeNpy, encodePNG, GradlocError, overlay, tensor } from '@gradloc/tensor-backend';
 import { explainText, isVlMethod, releaseSimilarityModels, VL_METHODS, type MmelOptions, type VlMethod } from '@gradloc/cam-explain';
-import { openTextImageModel, resolveModel } from '@gradloc/models';
+import { MMEL_FILE, openTextImageModel, readMmelCalibration, resolveModel } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { readPicture } from '../images.js';
 import { checkOutputDir } from '../output.js';
 import { writeFiles } from './cam-files.js';
-
-/** Calibrated MMEL-style layer logits a model folder may carry (written by the reports script). */
-export const MMEL_FILE = 'mmel.json';
 
 const HELP = `Usage: gradloc clip-explain --model NAME|PATH --image IMG.png --text "..." --out MAP.npy
                             [--method gradeclip|mmel|gradcam|attention|rollout] [--png OVERLAY.png]
@@ -61,24 +58,17 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** The model folder's calibrated MMEL layer logits, if any. */
+/** The model folder's calibrated MMEL layer logits, if any (Hugging Face folders and files: equal weights). */
 function mmelOptionsFor(spec: string, modelsDir: string | undefined): { options: MmelOptions; source: string } {
   let dir: string | undefined;
   try {
     dir = existsSync(spec) && statSync(spec).isDirectory() ? spec : resolveModel(spec, { modelsDir }).dir;
   } catch {
-    dir = undefined;
+    dir = undefined; // openTextImageModel says what is wrong with the spec
   }
-  const file = dir === undefined ? undefined : join(dir, MMEL_FILE);
-  if (!file || !existsSync(file)) return { options: {}, source: 'equal layer weights (no calibration file)' };
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as { blocks?: unknown; layerLogits?: unknown };
-    const logits = v.layerLogits;
-    if (!Array.isArray(logits) || !logits.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new Error('layerLogits must be a list of numbers');
-    return { options: { blocks: logits.length, layerLogits: logits as number[] }, source: `layer weights from ${file}` };
-  } catch (e) {
-    throw new GradlocError('BAD_MODEL', `${file}: ${(e as Error).message}`);
-  }
+  const c = dir === undefined ? undefined : readMmelCalibration(dir);
+  if (!c) return { options: {}, source: 'equal layer weights (no calibration file)' };
+  return { options: { blocks: c.layerLogits.length, layerLogits: c.layerLogits }, source: `layer weights from ${dir}/${MMEL_FILE}` };
 }
 
 export const clipExplainCommand: Command = {

@@ -1,5 +1,5 @@
-import { METHOD_NAMES } from '@gradloc/cam-explain';
-import { camInput, compareInput } from '../schemas.js';
+import { METHOD_NAMES, VL_METHODS } from '@gradloc/cam-explain';
+import { camInput, compareInput, textExplainInput } from '../schemas.js';
 import { decodeUpload } from '../services/uploads.js';
 import { publicProcedure, router } from '../trpc.js';
 import type { Context } from '../context.js';
@@ -24,6 +24,16 @@ export const explainRouter = router({
     .input(compareInput).mutation(async ({ ctx, input }) => {
     const t0 = performance.now();
     const r = await ctx.services.explainers.compare(await picture(ctx, input.image), [...new Set(input.methods)], input);
+    return { ...r, ms: Math.round(performance.now() - t0) };
+  }),
+  /** The methods explain.text takes. */
+  textMethods: publicProcedure.meta({ description: 'The vision-language methods explain.text takes.' }).query(() => VL_METHODS),
+  /** Text to image: which regions match a caption (image map) and which words mattered (token weights), per method. */
+  text: publicProcedure
+    .meta({ description: 'Image + caption (dual encoder, default shapes-clip) or query (grounder) -> per method (gradeclip, mmel, gradcam, attention, rollout): overlay PNG, map .npy, insertion/deletion AUC, token weights, ms. gradloc clip-explain computes the same.' })
+    .input(textExplainInput).mutation(async ({ ctx, input }) => {
+    const t0 = performance.now();
+    const r = await ctx.services.textExplainers.explain(await picture(ctx, input.image), input.text, [...new Set(input.methods)], input);
     return { ...r, ms: Math.round(performance.now() - t0) };
   }),
 });

@@ -8,6 +8,7 @@ import { Explainers } from './explainers.js';
 import { Grounders } from './grounders.js';
 import { Localizers } from './localizers.js';
 import { ModelRegistry } from './registry.js';
+import { TextExplainers } from './text-explainers.js';
 
 export interface Services {
   readonly env: Env;
@@ -15,6 +16,7 @@ export interface Services {
   readonly grounders: Grounders;
   readonly explainers: Explainers;
   readonly localizers: Localizers;
+  readonly textExplainers: TextExplainers;
   /** onnxruntime options for models a job opens itself. */
   readonly runtime: RuntimeOptions;
   release(): Promise<void>;
@@ -26,17 +28,20 @@ export function createServices(env: Env): Services {
   const grounders = new Grounders(registry, runtime);
   const explainers = new Explainers(registry, runtime);
   const localizers = new Localizers(registry, runtime);
+  const textExplainers = new TextExplainers(registry, runtime);
   return {
     env,
     registry,
     grounders,
     explainers,
     localizers,
+    textExplainers,
     runtime,
     async release() {
       await grounders.release();
       await explainers.release();
       await localizers.release();
+      await textExplainers.release();
     },
   };
 }
