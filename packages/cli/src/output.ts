@@ -40,6 +40,15 @@ export function checkOutputDir(dir: string): void {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new GradlocError('BAD_INPUT', `--out ${dir} exists and is not a directory`);
 }
 
+/** Fails early (before any compute) when one of these output files could not be written there. */
+export function checkOutputFiles(paths: readonly (string | undefined)[]): void {
+  for (const p of paths) {
+    if (p === undefined) continue;
+    checkOutputDir(dirname(resolve(p)));
+    if (existsSync(p) && statSync(p).isDirectory()) throw new GradlocError('BAD_INPUT', `cannot write ${p}: it is a directory`);
+  }
+}
+
 /**
  * Writes `files` under `dir`. A new dir is staged beside it and appears whole (one rename);
  * in an existing dir the staging dir goes inside it (same file system, surely writable),

@@ -4,14 +4,12 @@
  * rendered as a PNG (heatmap, or overlay on a picture) and scored with faithfulness metrics.
  * As in `grad`, everything is computed, encoded and checked before the first byte is written.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { GradlocError, MODEL_META, OnnxModel, encodeNpy, encodePNG, formatDims, setWarningHandler, tensor } from '@gradloc/tensor-backend';
 import { LAYER_METHODS, explain, imageInput, type CamResult, type LayerSpec, type MethodName, type MetricsReport } from '@gradloc/cam-explain';
 import type { Command, Io } from '../command.js';
 import { loadFeeds } from '../feeds.js';
 import { tensorNames } from '../names.js';
-import { checkOutputDir } from '../output.js';
+import { checkOutputFiles } from '../output.js';
 import { CAM_HELP, parseCamArgs, type CamCommandOptions } from './cam-args.js';
 import { readText, readImages, renderPng, parseBoxes, writeFiles } from './cam-files.js';
 
@@ -52,11 +50,7 @@ function checkClasses(model: OnnxModel, output: string, classes: CamCommandOptio
 
 export async function cam(opts: CamCommandOptions, io: Io): Promise<CamCommandResult> {
   // fail before any compute when an output cannot be written where asked
-  for (const p of [opts.out, opts.png]) {
-    if (p === undefined) continue;
-    checkOutputDir(dirname(resolve(p)));
-    if (existsSync(p) && statSync(p).isDirectory()) throw new GradlocError('BAD_INPUT', `cannot write ${p}: it is a directory`);
-  }
+  checkOutputFiles([opts.out, opts.png]);
   const model = OnnxModel.load(opts.model, opts.runtime ?? {});
   try {
     const known = tensorNames(model);

@@ -5,14 +5,13 @@
  * byte is written, so a failure leaves no half-written files.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { encodeNpy, encodePNG, GradlocError, overlay, tensor } from '@gradloc/tensor-backend';
 import { explainText, isVlMethod, releaseSimilarityModels, VL_METHODS, type MmelOptions, type VlMethod } from '@gradloc/cam-explain';
 import { MMEL_FILE, openTextImageModel, readMmelCalibration, resolveModel } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
 import { readPicture } from '../images.js';
-import { checkOutputDir } from '../output.js';
+import { checkOutputFiles } from '../output.js';
 import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc clip-explain --model NAME|PATH --image IMG.png --text "..." --out MAP.npy
@@ -92,11 +91,7 @@ export const clipExplainCommand: Command = {
     const textOut = optionalString(f, 'text-out');
     const box = optionalInt('clip-explain', f, 'box', 0);
     const steps = optionalInt('clip-explain', f, 'steps', 1);
-    for (const p of [out, png, textOut]) {
-      if (p === undefined) continue;
-      checkOutputDir(dirname(resolve(p)));
-      if (existsSync(p) && statSync(p).isDirectory()) throw new GradlocError('BAD_INPUT', `cannot write ${p}: it is a directory`);
-    }
+    checkOutputFiles([out, png, textOut]);
     const picture = await readPicture(imagePath);
     const { modelsDir } = modelsOption(f);
     const mmel = method === 'mmel' ? mmelOptionsFor(spec, modelsDir) : undefined;
