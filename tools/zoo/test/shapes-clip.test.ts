@@ -3,13 +3,14 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Graph, loadModel, rng, tensorFromProto } from '@gradloc/tensor-backend';
-import { COLOURS, detokenize, evaluateModel, generateScene, modelDir, phraseWords, readCard, sceneCaptions, SHAPES } from '@gradloc/models';
+import { Graph, GraphBuilder, loadModel, OnnxModel, rng, tensor, tensorFromProto } from '@gradloc/tensor-backend';
+import { COLOURS, detokenize, evaluateModel, generateScene, modelDir, phraseWords, readCard, sceneCaptions, SHAPES, splitSeed } from '@gradloc/models';
 import { captionKey, clipBatches, takeDistinct } from '../src/models/clip/batches.js';
 import { negativeCaption } from '../src/models/clip/hard-negatives.js';
 import { SHAPES_CLIP_RECIPE, shapesClip, trainShapesClip } from '../src/models/shapes-clip.js';
 import { CLIP_CONFIG } from '../src/models/clip/architecture.js';
 import { AUX_PREFIX } from '../src/models/common/aux-patch-loss.js';
+import { addPhraseLoss, PHRASE_ROW_TARGETS, PHRASE_COL_TARGETS, phraseInputs, phraseTargets, withoutPhrases } from '../src/models/clip/phrase-loss.js';
 
 const weights = (g: Graph, name: string): Float32Array => tensorFromProto(g.initializers.get(name)!).data as Float32Array;
 const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
@@ -123,5 +124,54 @@ describe('shapes-clip recipe', () => {
     const card = readCard(auxDir);
     expect(card.architecture).toMatch(/mean of the patch tokens/);
     expect(card.training.data).toMatch(/auxiliary sigmoid focal loss/);
+  });
+});
+
+describe('object phrases (clip/phrase-loss.ts)', () => {
+  it('soft targets: image i and phrase j match when the image holds that object; rows sum to 1', () => {
+    // images hold {A, B}, {B}, {C}; phrases name A, B, C
+    const holds = [['A', 'B'], ['B'], ['C']];
+    const named = ['A', 'B', 'C'];
+    const t = phraseTargets((i, j) => holds[i].includes(named[j]), 3);
+    expect(Array.from(t.rows)).toEqual([0.5, 0.5, 0, 0, 1, 0, 0, 0, 1]);
+    expect(Array.from(t.cols)).toEqual([1, 0, 0, 0.5, 0.5, 0, 0, 0, 1]);
+  });
+
+  it('batches end with one phrase per scene, of an object the scene holds, outside the caption rows', () => {
+    const b = clipBatches({ startIndex: 0, batch: 16, maxLen: CLIP_CONFIG.maxLen, negatives: 1, phrases: true }).next().value!;
+    const phrases = b.captions.slice(-16);
+    expect(b.captions).toHaveLength(16 * 3);
+    const rows = b.feeds[PHRASE_ROW_TARGETS].data as Float32Array;
+    for (let i = 0; i < 16; i++) {
+      const scene = generateScene(splitSeed('train', b.indices[i]));
+      expect(scene.objects.some((o) => `${/^[aeiou]/.test(o.colour) ? 'an' : 'a'} ${o.colour} ${o.shape}` === phrases[i])).toBe(true);
+      expect(rows[i * 16 + i]).toBeGreaterThan(0);
+      expect(Array.from(rows.slice(i * 16, i * 16 + 16)).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('the loss is the mean soft cross-entropy of rows and columns of the phrase block, phrases left out of the caption softmax', async () => {
+    // logits [2 images, 2 captions + 2 phrases]; caption loss stand-in: 0
+    const g = Graph.create(17);
+    const b = new GraphBuilder(g);
+    b.input('logits', 'float32', [2, 4]);
+    const phrases = phraseInputs(b);
+    const captions = withoutPhrases(b, 'logits', phrases);
+    b.op('Identity', [captions], {}, { outputs: ['captions'] });
+    b.output('captions', 'float32', null);
+    b.op('Mul', [b.op('ReduceSum', ['logits'], { keepdims: 0 }), b.scalar(0, 'float32')], {}, { outputs: ['loss'] });
+    b.output('loss', 'float32', []);
+    addPhraseLoss(g, { logits: 'logits', phrases, loss: 'loss', weight: 2 });
+    const logits = [0.3, -1, 2, 0.5, 1.5, 0.2, -0.7, 1.1];
+    const t = phraseTargets((i, j) => i === j || (i === 0 && j === 1), 2);
+    const model = OnnxModel.fromGraph(g, { threads: 1 });
+    const out = await model.run({ logits: tensor('float32', [2, 4], logits), [PHRASE_ROW_TARGETS]: tensor('float32', [2, 2], t.rows), [PHRASE_COL_TARGETS]: tensor('float32', [2, 2], t.cols) }, ['loss', 'captions']);
+    await model.release();
+    const block = [[2, 0.5], [-0.7, 1.1]];
+    const logSoftmax = (r: number[]): number[] => r.map((v) => v - Math.log(r.reduce((s, x) => s + Math.exp(x), 0)));
+    const softCe = (m: number[][], targets: Float32Array): number => m.reduce((s, r, i) => s - logSoftmax(r).reduce((a, l, j) => a + targets[i * 2 + j] * l, 0), 0) / m.length;
+    const expected = (2 / 2) * (softCe(block, t.rows) + softCe([[2, -0.7], [0.5, 1.1]], t.cols));
+    expect(out.loss.data[0]).toBeCloseTo(expected, 5);
+    expect(Array.from(out.captions.data as Float32Array)).toEqual([0.3, -1, 1.5, 0.2].map((v) => expect.closeTo(v, 6)));
   });
 });

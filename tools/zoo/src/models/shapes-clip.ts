@@ -32,6 +32,7 @@ import { vitCamTokens } from './common/cam-tokens.js';
 import { setRunningStatistics } from '@gradloc/tensor-backend';
 import { runningStatisticsScenes } from './common/running-statistics.js';
 import { clipBatches, diagonalLabels, type ClipBatch } from './clip/batches.js';
+import { PHRASE_COL_TARGETS, PHRASE_ROW_TARGETS } from './clip/phrase-loss.js';
 import { describeWarmStart, warmStartFrom, zooGraph, type WarmStartReport, type WarmStartSpec } from './common/warm-start.js';
 
 const NAME = 'shapes-clip';
@@ -56,6 +57,8 @@ export const SHAPES_CLIP_RECIPE = {
   negatives: 9,
   /** Weight of the auxiliary patch loss (clip/architecture.ts; 0 = contrastive only). */
   auxWeight: 0,
+  /** Weight of the object-phrase loss (clip/phrase-loss.ts; 0 = captions only). */
+  phraseWeight: 0,
   /** Start from the grounder's towers (null: from scratch). */
   warmStart: GROUNDER_WARM_START as WarmStartSpec | null,
   // shapes-vit's finding: its class-token ViT sat at chance at 1e-3 and learned at 3e-4
@@ -82,9 +85,14 @@ const retrieval = (run: RunForward, split: 'validation' | 'test', samples: numbe
   evaluateRetrieval(run, { split, samples, maxLen: CLIP_CONFIG.maxLen, embed: CLIP_CONFIG.embed });
 
 /** Zeros for the loss graph's extra inputs, which onnxruntime wants fed even when only embeddings are asked for. */
-function lossPlaceholders(pixels: Tensor, aux: boolean, grid: number): Feeds {
+function lossPlaceholders(pixels: Tensor, aux: boolean, grid: number, phrases: boolean): Feeds {
   const batch = pixels.dims[0];
-  return { labels: diagonalLabels(batch), ...(aux ? { patch_targets: float32([batch, grid * grid, GROUNDER_QUERIES.length]) } : {}) };
+  // no phrase texts when only embeddings are wanted: P = 0
+  return {
+    labels: diagonalLabels(batch),
+    ...(aux ? { patch_targets: float32([batch, grid * grid, GROUNDER_QUERIES.length]) } : {}),
+    ...(phrases ? { [PHRASE_ROW_TARGETS]: float32([batch, 0]), [PHRASE_COL_TARGETS]: float32([0, batch]) } : {}),
+  };
 }
 
 /** Scenes per batch when measuring the running statistics (divides runningStatisticsScenes). */
@@ -109,11 +117,12 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
     if (source && r.warmStart) warm = warmStartFrom(g.graph, source, r.warmStart);
     return g;
   };
-  const { forward, parameters, trainer, plan } = lossTraining(build, (g) => addClipLoss(g, r.auxWeight, seed), r, { seed, steps }, opts.threads);
+  const { forward, parameters, trainer, plan } = lossTraining(build, (g) => addClipLoss(g, r.auxWeight, seed, r.phraseWeight), r, { seed, steps }, opts.threads);
   const initialisation = r.warmStart && warm ? { from: r.warmStart.model, detail: describeWarmStart(r.warmStart, warm) } : undefined;
   const first = firstTrainIndex(seed);
-  const batches = (batch: number, withAux = aux): Iterable<ClipBatch> =>
-    clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed, auxGrid: withAux ? grid : undefined });
+  // training batches carry the auxiliary targets; the running-statistics pass needs pixels only
+  const batches = (batch: number, training = true): Iterable<ClipBatch> =>
+    clipBatches({ startIndex: first, batch, maxLen: cfg.maxLen, negatives: r.negatives, seed, auxGrid: training && aux ? grid : undefined, phrases: training && r.phraseWeight > 0 });
   log(`${parameters} parameters; ${steps} steps of ${r.batch} scenes from train index ${first}; ${initialisation?.detail ?? 'from a seeded initialisation'}`);
   await fit({
     trainer,
@@ -123,7 +132,7 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
     evalEvery: Math.max(1, Math.ceil(steps / r.validations)),
     evaluate: async (t) => {
       // the trainer's graph carries the loss, whose labels input must be fed even here
-      const run: RunForward = (f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, aux, grid) }, outputs);
+      const run: RunForward = (f, outputs) => t.evaluate({ ...f, ...lossPlaceholders(f.pixel_values, aux, grid, r.phraseWeight > 0) }, outputs);
       // no bigger than the test pool, so quick runs (tests, --eval-samples) stay quick
       const m = await retrieval(run, 'validation', Math.min(r.validationSamples, evalSamples));
       return { val_top1: m.top1, val_text_top1: m.text_top1 };
@@ -181,6 +190,9 @@ export async function trainShapesClip(r: ShapesClipRecipe, cfg: ClipConfig, opts
         `symmetric InfoNCE over batches of ${r.batch} fresh train-split scenes from index ${first} on, one caption each (scene i shows caption i % 2: largest-first or reverse order); ` +
         'a scene whose caption set is already in the batch is deferred to the next batch, so no two texts of a batch are equal; ' +
         `plus ${r.negatives} hard negative captions per scene (one edit: shape, colour, one object more or fewer, two colours swapped; never a caption of the batch) in every image's softmax; ` +
+        (r.phraseWeight > 0
+          ? `plus ${r.phraseWeight} x a multi-positive InfoNCE between the images and one object phrase per scene ("a red ring", appended after the captions, never in the caption softmax), soft targets over every image holding that colour and shape (clip/phrase-loss.ts); `
+          : '') +
         (aux ? `plus ${r.auxWeight} x an auxiliary sigmoid focal loss of a linear head on every patch token predicting the colour-shape of the object centred there (training only, not shipped); ` : '') +
         `the stem's BatchNorm trained on batch statistics, running statistics then measured on the first ${runningStatisticsScenes(steps * r.batch)} scenes of that stream (batches of ${RUNNING_STATISTICS_BATCH})`,
       wallTimeSec,

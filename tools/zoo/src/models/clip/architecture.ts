@@ -17,6 +17,7 @@ import { convStem, TRAINABLE_TOKEN_INIT, type StemLayer } from '../common/conv-s
 import { normalizePixels } from '../common/pixel-norm.js';
 import { l2normalize, textTower, type TextTowerConfig } from '../common/text-tower.js';
 import { addAuxPatchLoss } from '../common/aux-patch-loss.js';
+import { addPhraseLoss, phraseInputs, withoutPhrases } from './phrase-loss.js';
 
 const SHAPES_VOCAB_SIZE = shapesVocabulary().length;
 
@@ -96,14 +97,18 @@ export function buildClip(cfg: ClipConfig, seed: number): ClipGraph {
  * (hard-negatives.ts): they compete in every image's row but have no column, having no image.
  * Extra input: labels [B] int64 (0..B-1).
  */
-export function addClipLoss(g: ClipGraph, auxWeight = 0, seed = 0): string {
+export function addClipLoss(g: ClipGraph, auxWeight = 0, seed = 0, phraseWeight = 0): string {
   const { b, emit } = g.net;
   const labels = b.input('labels', 'int64', ['batch']);
-  const rows = b.op('SoftmaxCrossEntropyLoss', [g.logits, labels], { reduction: 'mean' });
-  const positives = b.op('Slice', [g.logits, b.ints([0]), b.op('Shape', [labels]), b.ints([1])]); // [B, B]
+  // with object phrases (phrase-loss.ts) the last B texts are phrases, outside the caption softmax
+  const phrases = phraseWeight > 0 ? phraseInputs(b) : undefined;
+  const captions = phrases ? withoutPhrases(b, g.logits, phrases) : g.logits;
+  const rows = b.op('SoftmaxCrossEntropyLoss', [captions, labels], { reduction: 'mean' });
+  const positives = b.op('Slice', [captions, b.ints([0]), b.op('Shape', [labels]), b.ints([1])]); // [B, B]
   const cols = b.op('SoftmaxCrossEntropyLoss', [emit.transpose(positives, [1, 0]), labels], { reduction: 'mean' });
   b.op('Mul', [b.op('Add', [rows, cols]), g.net.scalar(0.5)], {}, { outputs: ['loss'] });
   b.output('loss', 'float32', []);
   if (auxWeight > 0) addAuxPatchLoss(g.graph, { patches: g.patches, P: g.P, dim: g.dim, weight: auxWeight, loss: 'loss', seed });
+  if (phrases) addPhraseLoss(g.graph, { logits: g.logits, phrases, loss: 'loss', weight: phraseWeight });
   return 'loss';
 }

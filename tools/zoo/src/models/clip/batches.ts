@@ -10,7 +10,8 @@
  * (not dropped, so the scene distribution is unchanged; only the order moves).
  */
 import { rng, tensor, type Feeds, type Tensor } from '@gradloc/tensor-backend';
-import { generateScene, splitSeed, toNCHW, tokenizePhrases, type Scene } from '@gradloc/models';
+import { generateScene, objectPhrases, splitSeed, toNCHW, tokenizePhrases, type Scene } from '@gradloc/models';
+import { PHRASE_COL_TARGETS, PHRASE_ROW_TARGETS, phraseTargets } from './phrase-loss.js';
 import { negativeCaption } from './hard-negatives.js';
 import { grounderTargets } from '../grounder/targets.js';
 
@@ -26,6 +27,8 @@ export interface ClipBatchOptions {
   readonly seed?: number;
   /** Token grid side: adds patch_targets [B, grid^2, 42] for the auxiliary patch head. */
   readonly auxGrid?: number;
+  /** Append one object phrase per scene (phrase-loss.ts) and its soft targets. */
+  readonly phrases?: boolean;
 }
 
 export interface ClipBatch {
@@ -98,7 +101,15 @@ export function* clipBatches(opts: ClipBatchOptions): Generator<ClipBatch> {
       for (const { index, scene } of drawn) captions.push(negativeCaption(scene.objects, index % 2, taken, rand));
     }
     const scenes = drawn.map((d) => d.scene);
-    const aux: Feeds = opts.auxGrid ? { patch_targets: grounderTargets(scenes, opts.auxGrid).cls_targets } : {};
+    const aux: Record<string, Tensor> = opts.auxGrid ? { patch_targets: grounderTargets(scenes, opts.auxGrid).cls_targets } : {};
+    if (opts.phrases) {
+      // scene n names its object n % objects (deterministic, every object in turn over the stream)
+      const named = drawn.map(({ index, scene }) => scene.objects[index % scene.objects.length]);
+      captions.push(...named.map((o) => objectPhrases(o.shape, o.colour)[0]));
+      const t = phraseTargets((i, j) => scenes[i].objects.some((o) => o.colour === named[j].colour && o.shape === named[j].shape), scenes.length);
+      aux[PHRASE_ROW_TARGETS] = tensor('float32', [scenes.length, scenes.length], t.rows);
+      aux[PHRASE_COL_TARGETS] = tensor('float32', [scenes.length, scenes.length], t.cols);
+    }
     yield {
       feeds: { pixel_values: toNCHW(scenes), input_ids: tokenizePhrases(captions, opts.maxLen).ids, labels, ...aux },
       captions,
