@@ -123,3 +123,18 @@ describe('gradloc clip-explain', () => {
     expect(existsSync(join(bad, 'm.npy'))).toBe(false);
   });
 });
+
+describe('gradloc clip-explain on Hugging Face-style export folders', () => {
+  it('reads the folder\'s tokenizer and preprocessing: the same score and map as the zoo model', async () => {
+    const { writeHfGrounderFolder } = await import('../../models/test/helpers/hf-folder.js');
+    const id = { mean: [0, 0, 0], std: [1, 1, 1] }; // the zoo graphs standardise pixels themselves
+    for (const [name, hf] of [['shapes-clip', 'hf-clip'], ['shapes-grounder', 'hf-owlvit']] as const) {
+      writeHfGrounderFolder(join(dir, hf), id, name);
+      const zoo = gradloc(['clip-explain', '--model', name, '--image', 'scene.png', '--text', phrase, '--out', `${hf}-zoo.npy`, '--threads', '1'], dir);
+      const folder = gradloc(['clip-explain', '--model', hf, '--image', 'scene.png', '--text', phrase, '--out', `${hf}.npy`, '--threads', '1'], dir);
+      expect(folder.code, folder.stderr).toBe(0);
+      expect(parse(folder.stdout).similarity).toBeCloseTo(parse(zoo.stdout).similarity, 5);
+      expect(Array.from(readNpy(join(dir, `${hf}.npy`)).data as Float32Array)).toEqual(Array.from(readNpy(join(dir, `${hf}-zoo.npy`)).data as Float32Array).map((v) => expect.closeTo(v, 5)));
+    }
+  });
+});

@@ -2,15 +2,16 @@
  * A Hugging Face-style OWL-ViT export folder made from the shipped shapes-grounder
  * (onnx/model.onnx, tokenizer.json as a WordLevel model over the shapes vocabulary with a
  * <bos>/<eos> template, tokenizer_config.json, preprocessor_config.json). Shared by the
- * loader tests here and the dashboard's (a server-configured Hugging Face grounder).
+ * loader tests here and the dashboard's (a server-configured Hugging Face grounder); with
+ * `model` = 'shapes-clip', a Hugging Face CLIP-style folder the same way.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDir, shapesVocabulary } from '../../src/index.js';
 
-export function writeHfGrounderFolder(dir: string, pixels: { mean: number[]; std: number[] }): void {
-  mkdirSync(join(dir, 'onnx'));
-  copyFileSync(join(modelDir('shapes-grounder'), 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
+export function writeHfGrounderFolder(dir: string, pixels: { mean: number[]; std: number[] }, model = 'shapes-grounder'): void {
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  copyFileSync(join(modelDir(model), 'model.onnx'), join(dir, 'onnx', 'model.onnx'));
   const vocab = Object.fromEntries(shapesVocabulary().map((w, i) => [w, i]));
   const special = (t: string): { id: string; ids: number[]; tokens: string[] } => ({ id: t, ids: [vocab[t]], tokens: [t] });
   writeFileSync(
