@@ -133,7 +133,24 @@ function inputsOf(graph: Graph, producers: Map<string, Node>): (name: string) =>
 }
 
 /** Every attention block of the graph in execution order, at the dims of `feeds`. */
+/** Found blocks per graph and feed dims: the search runs shape inference over the whole graph. */
+const found = new WeakMap<Graph, Map<string, AttentionBlock[]>>();
+
 export function findAttentionBlocks(graph: Graph, feeds: Feeds): AttentionBlock[] {
+  const key = Object.entries(feeds)
+    .map(([k, t]) => `${k}:${t.dims.join('x')}`)
+    .sort()
+    .join(',');
+  const known = found.get(graph) ?? new Map<string, AttentionBlock[]>();
+  found.set(graph, known);
+  const hit = known.get(key);
+  if (hit) return hit;
+  const blocks = searchBlocks(graph, feeds);
+  known.set(key, blocks);
+  return blocks;
+}
+
+function searchBlocks(graph: Graph, feeds: Feeds): AttentionBlock[] {
   const info = inferTypes(graph, Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, t.dims])));
   const w: Walk = { graph, producers: graph.producers(), consumers: graph.consumers(), types: info.types, isConstant: (n) => info.isConstant(n) };
   const dependsOn = inputsOf(graph, w.producers);

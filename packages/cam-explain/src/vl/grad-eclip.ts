@@ -99,20 +99,55 @@ const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number,
  * for i in `tokens`, lambda min-max normalised over `tokens`.
  */
 export function gradEclipScores(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: ArrayLike<number>, width: number, rows: readonly number[], tokens: readonly number[], keySimilarity = true): Float64Array {
-  const m = new Float64Array(tokens.length);
-  const norms = (x: ArrayLike<number>, i: number): number => Math.sqrt(dot(x, i * width, x, i * width, width));
-  const kNorm = tokens.map((i) => norms(k, i));
-  for (const r of rows) {
-    const qn = norms(q, r);
-    const lambda = tokens.map((i, j) => (keySimilarity ? dot(q, r * width, k, i * width, width) / (qn * kNorm[j] || 1) : 1));
-    if (keySimilarity) {
-      const lo = Math.min(...lambda);
-      const span = Math.max(...lambda) - lo;
-      for (let j = 0; j < lambda.length; j++) lambda[j] = span > 0 ? (lambda[j] - lo) / span : 0;
+  const T = tokens.length;
+  const D = width;
+  // the tokens' keys (unit length) and values, contiguous: the inner loops below are the cost
+  const kUnit = new Float64Array(T * D);
+  const vt = new Float64Array(T * D);
+  for (let j = 0; j < T; j++) {
+    const o = tokens[j] * D;
+    let n = 0;
+    for (let d = 0; d < D; d++) n += k[o + d] * k[o + d];
+    const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
+    for (let d = 0; d < D; d++) {
+      kUnit[j * D + d] = k[o + d] * inv;
+      vt[j * D + d] = v[o + d];
     }
-    tokens.forEach((i, j) => {
-      m[j] += dot(g, r * width, v, i * width, width) * lambda[j];
-    });
+  }
+  const m = new Float64Array(T);
+  const gv = new Float64Array(T);
+  const lambda = new Float64Array(T);
+  const gr = new Float64Array(D);
+  const qr = new Float64Array(D);
+  for (const r of rows) {
+    let any = false;
+    for (let d = 0; d < D; d++) {
+      gr[d] = g[r * D + d];
+      qr[d] = q[r * D + d];
+      if (gr[d] !== 0) any = true;
+    }
+    if (!any) continue; // a row with zero gradient adds nothing
+    for (let j = 0; j < T; j++) {
+      let s = 0;
+      for (let d = 0, o = j * D; d < D; d++) s += gr[d] * vt[o + d];
+      gv[j] = s;
+    }
+    if (!keySimilarity) {
+      for (let j = 0; j < T; j++) m[j] += gv[j];
+      continue;
+    }
+    // cos(q_r, k_i) = q_r . k_i / |k_i| / |q_r|: min-max normalisation cancels the 1 / |q_r|
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < T; j++) {
+      let c = 0;
+      for (let d = 0, o = j * D; d < D; d++) c += qr[d] * kUnit[o + d];
+      lambda[j] = c;
+      if (c < lo) lo = c;
+      if (c > hi) hi = c;
+    }
+    const span = hi - lo;
+    if (span > 0) for (let j = 0; j < T; j++) m[j] += (gv[j] * (lambda[j] - lo)) / span;
   }
   return m;
 }
