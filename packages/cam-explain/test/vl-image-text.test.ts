@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { OnnxModel, readNpy, type Tensor } from '@gradloc/tensor-backend';
-import { calibrateMmel, combineLayers, explainImageText, imageTextAuc, maskPointing, mmelLayerMaps, releaseSimilarityModels, SIMILARITY_OUTPUT, similarityModel } from '../src/index.js';
+import { OnnxModel, readNpy, tensor, type Tensor } from '@gradloc/tensor-backend';
+import { calibrateMmel, combineLayers, explainImageText, gradEclip, imageTextAuc, maskPointing, mmelLayerMaps, releaseSimilarityModels, SIMILARITY_OUTPUT, similarityModel } from '../src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLIP = join(HERE, 'fixtures', 'torch-clip');
@@ -84,6 +84,22 @@ describe('explainImageText vs torch (min-max scaled grids)', () => {
   it('mmel with one block and one scale is the scaled Grad-ECLIP map of that block', async () => {
     const r = await explainImageText(req, 'mmel', { mmel: { blocks: 1, scales: [1], scaleWeights: [1] } });
     expect(maxAbsDiff(r.grid.map, scaled(ref('imageLast1')))).toBeLessThan(1e-5);
+  });
+
+  it('mmel with word alignment sums the one-word texts\' maps weighted by the caption\'s token weights', async () => {
+    const caption = await gradEclip({ model }, feeds);
+    const ids = Array.from(feeds.input_ids.data as BigInt64Array);
+    const eos = caption.text.eos;
+    const sum = new Float64Array(16);
+    for (const [i, p] of caption.text.positions.entries()) {
+      const w = caption.text.weights[i];
+      if (!(w > 0)) continue;
+      const word = ids.map((_, j) => (j === 0 ? ids[0] : j === 1 ? ids[p] : j === 2 ? ids[eos] : 0n));
+      const one = await gradEclip({ model }, { ...feeds, input_ids: tensor('int64', [1, ids.length], BigInt64Array.from(word)) });
+      scaled(one.image.map).forEach((v, k) => (sum[k] += w * v));
+    }
+    const r = await explainImageText(req, 'mmel', { mmel: { blocks: 1, scales: [1], scaleWeights: [1], alignment: 'words' } });
+    expect(maxAbsDiff(r.grid.map, scaled(sum))).toBeLessThan(1e-5);
   });
 
   it('attention and rollout', async () => {

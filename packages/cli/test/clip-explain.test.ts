@@ -87,6 +87,14 @@ describe('gradloc clip-explain', () => {
     }
   });
 
+  it('mmel with word alignment: the same cosine, a map in [0, 1]', () => {
+    const r = gradloc(['clip-explain', '--model', 'shapes-clip', '--image', 'scene.png', '--text', phrase, '--method', 'mmel', '--align', 'words', '--out', 'words.npy', '--threads', '1'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const caption = gradloc(['clip-explain', '--model', 'shapes-clip', '--image', 'scene.png', '--text', phrase, '--method', 'mmel', '--out', 'caption.npy', '--threads', '1'], dir);
+    expect(parse(r.stdout).similarity).toBeCloseTo(parse(caption.stdout).similarity, 6);
+    expect(Math.max(...(readNpy(join(dir, 'words.npy')).data as Float32Array))).toBeCloseTo(1, 5);
+  });
+
   it('gives the map at the picture\'s size when the model resizes it', () => {
     const r = gradloc(['clip-explain', '--model', 'shapes-clip', '--image', 'wide.png', '--text', phrase, '--out', 'wide.npy', '--threads', '1'], dir);
     expect(r.code, r.stderr).toBe(0);
@@ -112,6 +120,7 @@ describe('gradloc clip-explain', () => {
       [[...base, '--model', 'shapes-clip', '--text', '   '], 'BAD_INPUT', /empty/],
       [[...base, '--model', 'shapes-clip', '--text', 'a red ring', '--method', 'lime'], 'BAD_INPUT', /--method/],
       [[...base, '--model', 'shapes-resnet', '--text', 'a red ring'], 'BAD_MODEL', /vocabulary|vision-language/],
+      [[...base, '--model', 'shapes-clip', '--text', 'a red ring', '--align', 'words'], 'BAD_INPUT', /--align applies to --method mmel/],
       [['clip-explain', '--image', 'missing.png', '--out', 'm.npy', '--model', 'shapes-clip', '--text', 'a red ring'], 'FILE_NOT_FOUND', /missing\.png/],
     ];
     for (const [args, code, message] of cases) {

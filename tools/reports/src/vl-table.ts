@@ -35,6 +35,7 @@ import {
   type MmelOptions,
   type VlMethod,
 } from '@gradloc/cam-explain';
+// 'mmel-words': MMEL-style with word alignment (one-word texts weighted by the caption's token weights), same layer weights
 import { generateSplitBatch, modelsDir, objectPhrases, openTextImageModel, readMmelCalibration, resolveModel, visibleMasks, writeMmelCalibration, type GrounderSource, type SceneAnnotation, type ShapesSplit } from '@gradloc/models';
 import { tensor, type Feeds } from '@gradloc/tensor-backend';
 
@@ -50,7 +51,7 @@ interface Case {
 }
 
 interface Row {
-  readonly method: VlMethod;
+  readonly method: VlMethod | 'mmel-words';
   readonly pointing: number;
   readonly energy: number;
   readonly insertion_auc: number;
@@ -125,11 +126,11 @@ async function scoreModel(name: string, scenes: number, calibration: number, rec
   }
   const cases = casesOf(source, 'test', scenes);
   const rows: Row[] = [];
-  for (const method of VL_METHODS) {
+  for (const method of [...VL_METHODS, 'mmel-words' as const]) {
     const sums = { pointing: 0, energy: 0, insertion_auc: 0, deletion_auc: 0, ms: 0 };
     for (const c of cases) {
       const t0 = performance.now();
-      const r = await explainImageText(requestOf(source, kind, c), method, { mmel });
+      const r = method === 'mmel-words' ? await explainImageText(requestOf(source, kind, c), 'mmel', { mmel: { ...mmel, alignment: 'words' } }) : await explainImageText(requestOf(source, kind, c), method, { mmel });
       sums.ms += performance.now() - t0;
       const p = maskPointing(r.map, c.mask);
       const auc = await imageTextAuc(r, c.feeds, 'pixel_values');
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   for (const m of MODELS) results[m] = await scoreModel(m, scenes, calibration, recalibrate);
 
   const lines = [
-    `Test-split scenes 0..${scenes - 1} whose largest object is unique in colour and shape; the text is its phrase ("a red circle"). shapes-clip explains the image-caption cosine, shapes-grounder the best box's logit for the query. Pointing: the map's top pixel in the object's mask; energy: the map's mass inside it; AUCs up to half the pixels (insertion from black, deletion to random colours; higher insertion, lower deletion are better); ms per explanation on 2 threads. Written by \`npm run vl-table -w @gradloc/reports\`.`,
+    `Test-split scenes 0..${scenes - 1} whose largest object is unique in colour and shape; the text is its phrase ("a red circle"). shapes-clip explains the image-caption cosine, shapes-grounder the best box's logit for the query. Pointing: the map's top pixel in the object's mask; energy: the map's mass inside it; AUCs up to half the pixels (insertion from black, deletion to random colours; higher insertion, lower deletion are better); ms per explanation on 2 threads. mmel-words: MMEL-style with word alignment (the one-word texts' maps weighted by the caption's Grad-ECLIP token weights; one backward pass per word), the same layer weights. Written by \`npm run vl-table -w @gradloc/reports\`.`,
     '',
   ];
   for (const m of MODELS) {

@@ -12,7 +12,7 @@
  * (attention-maps.ts). Every map comes back on the patch grid and at the image's size, min-max
  * scaled to [0, 1] on the grid and after the bilinear upsampling (as the CAMs, base-cam.ts).
  */
-import { GradlocError, resizeBilinear, tensor, type Feeds, type Graph, type OnnxModel, type Target } from '@gradloc/tensor-backend';
+import { GradlocError, resizeBilinear, tensor, type Feeds, type Graph, type OnnxModel, type Target, type Tensor } from '@gradloc/tensor-backend';
 import { imageInput as findImageInput } from '../cam/base-cam.js';
 import { minMaxNormalize } from '../image/normalize.js';
 import { createMethod } from '../methods.js';
@@ -142,6 +142,34 @@ const seedAt = (dims: readonly number[], index: readonly number[]): Target['seed
   return t;
 };
 
+/**
+ * MMEL-style cross-modal alignment by words: sum over the caption's tokens p of tau_p M~_l(p),
+ * M~_l(p) the multi-scale layer maps for the one-word text [first id, id_p, EOS id] (same
+ * length, the rest padded as the caption is, masked when the model takes a mask), tau the
+ * Grad-ECLIP text weights. Linear in the layer maps, so the layer weights apply after it. One
+ * backward pass per word with a positive weight; the caption's own maps when none has one.
+ */
+async function wordAligned(feeds: Feeds, textInput: string, text: TextSideMap, caption: Float32Array[], layersOf: (f: Feeds) => Promise<Float32Array[]>): Promise<Float32Array[]> {
+  const ids = feeds[textInput];
+  const L = ids.dims[1];
+  const at = (i: number): bigint => BigInt(ids.data[i] as bigint | number);
+  const pad = text.eos + 1 < L ? at(text.eos + 1) : 0n;
+  const mask = feeds.attention_mask;
+  const out = caption.map((m) => new Float32Array(m.length));
+  let used = 0;
+  for (const [i, p] of text.positions.entries()) {
+    const w = text.weights[i];
+    if (!(w > 0)) continue;
+    const word = Array.from({ length: L }, (_, j) => (j === 0 ? at(0) : j === 1 ? at(p) : j === 2 ? at(text.eos) : pad));
+    const f: Record<string, Tensor> = { ...feeds, [textInput]: tensor('int64', [1, L], BigInt64Array.from(word)) };
+    if (mask) f.attention_mask = tensor('int64', [1, L], BigInt64Array.from({ length: L }, (_, j) => (j < 3 ? 1n : 0n)));
+    const maps = await layersOf(f);
+    maps.forEach((m, l) => m.forEach((v, k) => (out[l][k] += w * v)));
+    used++;
+  }
+  return used > 0 ? out : caption;
+}
+
 /** The map of one method for one image-text pair. */
 export async function explainImageText(req: ImageTextRequest, method: VlMethod, opts: ImageTextOptions = {}): Promise<ImageTextMap> {
   const { name: imageName, tensor: image } = findImageInput(req.model, req.feeds, req.imageInput);
@@ -163,16 +191,19 @@ export async function explainImageText(req: ImageTextRequest, method: VlMethod, 
 
   if (method === 'gradeclip' || method === 'mmel') {
     const mm = method === 'mmel' ? opts.mmel ?? {} : undefined;
-    const r = await gradEclipOf(model, req.feeds, of, {
-      ...towers,
-      imageTokens: req.imageTokens,
-      imageBlocks: mm ? mm.blocks ?? 4 : opts.imageBlocks,
-      textBlocks: mm ? mm.textBlocks ?? opts.textBlocks : opts.textBlocks,
-      outputs: [scoring.output],
-    });
+    const eclip = (feeds: Feeds) =>
+      gradEclipOf(model, feeds, of, {
+        ...towers,
+        imageTokens: req.imageTokens,
+        imageBlocks: mm ? mm.blocks ?? 4 : opts.imageBlocks,
+        textBlocks: mm ? mm.textBlocks ?? opts.textBlocks : opts.textBlocks,
+        outputs: [scoring.output],
+      });
+    const r = await eclip(req.feeds);
     score = valueIn(r.outputs);
     ({ rows, cols } = r.image);
     layers = mm ? mmelLayerMaps(r.image, mm) : undefined;
+    if (mm?.alignment === 'words' && layers) layers = await wordAligned(req.feeds, towers.textInput, r.text, layers, async (f) => mmelLayerMaps((await eclip(f)).image, mm));
     grid = layers ? combineLayers(layers, mm?.layerLogits) : r.image.map;
     text = r.text;
     if (text.weights.length > 0 && !text.weights.some((w) => w > 0)) warnings.push(`${method}: text side: no caption token has a positive weight (every token lowers the score at the explained blocks)`);

@@ -15,9 +15,9 @@
  * move improves), the documented surrogate for "gradients of the AUC". beta = 0 (equal
  * weights) when no calibration is given.
  *
- * Cross-modal alignment: the text side is Grad-ECLIP's token weights over the text blocks; the
- * caption's image map is that of the whole caption (one backward pass); weighting per-word maps
- * by the token weights (one backward pass per word) is not implemented.
+ * Cross-modal alignment: the text side is Grad-ECLIP's token weights tau over the text blocks;
+ * with `alignment: 'words'` the image side is sum_p tau_p M~_l(word p) (one-word texts, one
+ * backward pass each), else the whole caption's M~_l (one backward pass, the default).
  */
 import { GradlocError, resizeBilinear } from '@gradloc/tensor-backend';
 import { minMaxNormalize } from '../image/normalize.js';
@@ -33,6 +33,12 @@ export interface MmelOptions {
   /** Pooling sizes s and their weights gamma (default [1, 2, 4], [0.5, 0.3, 0.2]). */
   readonly scales?: readonly number[];
   readonly scaleWeights?: readonly number[];
+  /**
+   * Cross-modal alignment: 'caption' (default) explains the whole caption (one backward pass);
+   * 'words' sums the one-word texts' maps weighted by the caption's Grad-ECLIP token weights
+   * (one backward pass per word; image-text.ts).
+   */
+  readonly alignment?: 'caption' | 'words';
 }
 
 export const MMEL_DEFAULT_SCALES = [1, 2, 4] as const;

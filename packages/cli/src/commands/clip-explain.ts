@@ -16,7 +16,8 @@ import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc clip-explain --model NAME|PATH --image IMG.png --text "..." --out MAP.npy
                             [--method gradeclip|mmel|gradcam|attention|rollout] [--png OVERLAY.png]
-                            [--text-out TOKENS.json] [--box N] [--steps N] [--models DIR]
+                            [--text-out TOKENS.json] [--box N] [--steps N] [--align caption|words]
+                            [--models DIR]
                             [--ep EP] [--threads N]
 
 Which regions of the image and which words of the text make them match. Prints one JSON line:
@@ -35,6 +36,9 @@ Which regions of the image and which words of the text make them match. Prints o
   --text-out F   the caption's token weights: {"tokens": [{"position", "token", "weight"}]}
                  (gradient methods; the attention baselines have no text side)
   --box N        grounders: the box (patch) whose logit is explained (default: the best)
+  --align A      mmel's cross-modal alignment: caption (default; the whole caption's maps) or
+                 words (one-word texts' maps weighted by the caption's token weights; one
+                 backward pass per word)
   --steps N      chunks of the deletion/insertion curves (default 20; up to half the pixels)
 
 "similarity" is the explained score: the image-text cosine for a dual encoder, the box's
@@ -52,6 +56,7 @@ const FLAGS = {
   'text-out': { type: 'string' },
   box: { type: 'string' },
   steps: { type: 'string' },
+  align: { type: 'string' },
   ...RUNTIME_FLAGS,
   ...MODELS_FLAG,
   help: { type: 'boolean', short: 'h' },
@@ -91,13 +96,15 @@ export const clipExplainCommand: Command = {
     const textOut = optionalString(f, 'text-out');
     const box = optionalInt('clip-explain', f, 'box', 0);
     const steps = optionalInt('clip-explain', f, 'steps', 1);
+    const alignment = optionalChoice('clip-explain', f, 'align', ['caption', 'words'] as const);
+    if (alignment !== undefined && method !== 'mmel') throw new GradlocError('BAD_INPUT', '--align applies to --method mmel only');
     checkOutputFiles([out, png, textOut]);
     const picture = await readPicture(imagePath);
     const { modelsDir } = modelsOption(f);
     const mmel = method === 'mmel' ? mmelOptionsFor(spec, modelsDir) : undefined;
     const source = openTextImageModel(spec, { runtime: runtimeOptions('clip-explain', f), modelsDir }, 'vision-language model');
     try {
-      const r = await explainText({ source, picture, text, methods: [method], box, metrics: { steps }, options: { mmel: mmel?.options } });
+      const r = await explainText({ source, picture, text, methods: [method], box, metrics: { steps }, options: { mmel: { ...mmel?.options, alignment } } });
       const m = r.methods[0];
       const files = [{ path: out, bytes: encodeNpy(tensor('float32', [r.height, r.width], m.map)) }];
       if (png !== undefined) files.push({ path: png, bytes: await encodePNG(overlay(picture, { width: r.width, height: r.height, data: m.map }, {})) });
