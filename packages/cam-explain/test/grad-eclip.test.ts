@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GradlocError, OnnxModel, readNpy, type Tensor } from '@gradloc/tensor-backend';
-import { attentionMaps, findAttentionBlocks, gradEclip, gradEclipScores, towerBlocks } from '../src/index.js';
+import { GradlocError, OnnxModel, readNpy, rng, type Tensor } from '@gradloc/tensor-backend';
+import { attentionMaps, findAttentionBlocks, gradEclip, gradEclipScores, gradEclipScoresBatched, towerBlocks } from '../src/index.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLIP = join(HERE, 'fixtures', 'torch-clip');
@@ -62,6 +62,21 @@ describe('Grad-ECLIP vs torch (Hugging Face-style CLIP, real multi-head forward)
     const image = towerBlocks(model.graph, feeds, 'pixel_values').map(({ q, k, v, context }) => ({ q, k, v, context }));
     const named = await gradEclip({ model }, feeds, { imageBlocks: 3, attention: { image } });
     expect(Array.from(named.image.map)).toEqual(Array.from(found.image.map));
+  });
+
+  it('the batched scores (onnxruntime MatMul, for towers pooling many rows) equal the plain loops', async () => {
+    const r = rng(4);
+    const [L, D] = [9, 6];
+    const rand = (): number[] => Array.from({ length: L * D }, () => r() - 0.5);
+    const [q, k, v, g] = [rand(), rand(), rand(), rand()];
+    for (let d = 0; d < D; d++) g[2 * D + d] = 0; // a row without gradient
+    const rows = Array.from({ length: L }, (_, i) => i);
+    const tokens = [1, 3, 4, 5, 8];
+    for (const ksim of [true, false]) {
+      const plain = gradEclipScores(q, k, v, g, D, rows, tokens, ksim);
+      const batched = await gradEclipScoresBatched(q, k, v, g, D, rows, tokens, ksim);
+      expect(Array.from(batched)).toEqual(Array.from(plain).map((x) => expect.closeTo(x, 5)));
+    }
   });
 
   it('without the key similarity every token weighs 1 (the authors\' ablation)', () => {

@@ -31,6 +31,7 @@ import { GradlocError, tensor, type Feeds, type OnnxModel, type Target, type Ten
 import { tokenGrid, type TokenLayout } from '../spatial.js';
 import { findAttentionBlocks, towerBlocks, type AttentionBlock, type AttentionTensors } from './attention-blocks.js';
 import { SIMILARITY_OUTPUT, similarityModel } from './similarity-model.js';
+import { pairDots } from './pair-dots.js';
 
 export interface DualEncoderSpec {
   readonly model: OnnxModel;
@@ -99,55 +100,76 @@ const dot = (a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number,
  * for i in `tokens`, lambda min-max normalised over `tokens`.
  */
 export function gradEclipScores(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: ArrayLike<number>, width: number, rows: readonly number[], tokens: readonly number[], keySimilarity = true): Float64Array {
+  const p = gather(q, k, v, g, width, rows, tokens);
+  const dots = (x: Float32Array, y: Float32Array): Float32Array => {
+    const out = new Float32Array(p.rows * p.tokens);
+    for (let r = 0; r < p.rows; r++) {
+      for (let j = 0; j < p.tokens; j++) {
+        let s = 0;
+        for (let d = 0; d < width; d++) s += x[r * width + d] * y[j * width + d];
+        out[r * p.tokens + j] = s;
+      }
+    }
+    return out;
+  };
+  return combine(dots(p.g, p.v), keySimilarity ? dots(p.q, p.kUnit) : undefined, p.rows, p.tokens);
+}
+
+/** The same scores with the two dot-product matrices on onnxruntime (pair-dots.ts): for towers that pool many rows. */
+export async function gradEclipScoresBatched(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: ArrayLike<number>, width: number, rows: readonly number[], tokens: readonly number[], keySimilarity = true): Promise<Float64Array> {
+  const p = gather(q, k, v, g, width, rows, tokens);
+  if (p.rows === 0) return new Float64Array(p.tokens);
+  const gv = await pairDots(p.g, p.rows, p.v, p.tokens, width);
+  const qk = keySimilarity ? await pairDots(p.q, p.rows, p.kUnit, p.tokens, width) : undefined;
+  return combine(gv, qk, p.rows, p.tokens);
+}
+
+/** The pooled rows with a non-zero gradient (g, q) and the tokens (v, k / |k|), contiguous. */
+function gather(q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, g: ArrayLike<number>, D: number, rows: readonly number[], tokens: readonly number[]) {
+  const live = rows.filter((r) => {
+    for (let d = 0; d < D; d++) if (g[r * D + d] !== 0) return true;
+    return false; // a row with zero gradient adds nothing
+  });
   const T = tokens.length;
-  const D = width;
-  // the tokens' keys (unit length) and values, contiguous: the inner loops below are the cost
-  const kUnit = new Float64Array(T * D);
-  const vt = new Float64Array(T * D);
-  for (let j = 0; j < T; j++) {
-    const o = tokens[j] * D;
+  const out = { rows: live.length, tokens: T, g: new Float32Array(live.length * D), q: new Float32Array(live.length * D), v: new Float32Array(T * D), kUnit: new Float32Array(T * D) };
+  live.forEach((r, i) => {
+    for (let d = 0; d < D; d++) {
+      out.g[i * D + d] = g[r * D + d];
+      out.q[i * D + d] = q[r * D + d];
+    }
+  });
+  tokens.forEach((t, j) => {
     let n = 0;
-    for (let d = 0; d < D; d++) n += k[o + d] * k[o + d];
+    for (let d = 0; d < D; d++) n += k[t * D + d] * k[t * D + d];
     const inv = n > 0 ? 1 / Math.sqrt(n) : 0;
     for (let d = 0; d < D; d++) {
-      kUnit[j * D + d] = k[o + d] * inv;
-      vt[j * D + d] = v[o + d];
+      out.v[j * D + d] = v[t * D + d];
+      out.kUnit[j * D + d] = k[t * D + d] * inv;
     }
-  }
+  });
+  return out;
+}
+
+/**
+ * m_j = sum_r gv[r, j] * lambda[r, j], lambda = min-max over j of qk[r, j] (q_r . k_j / |k_j|:
+ * the cosine times 1 / |q_r|, which min-max cancels), or 1 without the key similarity.
+ */
+function combine(gv: Float32Array, qk: Float32Array | undefined, R: number, T: number): Float64Array {
   const m = new Float64Array(T);
-  const gv = new Float64Array(T);
-  const lambda = new Float64Array(T);
-  const gr = new Float64Array(D);
-  const qr = new Float64Array(D);
-  for (const r of rows) {
-    let any = false;
-    for (let d = 0; d < D; d++) {
-      gr[d] = g[r * D + d];
-      qr[d] = q[r * D + d];
-      if (gr[d] !== 0) any = true;
-    }
-    if (!any) continue; // a row with zero gradient adds nothing
-    for (let j = 0; j < T; j++) {
-      let s = 0;
-      for (let d = 0, o = j * D; d < D; d++) s += gr[d] * vt[o + d];
-      gv[j] = s;
-    }
-    if (!keySimilarity) {
-      for (let j = 0; j < T; j++) m[j] += gv[j];
+  for (let r = 0; r < R; r++) {
+    const o = r * T;
+    if (!qk) {
+      for (let j = 0; j < T; j++) m[j] += gv[o + j];
       continue;
     }
-    // cos(q_r, k_i) = q_r . k_i / |k_i| / |q_r|: min-max normalisation cancels the 1 / |q_r|
     let lo = Infinity;
     let hi = -Infinity;
     for (let j = 0; j < T; j++) {
-      let c = 0;
-      for (let d = 0, o = j * D; d < D; d++) c += qr[d] * kUnit[o + d];
-      lambda[j] = c;
-      if (c < lo) lo = c;
-      if (c > hi) hi = c;
+      lo = Math.min(lo, qk[o + j]);
+      hi = Math.max(hi, qk[o + j]);
     }
     const span = hi - lo;
-    if (span > 0) for (let j = 0; j < T; j++) m[j] += (gv[j] * (lambda[j] - lo)) / span;
+    if (span > 0) for (let j = 0; j < T; j++) m[j] += (gv[o + j] * (qk[o + j] - lo)) / span;
   }
   return m;
 }
@@ -172,14 +194,17 @@ const lastN = (blocks: readonly AttentionTensors[], n: number, what: string): At
 };
 
 /** Per-block scores of one tower from a vjp's values and gradients. */
-function towerScores(r: { outputs: Record<string, Tensor>; grads: Record<string, Tensor> }, blocks: readonly AttentionTensors[], input: string, tokensOf: (L: number) => number[], keySimilarity: boolean): { perBlock: Float64Array[]; rows: number[]; tokens: number[] } {
+async function towerScores(r: { outputs: Record<string, Tensor>; grads: Record<string, Tensor> }, blocks: readonly AttentionTensors[], input: string, tokensOf: (L: number) => number[], keySimilarity: boolean): Promise<{ perBlock: Float64Array[]; rows: number[]; tokens: number[] }> {
   const last = blocks[blocks.length - 1];
   const [, L, D] = r.grads[last.context].dims;
   const rows = pooledRows(r.grads[last.context].data as Float32Array, L, D);
   if (rows.length === 0) throw new GradlocError('BAD_MODEL', `the explained score does not depend on '${last.context}' (its gradient is all zero): is it in the ${input} tower?`);
   const tokens = tokensOf(L);
   const f = (name: string): Float32Array => r.outputs[name]?.data as Float32Array;
-  const perBlock = blocks.map((b) => gradEclipScores(f(b.q), f(b.k), f(b.v), r.grads[b.context].data as Float32Array, D, rows, tokens, keySimilarity));
+  // one pooled row (a class or end-of-text token): plain loops; many (mean pooling): onnxruntime's MatMul
+  const scores = rows.length > 4 ? gradEclipScoresBatched : async (...a: Parameters<typeof gradEclipScores>) => gradEclipScores(...a);
+  const perBlock: Float64Array[] = [];
+  for (const b of blocks) perBlock.push(await scores(f(b.q), f(b.k), f(b.v), r.grads[b.context].data as Float32Array, D, rows, tokens, keySimilarity));
   return { perBlock, rows, tokens };
 }
 
@@ -207,14 +232,14 @@ export async function gradEclipOf(model: OnnxModel, feeds: Feeds, of: Target, op
   const r = await model.vjp({ feeds, of, wrt: [...new Set(all.map((b) => b.context))], outputs: reads });
 
   let grid = { prefix: 0, rows: 0, cols: 0 };
-  const img = towerScores(r, imageBlocks, imageInput, (L) => {
+  const img = await towerScores(r, imageBlocks, imageInput, (L) => {
     grid = tokenGrid(imageBlocks[0].context, L, opts.imageTokens ?? {});
     return Array.from({ length: grid.rows * grid.cols }, (_, i) => grid.prefix + i);
   }, keySimilarity);
   const map = new Float32Array(grid.rows * grid.cols);
   for (const m of img.perBlock) m.forEach((x, i) => (map[i] += Math.max(0, x)));
 
-  const txt = towerScores(r, textBlocks, textInput, (L) => Array.from({ length: L }, (_, i) => i), keySimilarity);
+  const txt = await towerScores(r, textBlocks, textInput, (L) => Array.from({ length: L }, (_, i) => i), keySimilarity);
   const eos = Math.max(...txt.rows);
   const summed = new Float64Array(txt.tokens.length);
   for (const m of txt.perBlock) m.forEach((x, i) => (summed[i] += x));
