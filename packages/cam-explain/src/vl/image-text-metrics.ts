@@ -31,6 +31,11 @@ export interface ImageTextAucOptions {
   readonly seed?: number;
   /** The image input (default: the map's). */
   readonly input?: string;
+  /**
+   * Perturbed copies per model run (default 32 for dual encoders; 1 for grounders, since
+   * OWL-ViT exports tie the text batch to the image batch: queries per image x images).
+   */
+  readonly batchSize?: number;
 }
 
 export interface ImageTextAuc {
@@ -59,7 +64,7 @@ export async function imageTextAuc(explained: ImageTextMap, feeds: Feeds, input:
   const black = inModelUnits(new Float32Array(C * n), C, n, o.normalize);
   const { model, output, index } = explained.scoring;
   const r = await deletionInsertion(
-    { model, feeds, input, target: elementTarget(output, index.slice(1)) },
+    { model, feeds, input, target: elementTarget(output, index.slice(1)), batchSize: o.batchSize ?? (explained.scoring.index.length === 3 ? 1 : undefined) },
     { batch: 1, height: H, width: W, maps: explained.map },
     { steps: o.steps ?? IMAGE_TEXT_AUC_STEPS, fraction: o.fraction ?? 0.5, deletionBaseline: noise, insertionBaseline: black },
   );
