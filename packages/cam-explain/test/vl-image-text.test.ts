@@ -164,6 +164,9 @@ describe('mask pointing', () => {
     expect(maskPointing([0.1, 0.9, 0.5, 0.5], [1, 0, 0, 1])).toEqual({ hit: false, energy: 0.6 / 2 });
     expect(maskPointing([0, 0], [1, 1])).toEqual({ hit: false, energy: 0 });
     expect(() => maskPointing([0], [1, 1])).toThrow(/pixels/);
+    // 2 x 2 map, top pixel (1, 0): in the box [1, 0, 2, 1], not in [0, 0, 1, 2]
+    expect(maskPointing([0.1, 0.9, 0.5, 0.5], [0, 0, 0, 0], { box: [1, 0, 2, 1], width: 2 }).boxHit).toBe(true);
+    expect(maskPointing([0.1, 0.9, 0.5, 0.5], [0, 0, 0, 0], { box: [0, 0, 1, 2], width: 2 }).boxHit).toBe(false);
   });
 });
 

@@ -12,8 +12,9 @@
  * normalisation when the caller feeds normalised pixels.
  *
  * Mask metrics, on scenes with known object masks: the pointing game (is the most attributed
- * pixel inside the object?) and the energy pointing game (the share of the map's mass inside
- * the object; Score-CAM's "energy-based pointing game").
+ * pixel inside the object's mask, and inside its box as Zhang et al.'s pointing game scores
+ * it, here without their 15 px tolerance?) and the energy pointing game (the share of the
+ * map's mass inside the mask; Score-CAM's "energy-based pointing game").
  */
 import { GradlocError, rng, type Feeds } from '@gradloc/tensor-backend';
 import { deletionInsertion } from '../metrics/deletion-insertion.js';
@@ -71,8 +72,12 @@ export async function imageTextAuc(explained: ImageTextMap, feeds: Feeds, input:
   return { insertion: r.insertion.auc[0], deletion: r.deletion.auc[0] };
 }
 
-/** Pointing game and energy pointing game of one map against a boolean mask of the same size. */
-export function maskPointing(map: ArrayLike<number>, mask: ArrayLike<number | boolean>): { hit: boolean; energy: number } {
+/**
+ * Pointing game and energy pointing game of one map against a boolean mask of the same size;
+ * with `box` ([x0, y0, x1, y1], x1 and y1 exclusive; `width` the map's row length) also
+ * whether the top pixel lies in the box.
+ */
+export function maskPointing(map: ArrayLike<number>, mask: ArrayLike<number | boolean>, box?: { readonly box: readonly [number, number, number, number]; readonly width: number }): { hit: boolean; energy: number; boxHit?: boolean } {
   if (map.length !== mask.length) throw new GradlocError('SHAPE_MISMATCH', `map has ${map.length} pixels, mask ${mask.length}`);
   let best = 0;
   let inside = 0;
@@ -83,5 +88,9 @@ export function maskPointing(map: ArrayLike<number>, mask: ArrayLike<number | bo
     total += v;
     if (mask[i]) inside += v;
   }
-  return { hit: total > 0 && !!mask[best], energy: total > 0 ? inside / total : 0 };
+  const out = { hit: total > 0 && !!mask[best], energy: total > 0 ? inside / total : 0 };
+  if (!box) return out;
+  const [x, y] = [best % box.width, Math.floor(best / box.width)];
+  const [x0, y0, x1, y1] = box.box;
+  return { ...out, boxHit: total > 0 && x >= x0 && x < x1 && y >= y0 && y < y1 };
 }
