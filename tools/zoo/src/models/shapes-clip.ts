@@ -40,15 +40,15 @@ const NAME = 'shapes-clip';
 /**
  * The grounder's image tower already tells colour and shape per patch and its text tower
  * embeds object phrases in the same space, which contrastive training from scratch learned
- * slowly (top1 0.57 after 2500 steps). Its per-patch projection becomes the image projection,
- * so at the start the image embedding is the mean of the patches' phrase embeddings. The
+ * slowly (top1 0.57 after 2500 steps). Its per-patch projection becomes the image projection
+ * (applied to the pooled token: the class token by default, or the patches' mean). The
  * temperature is not the grounder's (its logits also carry a shift), so it starts fresh.
  */
 const GROUNDER_WARM_START: WarmStartSpec = { model: 'shapes-grounder', rename: [['vision.proj.', 'class_head.proj.']], skip: /^logit_scale$/ };
 
 export const SHAPES_CLIP_RECIPE = {
   seed: 0,
-  steps: 1900,
+  steps: 2400,
   batch: 64,
   /**
    * Hard negative captions per scene (clip/hard-negatives.ts). Swapped colours and counts were
@@ -57,8 +57,13 @@ export const SHAPES_CLIP_RECIPE = {
   negatives: 9,
   /** Weight of the auxiliary patch loss (clip/architecture.ts; 0 = contrastive only). */
   auxWeight: 0,
-  /** Weight of the object-phrase loss (clip/phrase-loss.ts; 0 = captions only). */
-  phraseWeight: 0,
+  /**
+   * Weight of the object-phrase loss (clip/phrase-loss.ts; 0 = captions only). With it and
+   * class-token pooling, Grad-ECLIP's top pixel lies in the queried object's box in 95% of test
+   * scenes (65% for the caption-only mean-pooled model); 1.0 cost 5 points of top1, 0.5 with
+   * 2400 steps keeps it above 0.90 (README).
+   */
+  phraseWeight: 0.5,
   /** Start from the grounder's towers (null: from scratch). */
   warmStart: GROUNDER_WARM_START as WarmStartSpec | null,
   // shapes-vit's finding: its class-token ViT sat at chance at 1e-3 and learned at 3e-4

@@ -43,7 +43,9 @@ export const CLIP_CONFIG: ClipConfig = {
     { width: 16, stride: 2 },
     { width: 32, stride: 2 },
   ],
-  pool: 'mean',
+  // the class token, as CLIP: Grad-ECLIP explains the attention into the pooled token, which a
+  // mean of the patches mostly bypasses (their own residual streams reach the embedding)
+  pool: 'cls',
   embed: 64,
   textDim: 64,
   textDepth: 2,
