@@ -48,21 +48,21 @@ export async function attentionMaps(model: OnnxModel, feeds: Feeds, opts: Attent
   const row = opts.row ?? 0;
   if (!(Number.isInteger(row) && row >= 0 && row < L)) throw new GradlocError('BAD_INPUT', `row must be a token index below ${L}, got ${row}`);
   const { prefix, rows, cols } = tokenGrid(probs[probs.length - 1], L, opts.imageTokens ?? {});
-  let roll = Float64Array.from({ length: L * L }, (_, i) => (i % (L + 1) === 0 ? 1 : 0));
-  for (const a of mats) {
-    const next = new Float64Array(L * L);
+  // only the read token's row of R = A'_L ... A'_1 is needed: e_row^T A'_L ... A'_1, one
+  // vector-matrix product per block (L^2) instead of the full products (L^3)
+  let roll = Float64Array.from({ length: L }, (_, j) => (j === row ? 1 : 0));
+  for (let b = mats.length - 1; b >= 0; b--) {
+    const a = mats[b];
+    const next = new Float64Array(L);
     for (let i = 0; i < L; i++) {
+      if (roll[i] === 0) continue;
       let sum = 0;
       for (let j = 0; j < L; j++) sum += 0.5 * a[i * L + j] + (i === j ? 0.5 : 0);
-      for (let j = 0; j < L; j++) {
-        const w = (0.5 * a[i * L + j] + (i === j ? 0.5 : 0)) / sum;
-        if (w === 0) continue;
-        for (let k = 0; k < L; k++) next[i * L + k] += w * roll[j * L + k];
-      }
+      for (let j = 0; j < L; j++) next[j] += (roll[i] * (0.5 * a[i * L + j] + (i === j ? 0.5 : 0))) / sum;
     }
     roll = next;
   }
   const last = mats[mats.length - 1];
-  const patches = (m: Float64Array): Float32Array => Float32Array.from({ length: rows * cols }, (_, p) => m[row * L + prefix + p]);
-  return { attention: patches(last), rollout: patches(roll), rows, cols };
+  const patches = (m: Float64Array, offset: number): Float32Array => Float32Array.from({ length: rows * cols }, (_, p) => m[offset + prefix + p]);
+  return { attention: patches(last, row * L), rollout: patches(roll, 0), rows, cols };
 }
