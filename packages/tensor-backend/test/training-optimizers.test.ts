@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { adamw, sgd, type FloatArray, type Optimizer } from '../src/index.js';
+import { adamw, sgd, withParamLr, type FloatArray, type Optimizer } from '../src/index.js';
 
 /** Runs `opt` over the given gradients (one per step) from p0; returns p after each step. */
-function run(opt: Optimizer, p0: number[], grads: number[][], lr = opt.lr): number[][] {
+function run(opt: Optimizer, p0: number[], grads: number[][], lr = opt.lr, name = 'w'): number[][] {
   const p = Float32Array.from(p0);
-  const state = opt.init(p, 'w');
+  const state = opt.init(p, name);
   return grads.map((g, k) => {
     opt.update(p, Float32Array.from(g), state, { lr, step: k + 1, gradScale: 1 });
     return Array.from(p);
@@ -76,6 +76,14 @@ describe('training: optimizers against hand-computed steps', () => {
     const p: FloatArray = Float64Array.from([1]);
     opt.update(p, Float64Array.from([1e-9]), opt.init(p, 'w'), { lr: 0.1, step: 1, gradScale: 1 });
     expect(p[0]).toBe(1 - 1e-10);
+  });
+
+  it('withParamLr: matched parameters step with factor x lr (SGD: exactly), the rest with lr', () => {
+    const opt = withParamLr(sgd({ lr: 0.1 }), [{ params: /^log_z$/, factor: 100 }]);
+    close(run(opt, [1], [[0.5]], 0.1, 'log_z')[0], [1 - 10 * 0.5]);
+    close(run(opt, [1], [[0.5]], 0.1, 'w')[0], [1 - 0.1 * 0.5]);
+    expect(opt.config.kind).toBe('param-lr(sgd)');
+    expect(() => withParamLr(sgd({ lr: 0.1 }), [{ params: 'a', factor: -1 }])).toThrow(/factor/);
   });
 
   it('rejects invalid settings', () => {

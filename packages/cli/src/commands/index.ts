@@ -6,6 +6,7 @@ import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { localizeCommand } from './localize.js';
+import { gfnCommand } from './gfn.js';
 import { gradCommand } from './grad.js';
 import { quantizeCommand } from './quantize.js';
 import { sgtmCommand } from './sgtm.js';
@@ -13,4 +14,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, gfnCommand, demoCommand];

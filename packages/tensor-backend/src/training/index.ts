@@ -5,6 +5,7 @@ export * from './optimizer.js';
 export * from './sgd.js';
 export * from './adamw.js';
 export * from './optimizer-from-config.js';
+export * from './param-lr.js';
 export * from './schedule.js';
 export * from './clip.js';
 export * from './slices.js';
