@@ -50,6 +50,40 @@ describe('gradloc vps', () => {
     expect(listFiles(dir)).toContain('overlay.png');
   });
 
+  it('--diverse K writes MAP-1.npy .. MAP-K.npy: distinct sets, best first, greedy alongside', () => {
+    const args = ['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '16', '--threads', '2'];
+    const r = gradloc([...args, '--diverse', '3', '--size', '2', '--budget', '300', '--compare-greedy', '--out', 'd.npy', '--png', 'd.png'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim()) as { scores: number[]; maps: string[]; explanations: { regions: number[]; value: number }[]; diversity: number; forward_passes: number; greedy: { value: number; regions: number[]; forward_passes: number } };
+    expect(out.maps).toEqual(['d-1.npy', 'd-2.npy', 'd-3.npy']);
+    expect(listFiles(dir)).toEqual(expect.arrayContaining(['d-1.npy', 'd-2.npy', 'd-3.npy', 'd-1.png', 'd-2.png', 'd-3.png']));
+    expect(listFiles(dir)).not.toContain('d.npy');
+    // best first, each a distinct set of 2 regions
+    expect([...out.scores].sort((a, b) => b - a)).toEqual(out.scores);
+    const keys = out.explanations.map((e) => [...e.regions].sort((a, b) => a - b).join(','));
+    expect(new Set(keys).size).toBe(3);
+    expect(out.explanations.every((e) => e.regions.length === 2)).toBe(true);
+    // the budget bounds training (the last sampling batch may overshoot it by one batch of sets)
+    expect(out.forward_passes).toBeLessThan(300 + 2 * 16 * 2);
+    expect(out.diversity).toBeGreaterThan(0);
+    expect(out.greedy.regions).toHaveLength(2);
+    expect(out.greedy.forward_passes).toBe(2 + 2 * 16 + 2 * 15);
+    const map = readNpy(join(dir, 'd-1.npy'));
+    expect(map.dims).toEqual([96, 96]);
+    const values = new Set(Array.from(map.data as Float32Array, (v) => v.toFixed(4)));
+    // two regions with non-zero values, the rest 0
+    expect(values.has('0.0000')).toBe(true);
+    expect(values.size).toBeLessThanOrEqual(3);
+  });
+
+  it('--diverse refuses its flags without it, and --lazy with it', () => {
+    const args = ['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--out', 'e.npy'];
+    expectOneLineError(gradloc([...args, '--budget', '100'], dir), 'BAD_INPUT');
+    expectOneLineError(gradloc([...args, '--diverse', '2', '--lazy'], dir), 'BAD_INPUT');
+    expectOneLineError(gradloc([...args, '--diverse', '0'], dir), 'BAD_INPUT');
+    expect(listFiles(dir).filter((f) => f.startsWith('e'))).toEqual([]);
+  });
+
   it('--lazy needs fewer forward passes', () => {
     // 2 images per model run: lazy greedy re-evaluates one candidate at a time (with the default
     // 32, a dozen regions' candidates all fit in its first batch)

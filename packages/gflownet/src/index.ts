@@ -1,4 +1,5 @@
 export * from './env/types.js';
+export * from './env/subset.js';
 export * from './env/set.js';
 export * from './env/hypergrid.js';
 export * from './env/presets.js';

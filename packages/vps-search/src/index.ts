@@ -25,3 +25,6 @@ export * from './baselines/grad-cam.js';
 export * from './vps.js';
 export * from './pipeline/ground.js';
 export * from './pipeline/explain-detection.js';
+export * from './diverse/region-env.js';
+export * from './diverse/diverse.js';
+export * from './pipeline/explain-diverse.js';

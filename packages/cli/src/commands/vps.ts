@@ -4,7 +4,7 @@
  * JSON line; progress and the target on stderr.
  */
 import { encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
-import { BASELINES, explainDetection, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { BASELINES, explainDetection, explainDiverse, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -16,6 +16,7 @@ const HELP = `Usage: gradloc vps --model NAME|PATH --image IMG.png --query TEXT 
                    [--regions N] [--lazy] --out MAP.npy [--png OVERLAY.png]
                    [--division slic|grid] [--baseline black|mean|blur] [--lambda1 L] [--lambda2 L]
                    [--batch-size N] [--models DIR] [--threads N]
+       gradloc vps ... --diverse K [--size M] [--budget N] [--beta B] [--seed N] [--compare-greedy]
 
 Visual Precision Search: which sub-regions of the image a grounding model needs to keep (and
 loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "deletion_auc",
@@ -34,7 +35,18 @@ loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "
   --regions N       sub-regions (default ${DEFAULT_REGIONS}); --division grid for a plain grid
   --lazy            lazy (CELF) greedy: fewer forward passes
   --baseline B      what hidden pixels become (default black)
-  --lambda1/2 L     weights of s_ins and 1 - s_del in F (default 1 and 1)`;
+  --lambda1/2 L     weights of s_ins and 1 - s_del in F (default 1 and 1)
+
+Diverse explanations (a GFlowNet over region sets, packages/vps-search "Diverse explanations"):
+  --diverse K       sample K distinct sets of M regions that each keep the detection, in
+                    proportion to F^beta; writes MAP-1.npy .. MAP-K.npy (and OVERLAY-1.png ..
+                    with --png), best first, and prints {"scores":[F..],"maps":[..],
+                    "diversity":..,"forward_passes":..,"ms":..,...}
+  --size M          regions per set (default: an eighth of the regions)
+  --budget N        detector forward passes for training and sampling (default: what a full
+                    greedy order costs, 2 + n(n+1))
+  --beta B          sets are sampled in proportion to F^B (default 8)
+  --compare-greedy  also run greedy VPS for M steps and print its F and forward passes`;
 
 const FLAGS = {
   model: { type: 'string' },
@@ -50,6 +62,12 @@ const FLAGS = {
   lambda1: { type: 'string' },
   lambda2: { type: 'string' },
   'batch-size': { type: 'string' },
+  diverse: { type: 'string' },
+  size: { type: 'string' },
+  budget: { type: 'string' },
+  beta: { type: 'string' },
+  seed: { type: 'string' },
+  'compare-greedy': { type: 'boolean' },
   ...MODELS_FLAG,
   ...RUNTIME_FLAGS,
   help: { type: 'boolean', short: 'h' },
@@ -84,6 +102,11 @@ export const vpsCommand: Command = {
     const lambda1 = optionalNumber('vps', f, 'lambda1', 0, 1e6);
     const lambda2 = optionalNumber('vps', f, 'lambda2', 0, 1e6);
     const batchSize = optionalInt('vps', f, 'batch-size', 1);
+    const diverse = optionalInt('vps', f, 'diverse', 1);
+    if (diverse === undefined) for (const only of ['size', 'budget', 'beta', 'seed', 'compare-greedy']) if (f[only] !== undefined) throw new GradlocError('BAD_INPUT', `vps: --${only} needs --diverse K`);
+    if (diverse !== undefined && f.lazy) throw new GradlocError('BAD_INPUT', 'vps: --lazy is a greedy option; it does not apply with --diverse');
+    if (diverse !== undefined && !out.endsWith('.npy')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --out must end in .npy (MAP.npy gives MAP-1.npy ..), got '${out}'`);
+    if (diverse !== undefined && png !== undefined && !png.endsWith('.png')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --png must end in .png, got '${png}'`);
     // decoded once, under the dashboard's pixel limit, before the model is opened
     const picture = await readPicture(imagePath);
     const boxText = optionalString(f, 'box');
@@ -92,6 +115,51 @@ export const vpsCommand: Command = {
     const detector = new OnnxGrounder(source);
     const progress = stageReporter(io, 'vps:');
     try {
+      if (diverse !== undefined) {
+        const r = await explainDiverse({
+          detector,
+          image: picture,
+          query,
+          box,
+          regions,
+          division,
+          baseline,
+          lambda1,
+          lambda2,
+          batchSize,
+          k: diverse,
+          size: optionalInt('vps', f, 'size', 1),
+          budget: optionalInt('vps', f, 'budget', 1),
+          beta: optionalNumber('vps', f, 'beta', Number.MIN_VALUE, 1e6),
+          seed: optionalInt('vps', f, 'seed', 0),
+          compareGreedy: f['compare-greedy'] === true,
+          onProgress: (passes, budget) => progress.update('forward passes', passes, budget),
+        });
+        progress.done();
+        io.err(`vps: ${source.name}, "${query}" at [${r.box.join(', ')}]: ${r.explanations.length} sets of ${r.size} of ${r.regions} regions, ${r.forwardPasses} forward passes`);
+        const numbered = (path: string, i: number, ext: string): string => `${path.slice(0, -ext.length)}-${i + 1}${ext}`;
+        const maps = r.explanations.map((_, i) => numbered(out, i, '.npy'));
+        const files = r.explanations.map((e, i) => ({ path: maps[i], bytes: encodeNpy(tensor('float32', [e.map.height, e.map.width], e.map.data)) }));
+        if (png) for (const [i, e] of r.explanations.entries()) files.push({ path: numbered(png, i, '.png'), bytes: await encodePNG(e.overlay) });
+        writeFiles(files);
+        io.out(
+          JSON.stringify({
+            scores: r.explanations.map((e) => e.value),
+            maps,
+            explanations: r.explanations.map((e) => ({ value: e.value, insertion: e.insertion, deletion: e.deletion, regions: e.regions })),
+            diversity: r.diversity,
+            forward_passes: r.forwardPasses,
+            ms: Math.round(r.ms),
+            size: r.size,
+            regions: r.regions,
+            score: r.score,
+            missed: r.missed,
+            box: r.box,
+            ...(r.greedy ? { greedy: { value: r.greedy.value, regions: r.greedy.order, forward_passes: r.greedy.forwardPasses } } : {}),
+          }),
+        );
+        return 0;
+      }
       const r = await explainDetection({
         detector,
         image: picture,

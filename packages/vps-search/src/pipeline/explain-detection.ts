@@ -5,7 +5,7 @@
  * picture's size with its overlay (the explained box drawn on it), the faithfulness metrics
  * and both curves. `gradloc vps`, the dashboard's VPS job and the reports call this.
  */
-import { drawBox, imageBatch, overlay, planarFromRgb, resizeMap, toRgbImage, type DecodeLimits, type ImageInput, type MapPlane, type OverlayOptions, type RgbImage } from '@gradloc/tensor-backend';
+import { drawBox, imageBatch, overlay, planarFromRgb, resizeMap, toRgbImage, type Box, type DecodeLimits, type ImageInput, type MapPlane, type OverlayOptions, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
 import { bestDetection, normalizedBox } from '../detector/detections.js';
 import type { Detector } from '../detector/types.js';
 import type { Curves } from '../metrics.js';
@@ -55,24 +55,44 @@ export interface DetectionExplanation {
   readonly curves: Curves;
 }
 
-export async function explainDetection(o: ExplainDetectionOptions): Promise<DetectionExplanation> {
+/** The picture, its planar copy at the detector's size, and the detection to explain. */
+export interface PreparedTarget {
+  readonly picture: RgbImage;
+  readonly image: PlanarImage;
+  /** Normalised box and its pixels in the picture. */
+  readonly box: Box;
+  readonly pixels: PixelBox;
+  readonly score: number;
+}
+
+/** Decodes the picture and finds the target box (given, or the model's best for the query). */
+export async function prepareTarget(o: Pick<ExplainDetectionOptions, 'detector' | 'image' | 'query' | 'box' | 'limits'>): Promise<PreparedTarget> {
   const picture = await toRgbImage(o.image, 'image', o.limits);
   const given = o.box ? normalizedBox(o.box, picture.width, picture.height, `box [${o.box.join(', ')}]`) : undefined;
   const { detector } = o;
   const image = planarFromRgb(picture, detector.width, detector.height);
   const [own] = await detector.detect(imageBatch(image), o.query);
   const box = given ?? bestDetection(own).box;
-  const score = targetScore(own, box);
-  const r = await searchDetection({ ...o, image, target: { query: o.query, box } });
-  const map = resizeMap({ width: image.width, height: image.height, data: r.map }, picture.width, picture.height);
-  const pixels = toPixels(box, picture.width, picture.height);
+  return { picture, image, box, pixels: toPixels(box, picture.width, picture.height), score: targetScore(own, box) };
+}
+
+/** A map at the detector's size brought to the picture's, with its overlay (the box outlined). */
+export function pictureMap(t: PreparedTarget, data: Float32Array, opts?: OverlayOptions): { map: MapPlane & { readonly data: Float32Array }; overlay: RgbImage } {
+  const map = resizeMap({ width: t.image.width, height: t.image.height, data }, t.picture.width, t.picture.height);
+  return { map: { width: map.width, height: map.height, data: Float32Array.from(map.data) }, overlay: drawBox(overlay(t.picture, map, opts), t.pixels) };
+}
+
+export async function explainDetection(o: ExplainDetectionOptions): Promise<DetectionExplanation> {
+  const t = await prepareTarget(o);
+  const r = await searchDetection({ ...o, image: t.image, target: { query: o.query, box: t.box } });
+  const { map, overlay: picture } = pictureMap(t, r.map, o.overlay);
   return {
     query: o.query,
-    box: pixels,
-    score,
-    missed: score < MISS_THRESHOLD,
-    map: { width: map.width, height: map.height, data: Float32Array.from(map.data) },
-    overlay: drawBox(overlay(picture, map, o.overlay), pixels),
+    box: t.pixels,
+    score: t.score,
+    missed: t.score < MISS_THRESHOLD,
+    map,
+    overlay: picture,
     insertionAuc: r.metrics.insertionAuc,
     deletionAuc: r.metrics.deletionAuc,
     highestConfidence: r.metrics.highestConfidence,
