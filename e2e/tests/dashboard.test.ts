@@ -283,6 +283,30 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(curves.rows.map((r) => Number(r[1]))).toEqual(json.curves.insertion);
   });
 
+  it('explain: diverse explanations show the k sampled sets side by side, best first, with their scores and maps', async () => {
+    const { bytes: png, scene } = await scenePng(0);
+    await page.goto(`${app.url}/explain`);
+    await page.setInputFiles('[data-testid=upload]', { name: 'scene.png', mimeType: 'image/png', buffer: png });
+    const phrase = scene.objects[0].phrases[0];
+    await page.fill('[data-testid=vps-query]', phrase);
+    await page.fill('[data-testid=vps-regions]', '9');
+    await page.fill('[data-testid=vps-k]', '3');
+    await page.click('[data-testid=vps-diverse-run]');
+    await page.waitForSelector('[data-testid=vps-diverse]');
+    const sets = page.locator('[data-testid=vps-diverse-set]');
+    expect(await sets.count()).toBe(3);
+    // side by side: one row of figures
+    const tops = await sets.evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    expect(new Set(tops).size).toBe(1);
+    const scores = (await page.locator('[data-testid=vps-diverse-score]').allTextContents()).map(Number);
+    expect(scores.every((v) => Number.isFinite(v))).toBe(true);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(Number(await page.locator('[data-testid=vps-diversity]').textContent())).toBeGreaterThan(0);
+    const npy = await download(page, linkOf(page.locator('[data-testid=vps-diverse-downloads-1]'), 'npy'));
+    expect(npy.name).toBe(`shapes-grounder-gwq4-vps-${slug(phrase)}-set-1.npy`);
+    expect(readNpy(npy.bytes).dims).toEqual([96, 96]);
+  });
+
   it('quantize: a job runs to completion with a live progress bar, and lands in the table', async () => {
     await page.goto(`${app.url}/quantize`);
     const rowsBefore = await page.locator('[data-testid=quant-row]').count();

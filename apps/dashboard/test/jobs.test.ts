@@ -3,10 +3,11 @@
  * through the jobs.watch subscription), cancellation, and recovery of jobs whose worker died.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeNpy, OnnxModel } from '@gradloc/tensor-backend';
+import { decodeImage, decodeNpy, imageBatch, OnnxModel, planarFromRgb } from '@gradloc/tensor-backend';
+import { baselineImage, bestDetection, divide, SetEvaluator } from '@gradloc/vps-search';
 import { downloadResponse, jobFileName } from '../src/server/jobs/files.js';
 import { brownPerplexity, modelDir } from '@gradloc/models';
-import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsResult } from '../src/server/index.js';
+import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsDiverseResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
 
@@ -139,6 +140,41 @@ describe('a VPS job', () => {
     expect(refused?.code).toBe('BAD_REQUEST');
     expect(refused?.message).toMatch(/^the query has words the model does not know: flying, saucer \(it knows only these \d+ words of the shapes scenes: a an the .* red .* circle /);
     expect((await app.caller().jobs.list({ kind: 'vps' })).length).toBe(before);
+  });
+});
+
+describe('a diverse VPS job', () => {
+  it('returns k distinct region sets best first, each F recomputed from its regions by a fresh evaluator, maps at the upload size', async () => {
+    const worker = new JobWorker(store, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
+    const { bytes, scene } = await scenePng(0, 2);
+    const query = scene.objects[0].phrases[0];
+    const job = await app.caller().vps.diverse({ image: dataUrl(bytes), query, regions: 9, k: 3, size: 2, budget: 120 });
+    await worker.start();
+    const done = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status !== 'queued' && j.status !== 'running');
+    await worker.stop(true);
+    expect(done.status, done.error ?? '').toBe('succeeded');
+    expect(done.kind).toBe('vps-diverse');
+    const r = done.result as VpsDiverseResult;
+    expect(r.explanations).toHaveLength(3);
+    const sets = r.explanations.map((e) => [...e.regions].sort((a, b) => a - b).join(','));
+    expect(new Set(sets).size).toBe(3);
+    for (let i = 1; i < 3; i++) expect(r.explanations[i].value).toBeLessThanOrEqual(r.explanations[i - 1].value);
+    // F of each set, recomputed here: the same regions and target through a new SetEvaluator
+    const { detector } = await app.services.grounders.open(undefined);
+    const picture = await decodeImage(bytes);
+    const image = planarFromRgb(picture, detector.width, detector.height);
+    const regions = divide(image, 9);
+    const [own] = await detector.detect(imageBatch(image), query);
+    const ev = new SetEvaluator(detector, image, baselineImage(image, 'black'), regions, { query, box: bestDetection(own).box }, {}, 8);
+    const masks = r.explanations.map((e) => Uint8Array.from({ length: regions.count }, (_, q) => (e.regions.includes(q) ? 1 : 0)));
+    const again = await ev.evaluate(masks);
+    r.explanations.forEach((e, i) => expect(e.value).toBeCloseTo(again.value[i], 4));
+    for (const e of r.explanations) {
+      expect(e.overlay).toMatch(/^data:image\/png;base64,/);
+      const map = decodeNpy(new Uint8Array(await downloadResponse(app.services.env.dataDir, e.mapUrl).arrayBuffer()));
+      expect(map.dims).toEqual([192, 192]);
+    }
+    expect(r.diversity).toBeGreaterThan(0);
   });
 });
 

@@ -3,9 +3,9 @@
  * pages stay in step with the routers without bundling any server code.
  */
 import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter, JobView, QuantResult, SgtmResult, VpsResult } from '@gradloc/dashboard/server';
+import type { AppRouter, JobView, QuantResult, SgtmResult, VpsDiverseResult, VpsResult } from '@gradloc/dashboard/server';
 
-export type { JobView, QuantResult, SgtmResult, VpsResult };
+export type { JobView, QuantResult, SgtmResult, VpsDiverseResult, VpsResult };
 export type Outputs = inferRouterOutputs<AppRouter>;
 export type ModelSummary = Outputs['models']['list'][number];
 export type Detection = Outputs['grounding']['detect']['detections'][number];
@@ -30,6 +30,11 @@ export function quantResultOf(job: { kind: string; result?: unknown }): QuantRes
 export function vpsResultOf(job: { kind: string; result?: unknown }): VpsResult | null {
   const r = job.result;
   return job.kind === 'vps' && isRecord(r) && typeof r.overlay === 'string' && typeof r.insertionAuc === 'number' ? (r as unknown as VpsResult) : null;
+}
+
+export function vpsDiverseResultOf(job: { kind: string; result?: unknown }): VpsDiverseResult | null {
+  const r = job.result;
+  return job.kind === 'vps-diverse' && isRecord(r) && Array.isArray(r.explanations) && typeof r.diversity === 'number' ? (r as unknown as VpsDiverseResult) : null;
 }
 
 export type SgtmResults = NonNullable<Outputs['sgtm']['results']>;

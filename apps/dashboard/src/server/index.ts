@@ -13,6 +13,7 @@ export { JobWorker, type WorkerOptions } from './jobs/worker.js';
 export { serverState } from './state.js';
 export type { QuantResult } from './jobs/runners/quant.js';
 export type { VpsResult } from './jobs/runners/vps.js';
+export type { VpsDiverseResult } from './jobs/runners/vps-diverse.js';
 export type { SgtmResult } from './jobs/runners/sgtm.js';
 export { handleDownload, handleTrpc, TRPC_ENDPOINT } from './http.js';
 export { describeApi, handleApiIndex, type ProcedureInfo } from './api-index.js';

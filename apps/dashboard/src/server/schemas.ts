@@ -60,6 +60,15 @@ export const vpsInput = z.object({
   baseline: z.enum(BASELINES as [BaselineKind, ...BaselineKind[]]).default('black'),
 });
 
+/** vps.diverse: k region sets sampled by a GFlowNet (vps-search's explainDiverse) instead of one greedy order. */
+export const vpsDiverseInput = vpsInput.omit({ lazy: true }).extend({
+  k: z.number().int().min(2).max(8).default(4),
+  /** Regions per set (default: an eighth of the regions). */
+  size: z.number().int().min(1).max(64).optional(),
+  /** Detector forward passes (default: what a full greedy order costs, 2 + n(n + 1)). */
+  budget: z.number().int().min(10).max(100_000).optional(),
+});
+
 export const quantInput = z.object({
   model: modelName.default('brown-gpt'),
   method: z.enum(METHODS).default('gwq'),
@@ -94,12 +103,13 @@ export const sgtmTrainInput = z.object({
 });
 
 export type VpsInput = z.infer<typeof vpsInput>;
+export type VpsDiverseInput = z.infer<typeof vpsDiverseInput>;
 export type SgtmTrainInput = z.infer<typeof sgtmTrainInput>;
 export type QuantInput = z.infer<typeof quantInput>;
 
-export const JOB_KINDS = ['vps', 'quant', 'sgtm'] as const;
+export const JOB_KINDS = ['vps', 'vps-diverse', 'quant', 'sgtm'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_INPUTS = { vps: vpsInput, quant: quantInput, sgtm: sgtmTrainInput } as const;
+export const JOB_INPUTS = { vps: vpsInput, 'vps-diverse': vpsDiverseInput, quant: quantInput, sgtm: sgtmTrainInput } as const;
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -3,11 +3,12 @@ import { useState } from 'react';
 import { skipToken, useMutation, useQuery } from '@tanstack/react-query';
 import { NumberField } from '../../lib/components/Fields';
 import { JobProgress } from '../../lib/components/JobProgress';
+import { VpsDiverseView } from '../../lib/components/VpsDiverseView';
 import { VpsResultView } from '../../lib/components/VpsResultView';
 import { errorMessage, isUnauthorized } from '../../lib/errors';
 import { numberField } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
-import { vpsResultOf, type JobView } from '../../lib/types';
+import { vpsDiverseResultOf, vpsResultOf, type JobView } from '../../lib/types';
 
 /** VPS runs on the grounder the Grounding page defaults to: the quantized one is the fast one. */
 export const VPS_MODEL = 'shapes-grounder-gwq4';
@@ -26,20 +27,24 @@ interface Props {
 export function VpsSection({ image, query, onQuery, onError }: Props) {
   const trpc = useTRPC();
   const [regions, setRegions] = useState('16');
+  const [k, setK] = useState('4');
   const [job, setJob] = useState<JobView | null>(null);
   const [done, setDone] = useState<JobView | null>(null);
   const start = useMutation(trpc.vps.explain.mutationOptions());
+  const startDiverse = useMutation(trpc.vps.diverse.mutationOptions());
   const details = useQuery(trpc.jobs.get.queryOptions(done?.status === 'succeeded' ? { id: done.id } : skipToken));
   const result = details.data ? vpsResultOf(details.data) : null;
+  const diverse = details.data ? vpsDiverseResultOf(details.data) : null;
+  const pending = start.isPending || startDiverse.isPending;
 
-  function run() {
+  function run(kind: 'greedy' | 'diverse') {
     if (!image) return;
     onError(null);
     setDone(null);
-    start.mutate(
-      { image, query, regions: numberField(regions), model: VPS_MODEL },
-      { onSuccess: setJob, onError: (e) => onError(errorMessage(e), isUnauthorized(e)) },
-    );
+    const input = { image, query, regions: numberField(regions), model: VPS_MODEL };
+    const callbacks = { onSuccess: setJob, onError: (e: unknown) => onError(errorMessage(e), isUnauthorized(e)) };
+    if (kind === 'diverse') startDiverse.mutate({ ...input, k: numberField(k) }, callbacks);
+    else start.mutate(input, callbacks);
   }
 
   function ended(view: JobView) {
@@ -60,13 +65,24 @@ export function VpsSection({ image, query, onQuery, onError }: Props) {
           <input type="text" data-testid="vps-query" value={query} onChange={(e) => onQuery(e.target.value)} placeholder="a red circle" />
         </label>
         <NumberField label="Regions" testId="vps-regions" min={4} max={256} value={regions} onChange={setRegions} />
-        <button type="button" data-testid="vps-run" disabled={!image || start.isPending} onClick={run}>
+        <button type="button" data-testid="vps-run" disabled={!image || pending} onClick={() => run('greedy')}>
           {start.isPending ? 'Queueing…' : 'Run VPS'}
+        </button>
+      </div>
+      <div className="row">
+        <p className="hint grow">
+          Diverse explanations: instead of one greedy order, a GFlowNet trained on this image samples several different region sets that each keep the detection (as many
+          forward passes as a full greedy order).
+        </p>
+        <NumberField label="Sets" testId="vps-k" min={2} max={8} value={k} onChange={setK} />
+        <button type="button" data-testid="vps-diverse-run" disabled={!image || pending} onClick={() => run('diverse')}>
+          {startDiverse.isPending ? 'Queueing…' : 'Diverse explanations'}
         </button>
       </div>
       {job && <JobProgress key={job.id} job={job} onEnd={ended} onError={(m) => onError(m)} />}
       {details.error && <p className="job-error">{errorMessage(details.error)}</p>}
       {result && <VpsResultView result={result} />}
+      {diverse && <VpsDiverseView result={diverse} />}
     </section>
   );
 }

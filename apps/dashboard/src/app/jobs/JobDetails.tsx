@@ -1,11 +1,12 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
 import { QuantTable } from '../../lib/components/QuantTable';
+import { VpsDiverseView } from '../../lib/components/VpsDiverseView';
 import { VpsResultView } from '../../lib/components/VpsResultView';
 import { errorMessage } from '../../lib/errors';
 import { formatTime } from '../../lib/format';
 import { useTRPC } from '../../lib/trpc';
-import { isTerminal, quantResultOf, vpsResultOf } from '../../lib/types';
+import { isTerminal, quantResultOf, vpsDiverseResultOf, vpsResultOf } from '../../lib/types';
 
 /** The stored input without the uploaded picture (megabytes of base64 help nobody). */
 function inputSummary(input: unknown): string {
@@ -21,6 +22,7 @@ export function JobDetails({ id }: { id: string }) {
   const j = job.data;
   const vps = vpsResultOf(j);
   const quant = quantResultOf(j);
+  const diverse = vpsDiverseResultOf(j);
   return (
     <section className="card" data-testid="job-details">
       <h2>
@@ -45,6 +47,7 @@ export function JobDetails({ id }: { id: string }) {
         )}
       </dl>
       {vps && <VpsResultView result={vps} />}
+      {diverse && <VpsDiverseView result={diverse} />}
       {quant && <QuantTable rows={[{ id: j.id, result: quant }]} />}
       <details>
         <summary>Input</summary>

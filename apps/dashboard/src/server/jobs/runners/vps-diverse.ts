@@ -1,0 +1,59 @@
+/**
+ * vps.diverse as a job: k region sets that each keep one detection, sampled by a GFlowNet
+ * trained for the image (vps-search's explainDiverse, what `gradloc vps --diverse K` runs).
+ * The result keeps each set's overlay, scores and map file, best first.
+ */
+import { encodeNpy, tensor } from '@gradloc/tensor-backend';
+import { explainDiverse } from '@gradloc/vps-search';
+import type { VpsDiverseInput } from '../../schemas.js';
+import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
+import type { JobContext } from '../context.js';
+import { jobFileName } from '../files.js';
+
+export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
+  const { services } = ctx;
+  ctx.report(0, 'decoding the image');
+  const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
+  ctx.report(0.01, 'opening the model');
+  const { name, detector } = await services.grounders.open(input.model);
+  const r = await explainDiverse({
+    detector,
+    image: picture,
+    query: input.query,
+    box: input.box,
+    regions: input.regions,
+    baseline: input.baseline,
+    k: input.k,
+    size: input.size,
+    budget: input.budget,
+    onProgress: (passes, budget) => ctx.report(0.02 + 0.96 * Math.min(1, passes / budget), `forward passes ${passes}/${budget}`),
+  });
+  ctx.report(0.99, 'rendering');
+  const explanations = [];
+  for (const [i, e] of r.explanations.entries()) {
+    explanations.push({
+      value: e.value,
+      insertion: e.insertion,
+      deletion: e.deletion,
+      regions: [...e.regions],
+      overlay: await pngDataUrl(e.overlay),
+      /** The set's map, float32 [H, W] in [0, 1] at the upload's size, as .npy. */
+      mapUrl: ctx.saveFile(jobFileName([name, 'vps', input.query, `set-${i + 1}`], 'npy'), encodeNpy(tensor('float32', [e.map.height, e.map.width], e.map.data))),
+    });
+  }
+  return {
+    model: name,
+    query: input.query,
+    box: r.box,
+    score: r.score,
+    missed: r.missed,
+    explanations,
+    diversity: r.diversity,
+    size: r.size,
+    regions: r.regions,
+    forwardPasses: r.forwardPasses,
+    ms: Math.round(r.ms),
+  };
+}
+
+export type VpsDiverseResult = Awaited<ReturnType<typeof runVpsDiverse>>;
