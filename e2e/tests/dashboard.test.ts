@@ -254,13 +254,19 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
     expect(curves.rows.filter((r) => r[0] === methods[0]).map((r) => Number(r[2]))).toEqual(curvesJson.methods[0].insertion);
   });
 
-  it('explain: a VPS job shows the overlay with its box, and downloads the overlay, the map (.npy) and the curves', async () => {
+  /** The Explain page with scene 0 uploaded and the VPS panel set to its first object's phrase and 9 regions. */
+  async function vpsPanel(): Promise<string> {
     const { bytes: png, scene } = await scenePng(0);
     await page.goto(`${app.url}/explain`);
     await page.setInputFiles('[data-testid=upload]', { name: 'scene.png', mimeType: 'image/png', buffer: png });
     const phrase = scene.objects[0].phrases[0];
     await page.fill('[data-testid=vps-query]', phrase);
     await page.fill('[data-testid=vps-regions]', '9');
+    return phrase;
+  }
+
+  it('explain: a VPS job shows the overlay with its box, and downloads the overlay, the map (.npy) and the curves', async () => {
+    const phrase = await vpsPanel();
     await page.click('[data-testid=vps-run]');
     await page.waitForSelector('img[data-testid=vps-map]');
     const vps = page.locator('[data-testid=vps-downloads]');
@@ -284,12 +290,7 @@ describe.skipIf(!hasChromium)('the dashboard in a real browser', () => {
   });
 
   it('explain: diverse explanations show the k sampled sets side by side, best first, with their scores and maps', async () => {
-    const { bytes: png, scene } = await scenePng(0);
-    await page.goto(`${app.url}/explain`);
-    await page.setInputFiles('[data-testid=upload]', { name: 'scene.png', mimeType: 'image/png', buffer: png });
-    const phrase = scene.objects[0].phrases[0];
-    await page.fill('[data-testid=vps-query]', phrase);
-    await page.fill('[data-testid=vps-regions]', '9');
+    const phrase = await vpsPanel();
     await page.fill('[data-testid=vps-k]', '3');
     await page.click('[data-testid=vps-diverse-run]');
     await page.waitForSelector('[data-testid=vps-diverse]');

@@ -43,13 +43,22 @@ describe('diverseSearch', () => {
       for (let q = 0; q < N; q++) if (!e.order.includes(q)) expect(at(q)).toBe(0);
     }
     expect(r.diversity).toBeCloseTo(meanJaccardDistance(sets), 12);
-    // forward passes: the empty set's 2 + 2 per distinct set scored; at most one batch (16 x 3 sets) past the budget
-    expect(r.forwardPasses).toBe(2 + 2 * r.setsScored);
+    // forward passes: 2 per distinct set scored (the empty set too); at most one batch (16 x 3 sets) past the budget
+    expect(r.forwardPasses).toBe(2 * r.setsScored);
     expect(r.forwardPasses).toBeLessThanOrEqual(budget + 2 * 16 * 3);
     // the best set is the 3 largest weights (F = 2 x 45/136); greedy finds it; the sampler gets close
     const best = 2 * (16 + 15 + 14) / 136;
     expect(r.greedy!.value).toBeCloseTo(best, 5);
     expect(r.explanations[0].value).toBeGreaterThan(0.9 * best);
+  });
+
+  it('ends when the sets are exhausted before the budget: 6 regions, sets of 1, a budget of 10,000 passes', async () => {
+    const six = gridRegions(H, W, 6);
+    const det = new ToyDetector(H, W, six.labels, six.count, (revealed) => revealed.reduce((s, v, r) => s + v * (r + 1), 0) / 21);
+    const r = await diverseSearch({ detector: det, image: onesImage(H, W), target: { query: 'toy', box: TARGET_BOX }, regions: six, k: 3, size: 1, budget: 10_000 });
+    // every set scored once: the empty set and the 6 singletons, 2 passes each
+    expect(r.forwardPasses).toBe(2 * 7);
+    expect(r.explanations.map((e) => e.order[0])).toEqual([5, 4, 3]);
   });
 
   it('refuses a set size larger than the regions and a bad beta', async () => {

@@ -114,19 +114,11 @@ export const vpsCommand: Command = {
     const source = openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
     const detector = new OnnxGrounder(source);
     const progress = stageReporter(io, 'vps:');
+    const common = { detector, image: picture, query, box, regions, division, baseline, lambda1, lambda2, batchSize };
     try {
       if (diverse !== undefined) {
         const r = await explainDiverse({
-          detector,
-          image: picture,
-          query,
-          box,
-          regions,
-          division,
-          baseline,
-          lambda1,
-          lambda2,
-          batchSize,
+          ...common,
           k: diverse,
           size: optionalInt('vps', f, 'size', 1),
           budget: optionalInt('vps', f, 'budget', 1),
@@ -161,16 +153,7 @@ export const vpsCommand: Command = {
         return 0;
       }
       const r = await explainDetection({
-        detector,
-        image: picture,
-        query,
-        box,
-        regions,
-        division,
-        baseline,
-        lambda1,
-        lambda2,
-        batchSize,
+        ...common,
         lazy: f.lazy === true,
         onProgress: (step, total) => progress.update('search', step, total),
       });

@@ -19,7 +19,7 @@ import type { DetectionTarget, Detector } from '../detector/types.js';
 import type { Regions } from '../regions/types.js';
 import { baselineImage } from '../search/compose.js';
 import { SetEvaluator, type Objective } from '../search/evaluator.js';
-import { emptySetScores, greedySearch } from '../search/greedy.js';
+import { greedySearch } from '../search/greedy.js';
 import { divide, type VpsOptions } from '../vps.js';
 import { RegionSetEnv } from './region-env.js';
 
@@ -78,7 +78,7 @@ export interface DiverseResult {
   readonly size: number;
   /** Mean pairwise Jaccard distance 1 - |A n B| / |A u B| between the returned sets (0 for one). */
   readonly diversity: number;
-  /** Detector forward passes: training, sampling and the empty set's scores. */
+  /** Detector forward passes: 2 per distinct set scored (the empty set included; 1 when a lambda is 0). */
   readonly forwardPasses: number;
   /** Distinct region sets scored. */
   readonly setsScored: number;
@@ -127,8 +127,10 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
   if (!(reserve >= 0 && reserve < 1)) throw new GradlocError('BAD_INPUT', `diverse VPS: reserve must be in [0, 1), got ${reserve}`);
   const baseline = baselineImage(o.image, o.baseline ?? 'black');
   const ev = new SetEvaluator(o.detector, o.image, baseline, regions, o.target, o, o.batchSize ?? 32);
-  const initial = await emptySetScores(ev);
   const env = new RegionSetEnv(ev, size, beta);
+  // the empty set's F (2 passes, cached for the sampler's first state): where the maps' gains start
+  await env.energies([env.initial()]);
+  const initialValue = env.score(env.initial())!.value;
   const gfn = new GFlowNet({ env, loss: o.loss ?? 'fldb', seed: o.seed ?? 0, runtime: o.runtime ?? { threads: 1 } });
   const replay = new ReplayBuffer(4096);
   const seen = new Map<string, Trajectory>();
@@ -136,29 +138,42 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
     for (const t of ts) if (t.done && !seen.has(env.key(terminalOf(t)))) seen.set(env.key(terminalOf(t)), t);
   };
   let steps = 0;
+  // A round that scores no new set costs nothing, so when the space of sets is small enough
+  // that rounds keep drawing cached ones the budget cannot be spent: STALL such rounds in a
+  // row end a phase.
+  const STALL = 20;
+  const progress = (): void => o.onProgress?.(Math.min(ev.forwardPasses, budget), budget);
+  let idle = 0;
   try {
-    while (ev.forwardPasses < budget * (1 - reserve)) {
+    while (ev.forwardPasses < budget * (1 - reserve) && idle < STALL) {
+      const before = ev.forwardPasses;
       const fresh = await gfn.sample(batch, { epsilon: o.epsilon ?? 0.5 });
       remember(fresh);
       replay.add(fresh);
       await gfn.step(fresh);
       for (let u = 1; u < updates; u++) await gfn.step(replay.draw(batch, gfn.rand));
       steps += updates;
-      o.onProgress?.(Math.min(ev.forwardPasses, budget), budget);
+      idle = ev.forwardPasses === before ? idle + 1 : 0;
+      progress();
     }
-    // on-policy samples: distinct sets until 4k of them or the budget is spent (at least one round)
+    // on-policy samples: distinct sets until 4k of them, the budget is spent, or nothing new comes
     const onPolicy = new Map<string, Trajectory>();
-    do {
+    idle = 0;
+    for (;;) {
+      const before = ev.forwardPasses;
+      const distinct = onPolicy.size;
       for (const t of await gfn.sample(batch)) if (!onPolicy.has(env.key(terminalOf(t)))) onPolicy.set(env.key(terminalOf(t)), t);
-      o.onProgress?.(Math.min(ev.forwardPasses, budget), budget);
-    } while (onPolicy.size < 4 * k && ev.forwardPasses < budget);
+      idle = ev.forwardPasses === before && onPolicy.size === distinct ? idle + 1 : 0;
+      progress();
+      if (onPolicy.size >= 4 * k || ev.forwardPasses >= budget || idle >= STALL) break;
+    }
     const byValue = (ts: Iterable<Trajectory>): Trajectory[] => [...ts].sort((a, b) => env.score(terminalOf(b))!.value - env.score(terminalOf(a))!.value);
     const chosen = byValue(onPolicy.values()).slice(0, k);
     for (const t of byValue(seen.values())) {
       if (chosen.length >= k) break;
       if (!chosen.some((c) => env.key(terminalOf(c)) === env.key(terminalOf(t)))) chosen.push(t);
     }
-    const explanations = chosen.map((t) => explanationOf(env, t, initial.value, regions));
+    const explanations = chosen.map((t) => explanationOf(env, t, initialValue, regions));
     const greedy = o.compareGreedy ? await greedyPrefix(o, regions, baseline, size) : undefined;
     return {
       explanations,

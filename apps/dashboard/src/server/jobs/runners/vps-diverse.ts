@@ -6,16 +6,13 @@
 import { encodeNpy, tensor } from '@gradloc/tensor-backend';
 import { explainDiverse } from '@gradloc/vps-search';
 import type { VpsDiverseInput } from '../../schemas.js';
-import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
+import { pngDataUrl } from '../../services/uploads.js';
+import { openVpsJob } from './vps.js';
 import type { JobContext } from '../context.js';
 import { jobFileName } from '../files.js';
 
 export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
-  const { services } = ctx;
-  ctx.report(0, 'decoding the image');
-  const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
-  ctx.report(0.01, 'opening the model');
-  const { name, detector } = await services.grounders.open(input.model);
+  const { picture, name, detector } = await openVpsJob(input, ctx);
   const r = await explainDiverse({
     detector,
     image: picture,

@@ -10,12 +10,18 @@ import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
 import { span, type JobContext } from '../context.js';
 import { jobFileName } from '../files.js';
 
-export async function runVps(input: VpsInput, ctx: JobContext) {
+/** What both VPS jobs start with: the decoded upload and the grounder. */
+export async function openVpsJob(input: { image: string; model?: string }, ctx: JobContext) {
   const { services } = ctx;
   ctx.report(0, 'decoding the image');
   const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
   ctx.report(0.01, 'opening the model');
   const { name, detector } = await services.grounders.open(input.model);
+  return { picture, name, detector };
+}
+
+export async function runVps(input: VpsInput, ctx: JobContext) {
+  const { picture, name, detector } = await openVpsJob(input, ctx);
   const r = await explainDetection({
     detector,
     image: picture,
