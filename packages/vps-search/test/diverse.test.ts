@@ -58,6 +58,7 @@ describe('diverseSearch', () => {
     const r = await diverseSearch({ detector: det, image: onesImage(H, W), target: { query: 'toy', box: TARGET_BOX }, regions: six, k: 3, size: 1, budget: 10_000 });
     // every set scored once: the empty set and the 6 singletons, 2 passes each
     expect(r.forwardPasses).toBe(2 * 7);
+    // the three best singletons, best first, whichever phase drew them
     expect(r.explanations.map((e) => e.order[0])).toEqual([5, 4, 3]);
   });
 

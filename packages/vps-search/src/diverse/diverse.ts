@@ -173,7 +173,8 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
       if (chosen.length >= k) break;
       if (!chosen.some((c) => env.key(terminalOf(c)) === env.key(terminalOf(t)))) chosen.push(t);
     }
-    const explanations = chosen.map((t) => explanationOf(env, t, initialValue, regions));
+    // best first over both sources (a topped-up set can beat a sampled one)
+    const explanations = byValue(chosen).map((t) => explanationOf(env, t, initialValue, regions));
     const greedy = o.compareGreedy ? await greedyPrefix(o, regions, baseline, size) : undefined;
     return {
       explanations,
