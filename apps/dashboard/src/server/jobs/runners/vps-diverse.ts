@@ -12,14 +12,9 @@ import type { JobContext } from '../context.js';
 import { jobFileName } from '../files.js';
 
 export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
-  const { picture, name, detector } = await openVpsJob(input, ctx);
+  const { name, target } = await openVpsJob(input, ctx);
   const r = await explainDiverse({
-    detector,
-    image: picture,
-    query: input.query,
-    box: input.box,
-    regions: input.regions,
-    baseline: input.baseline,
+    ...target,
     k: input.k,
     size: input.size,
     budget: input.budget,

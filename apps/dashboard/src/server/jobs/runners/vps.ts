@@ -4,31 +4,26 @@
  * overlay (the explained box drawn on it), the metrics and both curves.
  */
 import { encodeNpy, tensor } from '@gradloc/tensor-backend';
-import { explainDetection } from '@gradloc/vps-search';
+import { explainDetection, type BaselineKind } from '@gradloc/vps-search';
 import type { VpsInput } from '../../schemas.js';
 import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
 import { span, type JobContext } from '../context.js';
 import { jobFileName } from '../files.js';
 
-/** What both VPS jobs start with: the decoded upload and the grounder. */
-export async function openVpsJob(input: { image: string; model?: string }, ctx: JobContext) {
+/** What both VPS jobs start with: the grounder and the target as explainDetection/explainDiverse take it. */
+export async function openVpsJob(input: { image: string; model?: string; query: string; box?: number[]; regions: number; baseline: BaselineKind }, ctx: JobContext) {
   const { services } = ctx;
   ctx.report(0, 'decoding the image');
   const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
   ctx.report(0.01, 'opening the model');
   const { name, detector } = await services.grounders.open(input.model);
-  return { picture, name, detector };
+  return { name, target: { detector, image: picture, query: input.query, box: input.box, regions: input.regions, baseline: input.baseline } };
 }
 
 export async function runVps(input: VpsInput, ctx: JobContext) {
-  const { picture, name, detector } = await openVpsJob(input, ctx);
+  const { name, target } = await openVpsJob(input, ctx);
   const r = await explainDetection({
-    detector,
-    image: picture,
-    query: input.query,
-    box: input.box,
-    regions: input.regions,
-    baseline: input.baseline,
+    ...target,
     lazy: input.lazy,
     onProgress: (step, total) => ctx.report(span(0.02, 0.98, step, total), `search step ${step}/${total}`),
   });
