@@ -13,10 +13,12 @@ import {
   l1Distance,
   policyDistribution,
   reachableStates,
+  ReplayBuffer,
   SetEnv,
   targetDistribution,
   terminalOf,
   trainGFlowNet,
+  type Trajectory,
 } from '../src/index.js';
 
 const open: GFlowNet[] = [];
@@ -99,6 +101,20 @@ describe('exact distributions', () => {
     }
   });
 
+  it('epsilon = 1 samples valid actions uniformly, whatever the policy; per-trajectory epsilons must match the count', async () => {
+    const env = new SetEnv({ energies: [0, 0, 0, 0], size: 1 });
+    const gfn = new GFlowNet({ env, loss: 'tb', hidden: [8], seed: 1 });
+    open.push(gfn);
+    // a policy that strongly prefers item 0
+    gfn.trainer.params().get('policy.1.bias')![0] = 10;
+    const counts = [0, 0, 0, 0];
+    for (const t of await gfn.sample(4000, { epsilon: 1 })) counts[t.actions[0]]++;
+    for (const c of counts) expect(Math.abs(c / 4000 - 0.25)).toBeLessThan(0.03);
+    const greedy = await gfn.sample(200, { epsilon: 0 });
+    expect(greedy.filter((t) => t.actions[0] === 0).length).toBeGreaterThan(190);
+    await expect(gfn.sample(3, { epsilon: [0, 1] })).rejects.toThrow(/2 epsilons for 3/);
+  });
+
   it('the target is R(x) normalised', async () => {
     const env = new SetEnv({ energies: [0, Math.log(2), Math.log(4)], size: 2 });
     const t = await targetDistribution(env);
@@ -115,6 +131,17 @@ describe('training', () => {
     expect(r.curve[0].l1!).toBeGreaterThan(0.3);
     expect(r.curve[r.curve.length - 1].l1!).toBeLessThan(0.05);
     expect(r.curve[r.curve.length - 1].modes).toBeGreaterThan(0);
+  });
+
+  it('replay: a buffer keeps the last `capacity` trajectories; training with half of each batch replayed still converges', async () => {
+    const buf = new ReplayBuffer(3);
+    const t = (k: number): Trajectory => ({ states: [Int32Array.of(k)], actions: [], energies: Float64Array.of(0), done: true, exited: false });
+    buf.add([t(1), t(2), t(3), t(4)]);
+    expect(buf.size).toBe(3);
+    const drawn = new Set(buf.draw(200, rng(1)).map((x) => x.states[0][0]));
+    expect([...drawn].sort()).toEqual([2, 3, 4]);
+    const r = await trainGFlowNet({ env: envByName('set-exact'), loss: 'fldb', steps: 500, evalEvery: 250, seed: 2, replay: { capacity: 256, share: 0.5 } });
+    expect(r.curve[r.curve.length - 1].l1!).toBeLessThan(0.05);
   });
 
   it('refuses incomplete trajectories for DB and a bad exploration rate', async () => {
