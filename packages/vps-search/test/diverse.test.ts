@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { gridRegions } from '../src/regions/grid.js';
-import { diverseSearch, meanJaccardDistance } from '../src/diverse/diverse.js';
+import { diverseSearch, meanJaccardDistance, pickDiverse } from '../src/diverse/diverse.js';
 import { onesImage, TARGET_BOX, ToyDetector } from './toy-detector.js';
 
 const H = 24;
@@ -22,6 +22,21 @@ describe('meanJaccardDistance', () => {
     expect(meanJaccardDistance([[1, 2], [2, 3]])).toBeCloseTo(1 - 1 / 3, 12);
     expect(meanJaccardDistance([[1, 2], [2, 3], [4, 5]])).toBeCloseTo((2 / 3 + 1 + 1) / 3, 12);
     expect(meanJaccardDistance([[1, 2]])).toBe(0);
+  });
+});
+
+describe('pickDiverse', () => {
+  it('keeps the best, then the best far enough from every kept one, then fills up in order', () => {
+    const items = [
+      { v: 5, m: [1, 2, 3] },
+      { v: 4, m: [1, 2, 4] }, // distance 0.5 to the first
+      { v: 3, m: [5, 6, 7] },
+      { v: 2, m: [1, 2, 3, 5] },
+    ];
+    const pick = (k: number, d: number): number[] => pickDiverse(items, k, d, (t) => t.v, (t) => t.m).map((t) => t.v);
+    expect(pick(2, 0.6)).toEqual([5, 3]);
+    expect(pick(2, 0.5)).toEqual([5, 4]);
+    expect(pick(4, 0.9)).toEqual([5, 4, 3, 2]);
   });
 });
 

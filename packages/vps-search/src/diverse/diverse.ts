@@ -9,8 +9,8 @@
  * each sampled batch is followed by `updates` gradient steps, the extra ones on trajectories
  * replayed from a buffer (their energies are cached: free), and FL-DB learns from every
  * transition's energy difference. The last `reserve` share of the budget goes to on-policy
- * sampling; the k returned sets are the best distinct on-policy samples (topped up with the
- * best sets seen in training when fewer than k distinct ones were drawn).
+ * sampling; the k returned sets are the best sets drawn (training and on-policy) that differ
+ * from each other by at least `minDistance` (Jaccard distance).
  */
 import { GFlowNet, ReplayBuffer, terminalOf, type LossName, type Trajectory } from '@gradloc/gflownet';
 import { GradlocError, type PlanarImage, type RuntimeOptions } from '@gradloc/tensor-backend';
@@ -44,6 +44,12 @@ export interface DiverseOptions extends Objective, Pick<VpsOptions, 'regions' | 
   readonly batch?: number;
   /** Gradient steps per sampled batch (default 32; all but the first on replayed trajectories, whose energies are cached). */
   readonly updates?: number;
+  /**
+   * The k sets returned: the best distinct sets the sampler drew (training and on-policy), each
+   * at least this Jaccard distance from the better ones kept (default 0.5: two sets of 8 share
+   * at most 5 regions); relaxed in order when too few qualify.
+   */
+  readonly minDistance?: number;
   /** Share of the budget kept for the final on-policy sampling (default 0.25). */
   readonly reserve?: number;
   readonly seed?: number;
@@ -123,6 +129,8 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
   const updates = positiveInt('updates', o.updates ?? 32);
   const beta = o.beta ?? 8;
   const reserve = o.reserve ?? 0.25;
+  const minDistance = o.minDistance ?? 0.5;
+  if (!(minDistance >= 0 && minDistance <= 1)) throw new GradlocError('BAD_INPUT', `diverse VPS: minDistance must be in [0, 1], got ${minDistance}`);
   if (!(beta > 0) || !Number.isFinite(beta)) throw new GradlocError('BAD_INPUT', `diverse VPS: beta must be a finite number > 0, got ${beta}`);
   if (!(reserve >= 0 && reserve < 1)) throw new GradlocError('BAD_INPUT', `diverse VPS: reserve must be in [0, 1), got ${reserve}`);
   const baseline = baselineImage(o.image, o.baseline ?? 'black');
@@ -167,14 +175,9 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
       progress();
       if (onPolicy.size >= 4 * k || ev.forwardPasses >= budget || idle >= STALL) break;
     }
-    const byValue = (ts: Iterable<Trajectory>): Trajectory[] => [...ts].sort((a, b) => env.score(terminalOf(b))!.value - env.score(terminalOf(a))!.value);
-    const chosen = byValue(onPolicy.values()).slice(0, k);
-    for (const t of byValue(seen.values())) {
-      if (chosen.length >= k) break;
-      if (!chosen.some((c) => env.key(terminalOf(c)) === env.key(terminalOf(t)))) chosen.push(t);
-    }
-    // best first over both sources (a topped-up set can beat a sampled one)
-    const explanations = byValue(chosen).map((t) => explanationOf(env, t, initialValue, regions));
+    remember([...onPolicy.values()]);
+    const chosen = pickDiverse([...seen.values()], k, minDistance, (t) => env.score(terminalOf(t))!.value, (t) => env.members(terminalOf(t)));
+    const explanations = chosen.map((t) => explanationOf(env, t, initialValue, regions));
     const greedy = o.compareGreedy ? await greedyPrefix(o, regions, baseline, size) : undefined;
     return {
       explanations,
@@ -191,6 +194,24 @@ export async function diverseSearch(o: DiverseOptions): Promise<DiverseResult> {
   } finally {
     await gfn.release();
   }
+}
+
+/**
+ * Up to k items, best first: each next one the best remaining whose Jaccard distance to every
+ * kept one is at least `minDistance`; if fewer than k qualify, the best remaining fill up.
+ */
+export function pickDiverse<T>(items: readonly T[], k: number, minDistance: number, value: (t: T) => number, members: (t: T) => readonly number[]): T[] {
+  const sorted = [...items].sort((a, b) => value(b) - value(a));
+  const kept: T[] = [];
+  for (const t of sorted) {
+    if (kept.length >= k) break;
+    if (kept.every((c) => meanJaccardDistance([members(c), members(t)]) >= minDistance)) kept.push(t);
+  }
+  for (const t of sorted) {
+    if (kept.length >= k) break;
+    if (!kept.includes(t)) kept.push(t);
+  }
+  return kept.sort((a, b) => value(b) - value(a));
 }
 
 /** A sampled set as an explanation: its order, scores, and VPS's map along that order. */
