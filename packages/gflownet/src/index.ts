@@ -15,4 +15,4 @@ export * from './sample/replay.js';
 export * from './metrics/exact.js';
 export * from './metrics/samples.js';
 export * from './train/train.js';
-export * from './bench/compare.js';
+export * from './compare/methods.js';
