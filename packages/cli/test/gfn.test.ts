@@ -32,5 +32,17 @@ describe('gradloc gfn bench', () => {
     expectOneLineError(gradloc(['gfn', 'bench', '--env', 'moons', '--methods', 'fldb']), 'BAD_INPUT');
     expectOneLineError(gradloc(['gfn', 'bench', '--methods', 'fldb']), 'BAD_INPUT');
     expectOneLineError(gradloc(['gfn', 'bench', '--env', 'set-exact', '--methods', 'db', '--incomplete', '2']), 'BAD_INPUT');
+    expectOneLineError(gradloc(['gfn', 'bench', '--env', 'set-exact', '--methods', 'fldb', '--terminal-flow', 'free']), 'BAD_INPUT');
+    expectOneLineError(gradloc(['gfn', 'bench', '--env', 'hypergrid', '--methods', 'fldb', '--terminal-flow', 'learned', '--steps', '5']), 'BAD_INPUT');
+  });
+
+  it("--terminal-flow learned reproduces the authors' variant: its sampler stays far from the target on set-exact", () => {
+    const run = (flow: string): number => {
+      const r = gradloc(['gfn', 'bench', '--env', 'set-exact', '--methods', 'fldb', '--seeds', '1', '--steps', '400', '--eval-every', '400', '--terminal-flow', flow]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout.trim()) as { final: number }).final;
+    };
+    expect(run('reward')).toBeLessThan(0.1);
+    expect(run('learned')).toBeGreaterThan(0.15);
   });
 });

@@ -9,6 +9,7 @@ import { subcommandRunner, type Command, type Io } from '../command.js';
 
 const HELP = `Usage: gradloc gfn bench --env ${ENV_NAMES.join('|')} --methods ${LOSS_NAMES.join(',')} [--seeds N] [--steps S]
                          [--first-seed N] [--eval-every N] [--threshold X] [--incomplete F] [--epsilon E] [--batch N]
+                         [--terminal-flow reward|learned]
 
 GFlowNets (Pan et al. 2023, "Better Training of GFlowNets with Local Credit and Incomplete
 Trajectories"): trains each method with N seeds (default 3) for S steps (default ${TRAIN_GFN_DEFAULTS.steps}) of
@@ -26,6 +27,9 @@ the median steps to the threshold (null when half of the seeds never reach it) a
   --epsilon E    uniform exploration for every method (default per method, the authors':
                  ${Object.entries(EPSILON_DEFAULTS).map(([k, v]) => `${k} ${v}`).join(', ')})
   --eval-every N steps between curve points (default ${TRAIN_GFN_DEFAULTS.evalEvery})
+  --terminal-flow T  fldb/flsubtb at terminal states: reward (default, torchgfn's log F~(x) = 0)
+                 or learned (the authors' set code: the network's log F~(x), boundary not
+                 imposed; set tasks only)
   --first-seed N seeds are N .. N + seeds - 1 (default 0)`;
 
 const FLAGS = {
@@ -39,6 +43,7 @@ const FLAGS = {
   incomplete: { type: 'string' },
   epsilon: { type: 'string' },
   batch: { type: 'string' },
+  'terminal-flow': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -60,6 +65,7 @@ async function benchCommand(argv: readonly string[], io: Io): Promise<number> {
       incomplete: optionalNumber(c, f, 'incomplete', 0, 1),
       epsilon: optionalNumber(c, f, 'epsilon', 0, 1),
       batch: optionalInt(c, f, 'batch', 1),
+      terminalFlow: optionalChoice(c, f, 'terminal-flow', ['reward', 'learned'] as const),
       onRun: (method, seed, seconds) => io.err(`gfn bench: ${env} ${method} seed ${seed}: ${seconds.toFixed(1)} s`),
     },
     (r) => io.out(JSON.stringify(r)),
