@@ -3,13 +3,11 @@
  * trained for the image (vps-search's explainDiverse, what `gradloc vps --diverse K` runs).
  * The result keeps each set's overlay, scores and map file, best first.
  */
-import { encodeNpy, tensor } from '@gradloc/tensor-backend';
 import { explainDiverse } from '@gradloc/vps-search';
 import type { VpsDiverseInput } from '../../schemas.js';
 import { pngDataUrl } from '../../services/uploads.js';
-import { openVpsJob } from './vps.js';
+import { openVpsJob, saveMap, vpsHeader } from './vps.js';
 import type { JobContext } from '../context.js';
-import { jobFileName } from '../files.js';
 
 export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
   const { name, target } = await openVpsJob(input, ctx);
@@ -29,16 +27,12 @@ export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
       deletion: e.deletion,
       regions: [...e.regions],
       overlay: await pngDataUrl(e.overlay),
-      /** The set's map, float32 [H, W] in [0, 1] at the upload's size, as .npy. */
-      mapUrl: ctx.saveFile(jobFileName([name, 'vps', input.query, `set-${i + 1}`], 'npy'), encodeNpy(tensor('float32', [e.map.height, e.map.width], e.map.data))),
+      /** The set's map as .npy. */
+      mapUrl: saveMap(ctx, name, input.query, `set-${i + 1}`, e.map),
     });
   }
   return {
-    model: name,
-    query: input.query,
-    box: r.box,
-    score: r.score,
-    missed: r.missed,
+    ...vpsHeader(name, input.query, r),
     explanations,
     diversity: r.diversity,
     size: r.size,

@@ -20,6 +20,13 @@ export async function openVpsJob(input: { image: string; model?: string; query: 
   return { name, target: { detector, image: picture, query: input.query, box: input.box, regions: input.regions, baseline: input.baseline } };
 }
 
+/** The fields both VPS results open with: which model explained which detection. */
+export const vpsHeader = (model: string, query: string, r: { box: number[]; score: number; missed: boolean }) => ({ model, query, box: r.box, score: r.score, missed: r.missed });
+
+/** Keeps a map (float32 [H, W] in [0, 1] at the upload's size) as a job file; returns its URL. */
+export const saveMap = (ctx: JobContext, model: string, query: string, what: string, map: { width: number; height: number; data: Float32Array }): string =>
+  ctx.saveFile(jobFileName([model, 'vps', query, what], 'npy'), encodeNpy(tensor('float32', [map.height, map.width], map.data)));
+
 export async function runVps(input: VpsInput, ctx: JobContext) {
   const { name, target } = await openVpsJob(input, ctx);
   const r = await explainDetection({
@@ -29,14 +36,10 @@ export async function runVps(input: VpsInput, ctx: JobContext) {
   });
   ctx.report(0.99, 'rendering');
   return {
-    model: name,
-    query: input.query,
-    box: r.box,
-    score: r.score,
-    missed: r.missed,
+    ...vpsHeader(name, input.query, r),
     overlay: await pngDataUrl(r.overlay),
-    /** The attribution map, float32 [H, W] in [0, 1] at the upload's size, as .npy. */
-    mapUrl: ctx.saveFile(jobFileName([name, 'vps', input.query, 'map'], 'npy'), encodeNpy(tensor('float32', [r.map.height, r.map.width], r.map.data))),
+    /** The attribution map as .npy. */
+    mapUrl: saveMap(ctx, name, input.query, 'map', r.map),
     insertionAuc: r.insertionAuc,
     deletionAuc: r.deletionAuc,
     highestConfidence: r.highestConfidence,
