@@ -5,7 +5,7 @@
  * its best intra-op thread count (1 .. every core, each timed alone in its own session), so
  * the ratio does not flatter the default settings.
  */
-import { createSession, defaultThreads, type OnnxModel, type VjpOptions } from '@gradloc/tensor-backend';
+import { createSession, defaultThreads, median, type OnnxModel, type VjpOptions } from '@gradloc/tensor-backend';
 
 export interface BenchResult {
   readonly forward_ms: number;
@@ -60,10 +60,7 @@ async function timeRuns(n: number, fn: () => Promise<unknown>): Promise<number> 
   return median(times);
 }
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+// re-exported: the CLI's public API had its own copy before tensor-backend's
+export { median };
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

@@ -25,6 +25,7 @@ export * from './runtime/model.js';
 export * from './ir/promote.js';
 export * from './ir/gate.js';
 export * from './tensor/random.js';
+export * from './tensor/stats.js';
 export * from './models/index.js';
 export * from './training/index.js';
 export * from './tensor/boxes.js';

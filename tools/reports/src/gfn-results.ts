@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareMethods, median, type LossName, type MethodReport, type TerminalFlow } from '@gradloc/gflownet';
+import { median } from '@gradloc/tensor-backend';
+import { compareMethods, type LossName, type MethodReport, type TerminalFlow } from '@gradloc/gflownet';
 import { generateScene, openGrounder, splitSeed, toRGBA8 } from '@gradloc/models';
 import { explainDiverse, OnnxGrounder } from '@gradloc/vps-search';
 import { replaceSection } from '@gradloc/bench-kit';

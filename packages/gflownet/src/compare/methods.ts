@@ -5,7 +5,7 @@
  * The metric is the exact L1 on enumerable environments (lower is better), else the mean
  * reward of the top-100 unique on-policy samples (higher is better), as the authors score sets.
  */
-import { GradlocError } from '@gradloc/tensor-backend';
+import { GradlocError, median } from '@gradloc/tensor-backend';
 import { envByName } from '../env/presets.js';
 import { isExact } from '../env/types.js';
 import { isLossName, LOSS_NAMES, type LossName, type TerminalFlow } from '../loss/rules.js';
@@ -52,12 +52,6 @@ export interface MethodReport {
   readonly final: number;
   readonly trajectories_per_sec: number;
 }
-
-export const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Median of steps where a seed that never met the threshold counts as infinitely many. */
 function medianSteps(xs: readonly (number | null)[]): number | null {

@@ -9,6 +9,7 @@
  */
 import { GradlocError } from '@gradloc/tensor-backend';
 import type { Enumerable, Environment, State } from '../env/types.js';
+import { actionProbabilities } from '../policy/probabilities.js';
 import type { PolicyRunner } from '../policy/runner.js';
 
 export interface Distribution {
@@ -87,6 +88,7 @@ export async function policyDistribution(env: Environment, policy: PolicyRunner,
   const mass = new Map<string, number>([[env.key(states[0]), 1]]);
   const terminal = new Map<string, number>();
   const mask = new Uint8Array(Af);
+  const probs = new Float64Array(Af);
   states.forEach((s, i) => {
     const m = mass.get(env.key(s)) ?? 0;
     if (m === 0) return;
@@ -94,13 +96,10 @@ export async function policyDistribution(env: Environment, policy: PolicyRunner,
       terminal.set(env.key(s), (terminal.get(env.key(s)) ?? 0) + m);
       return;
     }
-    let max = -Infinity;
-    for (let a = 0; a < Af; a++) if (mask[a]) max = Math.max(max, out[i * W + a]);
-    let z = 0;
-    for (let a = 0; a < Af; a++) if (mask[a]) z += Math.exp(out[i * W + a] - max);
+    actionProbabilities(out, i * W, mask, probs);
     for (let a = 0; a < Af; a++) {
       if (!mask[a]) continue;
-      const p = (m * Math.exp(out[i * W + a] - max)) / z;
+      const p = m * probs[a];
       const k = a === env.exitAction ? env.key(s) : env.key(env.step(s, a));
       const into = a === env.exitAction ? terminal : mass;
       into.set(k, (into.get(k) ?? 0) + p);

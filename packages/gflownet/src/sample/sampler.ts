@@ -6,6 +6,7 @@
  */
 import { GradlocError, type Rand } from '@gradloc/tensor-backend';
 import type { Environment, State } from '../env/types.js';
+import { actionProbabilities } from '../policy/probabilities.js';
 import type { PolicyRunner } from '../policy/runner.js';
 import type { Trajectory } from './trajectory.js';
 
@@ -63,15 +64,9 @@ export async function sampleTrajectories(env: Environment, policy: PolicyRunner,
       const s = states[k][states[k].length - 1];
       const valid = env.forwardMask(s, mask, 0);
       if (valid === 0) throw new GradlocError('BAD_INPUT', `${env.name}: state ${env.key(s)} has no valid action and is not terminal`);
-      let max = -Infinity;
-      for (let i = 0; i < Af; i++) if (mask[i]) max = Math.max(max, out[row * W + i] / temp);
-      let z = 0;
-      for (let i = 0; i < Af; i++) {
-        weights[i] = mask[i] ? Math.exp(out[row * W + i] / temp - max) : 0;
-        z += weights[i];
-      }
+      actionProbabilities(out, row * W, mask, weights, temp);
       const eps = epsilons[k];
-      for (let i = 0; i < Af; i++) weights[i] = (1 - eps) * (weights[i] / z) + (mask[i] ? eps / valid : 0);
+      for (let i = 0; i < Af; i++) weights[i] = (1 - eps) * weights[i] + (mask[i] ? eps / valid : 0);
       const a = draw(weights, 1, rand);
       actions[k].push(a);
       if (a === env.exitAction) {

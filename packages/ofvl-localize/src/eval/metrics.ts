@@ -1,4 +1,5 @@
 /** The 7-Scenes metrics: median translation and rotation error, share of frames within 5 cm and 5 deg. */
+import { median } from '@gradloc/tensor-backend';
 import type { PoseError } from '../geometry/pose.js';
 
 export interface SceneMetrics {
@@ -10,12 +11,8 @@ export interface SceneMetrics {
   readonly within5cm5deg: number;
 }
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
+// re-exported: part of this package's API before tensor-backend had it
+export { median };
 
 export function sceneMetrics(scene: string, errors: readonly PoseError[]): SceneMetrics {
   return {

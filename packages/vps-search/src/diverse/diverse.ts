@@ -96,17 +96,22 @@ export interface DiverseResult {
   readonly greedy?: GreedyComparison;
 }
 
-/** Mean pairwise Jaccard distance of region sets. */
+/** Jaccard distance 1 - |A n B| / |A u B| of two region sets (0 for two empty ones). */
+export function jaccardDistance(a: readonly number[], b: readonly number[]): number {
+  const A = new Set(a);
+  const inter = b.filter((r) => A.has(r)).length;
+  const union = A.size + b.length - inter;
+  return union === 0 ? 0 : 1 - inter / union;
+}
+
+/** Mean pairwise Jaccard distance of region sets (0 for fewer than two). */
 export function meanJaccardDistance(sets: readonly (readonly number[])[]): number {
   if (sets.length < 2) return 0;
   let sum = 0;
   let pairs = 0;
   for (let a = 0; a < sets.length; a++) {
-    const A = new Set(sets[a]);
     for (let b = a + 1; b < sets.length; b++) {
-      const inter = sets[b].filter((r) => A.has(r)).length;
-      const union = A.size + sets[b].length - inter;
-      sum += union === 0 ? 0 : 1 - inter / union;
+      sum += jaccardDistance(sets[a], sets[b]);
       pairs++;
     }
   }
@@ -205,7 +210,7 @@ export function pickDiverse<T>(items: readonly T[], k: number, minDistance: numb
   const kept: T[] = [];
   for (const t of sorted) {
     if (kept.length >= k) break;
-    if (kept.every((c) => meanJaccardDistance([members(c), members(t)]) >= minDistance)) kept.push(t);
+    if (kept.every((c) => jaccardDistance(members(c), members(t)) >= minDistance)) kept.push(t);
   }
   for (const t of sorted) {
     if (kept.length >= k) break;
