@@ -14,3 +14,4 @@ export * from './data/brown/index.js';
 export * from './metrics/index.js';
 export * from './evaluation/index.js';
 export * from './data/bilingual/index.js';
+export * from './hf/index.js';

@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { GradlocError } from '@gradloc/tensor-backend';
-import { openGrounder, tokenizePhrases } from '../src/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GradlocError, type RgbImage } from '@gradloc/tensor-backend';
+import { openGrounder, tokenizePhrases, type GrounderSource } from '../src/index.js';
 import { writeHfGrounderFolder } from './helpers/hf-folder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hf-grounder-'));
@@ -18,7 +18,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('openGrounder on a Hugging Face export folder', () => {
   writeHfGrounderFolder(dir, { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] });
-  const source = openGrounder(dir, { runtime: { threads: 1 } });
+  let source: GrounderSource;
+  beforeAll(async () => {
+    source = await openGrounder(dir, { runtime: { threads: 1 } });
+  });
   afterAll(() => source.model.release());
 
   it('tokenizes with the folder tokenizer.json exactly as the shapes tokenizer does', () => {
@@ -36,5 +39,42 @@ describe('openGrounder on a Hugging Face export folder', () => {
   it('refuses words the tokenizer has no id for, and queries longer than the model takes', () => {
     expect(() => source.encodeQuery('a dragon')).toThrow(GradlocError);
     expect(() => source.encodeQuery('a red circle and a blue star and a green ring')).toThrow(/at most 8/);
+  });
+});
+
+describe('the folder\'s image processor (transformers.js) prepares pictures', () => {
+  const dir2 = mkdtempSync(join(tmpdir(), 'hf-grounder-'));
+  afterAll(() => rmSync(dir2, { recursive: true, force: true }));
+  writeHfGrounderFolder(dir2, { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.5] });
+  const picture = (width: number, height: number): RgbImage => ({ width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 37 + (i % 7) * 11) % 256) });
+
+  it('at the input size: the pixels / 255, planar, not normalised (the adapter normalises)', async () => {
+    const source = await openGrounder(dir2, { runtime: { threads: 1 } });
+    try {
+      const p = picture(96, 96);
+      const got = await source.prepare!(p);
+      expect([got.width, got.height]).toEqual([96, 96]);
+      const plane = 96 * 96;
+      for (const k of [0, 1, 500, plane + 7, 2 * plane + 9215]) expect(got.data[k]).toBeCloseTo(p.data[3 * (k % plane) + Math.floor(k / plane)] / 255, 6);
+    } finally {
+      await source.model.release();
+    }
+  });
+
+  it('another size: resized to 96 x 96 as the pipelines resize (RawImage bilinear)', async () => {
+    const source = await openGrounder(dir2, { runtime: { threads: 1 } });
+    try {
+      const p = picture(150, 100);
+      const got = await source.prepare!(p);
+      const { RawImage } = await import('@huggingface/transformers');
+      const want = await new RawImage(new Uint8ClampedArray(p.data), 150, 100, 3).resize(96, 96, { resample: 2 });
+      expect([got.width, got.height]).toEqual([96, 96]);
+      const plane = 96 * 96;
+      let worst = 0;
+      for (let k = 0; k < 3 * plane; k++) worst = Math.max(worst, Math.abs(got.data[k] - want.data[3 * (k % plane) + Math.floor(k / plane)] / 255));
+      expect(worst).toBeLessThan(1e-6);
+    } finally {
+      await source.model.release();
+    }
   });
 });

@@ -107,7 +107,7 @@ describe('image preprocessing from a card', () => {
 
 describe('openGrounder', () => {
   it("by name: the card, its CAM layer, and queries as the shapes tokenizer's ids at the model's length", async () => {
-    const g = openGrounder('shapes-grounder-gwq4', { runtime: { threads: 1 } });
+    const g = await openGrounder('shapes-grounder-gwq4', { runtime: { threads: 1 } });
     try {
       expect([g.name, g.camLayer, g.card?.name]).toEqual(['shapes-grounder-gwq4', 'vision.blocks.3', 'shapes-grounder-gwq4']);
       expect(Array.from(g.encodeQuery('The Red Circle').input_ids.data)).toEqual(Array.from(tokenizePhrases(['the red circle'], 8).ids.data));
@@ -118,7 +118,7 @@ describe('openGrounder', () => {
     }
   });
 
-  it('refuses a card that is not a shapes-vocabulary grounder', () => {
-    expect(() => openGrounder('shapes-resnet')).toThrow(/does not describe a shapes-vocabulary grounder/);
+  it('refuses a card that is not a shapes-vocabulary grounder', async () => {
+    await expect(openGrounder('shapes-resnet')).rejects.toThrow(/does not describe a shapes-vocabulary grounder/);
   });
 });

@@ -53,6 +53,18 @@ describe('trainOfvl', () => {
     expect(mean(penalised.scores)).toBeLessThan(mean(free.scores) - 0.1);
   });
 
+  it('search < 1: the scores train for that share of the steps, then stay fixed (and with them the sharing decisions)', async () => {
+    const seen: TrainProgress[] = [];
+    const r = await trainOfvl({ scenes: rooms(), network: TINY, steps: 12, batch: 1, lr: 1e-2, search: 0.5, progressEvery: 1, onProgress: (p) => seen.push(p) });
+    const scores = seen.filter((p) => p.phase === 'train').map((p) => p.scores);
+    expect(scores).toHaveLength(12);
+    for (let k = 1; k < 6; k++) expect(scores[k]).not.toEqual(scores[k - 1]);
+    for (let k = 6; k < 12; k++) expect(scores[k]).toEqual(scores[5]);
+    expect(r.scores).toEqual(scores[5]);
+    await expect(trainOfvl({ scenes: rooms(), network: TINY, steps: 2, search: 0 })).rejects.toThrow(/search must be in \(0, 1\]/);
+    await expect(trainOfvl({ scenes: rooms(), network: TINY, steps: 2, search: 1.5 })).rejects.toThrow(/search must be in/);
+  });
+
   it('a run that dies continues from its checkpoint to the weights of an uninterrupted run', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ofvl-ckpt-')), 'checkpoint');
     const args = { scenes: rooms(), network: TINY, steps: 7, batch: 1, progressEvery: 1 } as const;

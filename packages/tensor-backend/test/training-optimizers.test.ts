@@ -86,6 +86,20 @@ describe('training: optimizers against hand-computed steps', () => {
     expect(() => withParamLr(sgd({ lr: 0.1 }), [{ params: 'a', factor: -1 }])).toThrow(/factor/);
   });
 
+  it('withParamLr with a schedule: factor 0 from step 3 freezes the parameter (Adam moments would otherwise move it), a bad factor throws', () => {
+    const opt = withParamLr(adamw({ lr: 0.1 }), [{ params: /^score$/, factor: (step) => (step < 3 ? 1 : 0) }]);
+    const grads = [[1], [1], [-1], [-1], [0]];
+    const frozen = run(opt, [0.5], grads, 0.1, 'score');
+    const free = run(adamw({ lr: 0.1 }), [0.5], grads, 0.1, 'score');
+    close(frozen[1], free[1]);
+    for (const p of frozen.slice(2)) expect(p[0]).toBe(frozen[1][0]);
+    expect(free[4][0]).not.toBe(free[1][0]);
+    // unmatched parameters follow the inner optimizer at every step
+    close(run(opt, [0.5], grads, 0.1, 'w')[4], free[4]);
+    const bad = withParamLr(sgd({ lr: 0.1 }), [{ params: 'w', factor: () => Number.NaN }]);
+    expect(() => run(bad, [1], [[1]], 0.1, 'w')).toThrow(/factor/);
+  });
+
   it('rejects invalid settings', () => {
     expect(() => sgd({ nesterov: true })).toThrow(/nesterov needs momentum/);
     expect(() => sgd({ lr: -1 })).toThrow(/lr must be/);

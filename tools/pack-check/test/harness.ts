@@ -15,8 +15,12 @@ import { basename, dirname, join, posix, relative, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SMOKE_DIR = resolve(import.meta.dirname, '..', 'smoke');
-/** Native packages: kept external in the bundles (they load .node binaries next to their JS). */
-export const NATIVE = ['onnxruntime-node', 'sharp'] as const;
+/**
+ * Kept external in the bundles: native packages (they load .node binaries next to their JS),
+ * and transformers.js, which loads onnxruntime-web's WASM proxy by URL relative to its own file
+ * (Next.js's serverExternalPackages lists all three for the same reasons).
+ */
+export const NATIVE = ['onnxruntime-node', 'sharp', '@huggingface/transformers'] as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -98,7 +98,7 @@ async function measure(r: Results, only: readonly string[]): Promise<void> {
     console.log(`${v.key}: steps to threshold ${rep.steps_to_threshold} (${rep.per_seed_steps_to_threshold.join(', ')}), final ${rep.final.toFixed(4)}`);
   }
   if (r.vps && !only.includes('vps')) return;
-  const detector = new OnnxGrounder(openGrounder('shapes-grounder'));
+  const detector = new OnnxGrounder(await openGrounder('shapes-grounder'));
   const rows: VpsRow[] = [];
   try {
     for (let s = 0; s < 6; s++) {

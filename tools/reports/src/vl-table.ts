@@ -116,7 +116,7 @@ async function calibrate(name: string, dir: string, source: GrounderSource, kind
 
 async function scoreModel(name: string, scenes: number, calibration: number, recalibrate: boolean): Promise<{ rows: Row[]; cases: number; notes: string[] }> {
   const { dir } = resolveModel(name, { modelsDir: modelsDir({}) });
-  const source = openTextImageModel(name, { runtime: { threads: 2 } }, 'vision-language model');
+  const source = await openTextImageModel(name, { runtime: { threads: 2 } }, 'vision-language model');
   const kind = source.model.outputNames.includes('image_embeds') ? 'dual-encoder' : 'grounder';
   const notes: string[] = [];
   let mmel: MmelOptions;

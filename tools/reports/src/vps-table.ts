@@ -87,7 +87,7 @@ async function measure(): Promise<Results> {
   const scan = flag('scan', 500);
   const regionsWanted = flag('regions', 64);
   const runtime = { threads: 2 };
-  const source = openGrounder('shapes-grounder', { runtime });
+  const source = await openGrounder('shapes-grounder', { runtime });
   const cases = await findCases(source.model, scan, perGroup);
   const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, owns: false });
   const rows: Row[] = [];

@@ -7,7 +7,7 @@
  * its outputs: image_embeds + text_embeds is a dual encoder (the cosine is explained), logits
  * [1, boxes, queries] a grounder (the best box's logit for the query, or a given box).
  */
-import { GradlocError, imageBatch, planarFromRgb, resizeBilinear, type Feeds, type OnnxModel, type RgbImage } from '@gradloc/tensor-backend';
+import { GradlocError, imageBatch, planarFromRgb, resizeBilinear, type Feeds, type OnnxModel, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
 import { explainImageText, type ImageTextOptions, type ImageTextScore, type VlMethod } from './image-text.js';
 import { imageTextAuc, type ImageTextAucOptions } from './image-text-metrics.js';
 
@@ -18,6 +18,8 @@ export interface TextImageModel {
   readonly queryTokens?: (text: string) => string[];
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
   readonly size?: { readonly height: number; readonly width: number };
+  /** The picture at the input size in [0, 1] (a Hugging Face folder's image processor); default a bilinear resize. */
+  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
 }
 
 export interface ExplainTextRequest {
@@ -71,14 +73,16 @@ function modelKind(model: OnnxModel): { kind: TextExplanation['kind']; score: Im
 }
 
 /** The model's [1, 3, H, W] pixels from a picture. */
-function pixelsOf(source: TextImageModel, picture: RgbImage): { feeds: Feeds; height: number; width: number } {
+async function pixelsOf(source: TextImageModel, picture: RgbImage): Promise<{ feeds: Feeds; height: number; width: number }> {
   const input = source.model.graph.inputs.find((i) => i.name === PIXEL_INPUT);
   if (!input) throw new GradlocError('BAD_MODEL', `the model has no '${PIXEL_INPUT}' input (inputs: ${source.model.inputNames.join(', ')})`);
   const [, , dh, dw] = input.dims ?? [];
   const height = typeof dh === 'number' ? dh : source.size?.height;
   const width = typeof dw === 'number' ? dw : source.size?.width;
   if (height === undefined || width === undefined) throw new GradlocError('BAD_MODEL', `'${PIXEL_INPUT}' has no fixed size and the model folder gives none (preprocessor_config.json size)`);
-  return { feeds: { [PIXEL_INPUT]: imageBatch(planarFromRgb(picture, width, height), source.normalize) }, height, width };
+  const image = source.prepare ? await source.prepare(picture) : planarFromRgb(picture, width, height);
+  if (image.width !== width || image.height !== height) throw new GradlocError('BAD_MODEL', `the image processor gives ${image.width}x${image.height} pixels; the model takes ${width}x${height}`);
+  return { feeds: { [PIXEL_INPUT]: imageBatch(image, source.normalize) }, height, width };
 }
 
 /** Token weights with their strings (positions 1..EOS-1 of the ids). */
@@ -94,7 +98,7 @@ export async function explainText(req: ExplainTextRequest): Promise<TextExplanat
   const { model } = req.source;
   const { kind, score } = modelKind(model);
   const textFeeds = req.source.encodeQuery(text); // unknown words fail here, before any compute
-  const pixels = pixelsOf(req.source, req.picture);
+  const pixels = await pixelsOf(req.source, req.picture);
   const feeds: Feeds = { ...textFeeds, ...pixels.feeds };
   const { width: W, height: H } = req.picture;
   const metricOpts: ImageTextAucOptions | undefined = req.metrics === false ? undefined : { normalize: req.source.normalize, ...(typeof req.metrics === 'object' ? req.metrics : {}) };

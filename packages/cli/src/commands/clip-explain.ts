@@ -102,7 +102,7 @@ export const clipExplainCommand: Command = {
     const picture = await readPicture(imagePath);
     const { modelsDir } = modelsOption(f);
     const mmel = method === 'mmel' ? mmelOptionsFor(spec, modelsDir) : undefined;
-    const source = openTextImageModel(spec, { runtime: runtimeOptions('clip-explain', f), modelsDir }, 'vision-language model');
+    const source = await openTextImageModel(spec, { runtime: runtimeOptions('clip-explain', f), modelsDir }, 'vision-language model');
     try {
       const r = await explainText({ source, picture, text, methods: [method], box, metrics: { steps }, options: { mmel: { ...mmel?.options, alignment } } });
       const m = r.methods[0];

@@ -78,7 +78,7 @@ export const detectCommand: Command = {
     const png = optionalString(f, 'png');
     // decoded once, under the dashboard's pixel limit, before the model is opened
     const picture = await readPicture(imagePath);
-    const source = openGrounder(spec, { runtime: runtimeOptions('detect', f), ...modelsOption(f) });
+    const source = await openGrounder(spec, { runtime: runtimeOptions('detect', f), ...modelsOption(f) });
     const detector = new OnnxGrounder(source);
     try {
       const t0 = performance.now();

@@ -5,6 +5,7 @@ import { clipExplainCommand } from './clip-explain.js';
 import { demoCommand } from './demo.js';
 import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
+import { exportHfCommand } from './export-hf.js';
 import { localizeCommand } from './localize.js';
 import { gfnCommand } from './gfn.js';
 import { gradCommand } from './grad.js';
@@ -14,4 +15,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, gfnCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, exportHfCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, gfnCommand, demoCommand];

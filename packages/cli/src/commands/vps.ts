@@ -111,7 +111,7 @@ export const vpsCommand: Command = {
     const picture = await readPicture(imagePath);
     const boxText = optionalString(f, 'box');
     const box = boxText === undefined ? undefined : parsePixelBox(boxText, picture.width, picture.height);
-    const source = openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
+    const source = await openGrounder(spec, { runtime: runtimeOptions('vps', f), ...modelsOption(f) });
     const detector = new OnnxGrounder(source);
     const progress = stageReporter(io, 'vps:');
     const common = { detector, image: picture, query, box, regions, division, baseline, lambda1, lambda2, batchSize };

@@ -10,8 +10,8 @@ import type { LoadOptions } from './load-options.js';
 
 export const DUAL_ENCODER_OUTPUTS = ['image_embeds', 'text_embeds'] as const;
 
-export function openDualEncoder(spec: string, opts: LoadOptions = {}): GrounderSource {
-  const source = openTextImageModel(spec, opts, 'dual encoder');
+export async function openDualEncoder(spec: string, opts: LoadOptions = {}): Promise<GrounderSource> {
+  const source = await openTextImageModel(spec, opts, 'dual encoder');
   const missing = DUAL_ENCODER_OUTPUTS.filter((o) => !source.model.outputNames.includes(o));
   if (missing.length) {
     void source.model.release();

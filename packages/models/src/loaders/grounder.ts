@@ -6,7 +6,7 @@
  * shapes word vocabulary, padded to the model's fixed query length.
  */
 import { existsSync, statSync } from 'node:fs';
-import { GradlocError, OnnxModel, type Feeds } from '@gradloc/tensor-backend';
+import { GradlocError, OnnxModel, type Feeds, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
 import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
 import { readCard, type Card } from '../card.js';
 import { isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
@@ -27,6 +27,12 @@ export interface GrounderSource {
   readonly camLayer?: string;
   /** Per-channel normalisation the caller applies (graphs that do not normalise pixels themselves). */
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
+  /**
+   * The picture at the model's input size, in [0, 1] (not normalised): the folder's own image
+   * processor for Hugging Face folders (their resize, OWLv2's padding); undefined: a plain
+   * resize to the input size.
+   */
+  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
   /** Image size for graphs whose pixel input has symbolic H and W. */
   readonly size?: { readonly height: number; readonly width: number };
   /**
@@ -47,7 +53,7 @@ function checkWords(query: string, known: ReadonlySet<string>, words: readonly s
 }
 
 /** A grounder from a name, a model folder, an .onnx file or a Hugging Face export folder. */
-export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSource {
+export function openGrounder(spec: string, opts: LoadOptions = {}): Promise<GrounderSource> {
   return openTextImageModel(spec, opts, 'grounder');
 }
 
@@ -55,7 +61,7 @@ export function openGrounder(spec: string, opts: LoadOptions = {}): GrounderSour
  * Any model taking an image and a text the same way (grounders, dual encoders such as
  * shapes-clip or a Hugging Face CLIP export): `kind` only words the errors.
  */
-export function openTextImageModel(spec: string, opts: LoadOptions, kind: string): GrounderSource {
+export async function openTextImageModel(spec: string, opts: LoadOptions, kind: string): Promise<GrounderSource> {
   const runtime = opts.runtime ?? {};
   if (existsSync(spec) && statSync(spec).isDirectory() && isHfGrounderFolder(spec)) return openHfGrounder(spec, runtime);
   const { name, file, dir } = resolveModel(spec, opts);

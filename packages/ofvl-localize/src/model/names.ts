@@ -5,6 +5,8 @@
  */
 export const sharedWeight = (layer: number): string => `layers.${layer}.shared`;
 export const sharingScore = (layer: number): string => `layers.${layer}.score`;
+/** Every layer's sharing score. */
+export const SCORE_PARAM = /^layers\.\d+\.score$/;
 export const sceneWeight = (scene: string, layer: number): string => `${scene}.layers.${layer}.weight`;
 export const sceneNorm = (scene: string, layer: number, what: 'weight' | 'bias' | 'running_mean' | 'running_var'): string => `${scene}.layers.${layer}.bn.${what}`;
 export const sceneHead = (scene: string, conv: 1 | 2, what: 'weight' | 'bias'): string => `${scene}.head.${conv}.${what}`;

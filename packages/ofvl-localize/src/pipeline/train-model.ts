@@ -27,6 +27,8 @@ export interface RoomsModelOptions {
   readonly sharing?: Sharing;
   readonly normalize?: boolean;
   readonly steps?: number;
+  /** trainOfvl's `search`: share of the steps the sharing scores train. */
+  readonly search?: number;
   readonly seed?: number;
   /** Test frames per room for the card (default all). */
   readonly evalFrames?: number;
@@ -65,7 +67,7 @@ export async function trainRoomsModel(opts: RoomsModelOptions): Promise<RoomsMod
   const data = { kind: 'synthetic' as const, seed: opts.dataSeed ?? 1, rooms: opts.rooms ?? 4, train: opts.train ?? 400, test: opts.test ?? 100 };
   const scenes = syntheticRooms({ seed: data.seed, rooms: data.rooms, train: data.train, test: data.test });
   const runtime = opts.threads ? { threads: opts.threads } : {};
-  const result = await trainOfvl({ scenes, sharing: opts.sharing, normalize: opts.normalize, steps: opts.steps, seed: opts.seed, runtime, checkpoint: opts.checkpoint, onProgress: opts.onProgress });
+  const result = await trainOfvl({ scenes, sharing: opts.sharing, normalize: opts.normalize, steps: opts.steps, search: opts.search, seed: opts.seed, runtime, checkpoint: opts.checkpoint, onProgress: opts.onProgress });
   const graph = modelGraph(result, scenes, data);
   const localizer = new Localizer(graph, opts.outDir, runtime);
   let evaluation: Evaluation;

@@ -23,6 +23,7 @@ import {
   setRunningStatistics,
   tensorFromProto,
   warmupCosine,
+  withParamLr,
   withBatchStatistics,
   type Feeds,
   type Graph,
@@ -33,7 +34,7 @@ import type { Vec3 } from '../geometry/pose.js';
 import type { SceneSource } from '../data/frame.js';
 import { DEFAULT_NETWORK, gridOf, type NetworkSpec, type Sharing } from '../model/config.js';
 import { addCoordinateLoss } from '../model/loss.js';
-import { sharingScore } from '../model/names.js';
+import { SCORE_PARAM, sharingScore } from '../model/names.js';
 import { deployGraph, IMAGE_INPUT, SHARE_THRESHOLD, sceneGraph, type LayerDecisions } from '../model/network.js';
 import { isStatistic, sceneParameters, sharedParameters, type ParameterStore } from '../model/params.js';
 import { meanTarget, sampleOf, writePlanes, type Sample } from './samples.js';
@@ -47,6 +48,13 @@ export interface TrainOptions {
   readonly normalize?: boolean;
   /** lambda of the sparse penalty lambda * mean(score) (default 0.01; adaptive sharing only). */
   readonly penalty?: number;
+  /**
+   * Share of the steps during which the sharing scores train (default 1: throughout, as the
+   * paper describes it). Below 1 the decisions are fixed from then on (the scores stop) and
+   * the remaining steps train only the copies in use, so no layer can switch late to a copy
+   * that has not been trained (adaptive sharing only).
+   */
+  readonly search?: number;
   /** Updates (default 5000). */
   readonly steps?: number;
   /** Frames per scene per step (default 4). */
@@ -88,6 +96,8 @@ export interface TrainProgress {
   readonly error: Readonly<Record<string, number>>;
   /** Layers currently shared (score <= 0.5). */
   readonly sharedLayers: number;
+  /** The sharing scores now (adaptive sharing; empty otherwise). */
+  readonly scores: readonly number[];
   /** Learning rate of the latest step (0 outside training). */
   readonly lr: number;
   /** Training frames per second so far (all scenes). */
@@ -111,7 +121,7 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-export const TRAIN_DEFAULTS = { steps: 5000, batch: 4, lr: 3e-3, penalty: 0.01, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
+export const TRAIN_DEFAULTS = { steps: 5000, batch: 4, lr: 3e-3, penalty: 0.01, search: 1, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
 
 const writingDir = (dir: string): string => `${dir}.writing`;
 
@@ -196,13 +206,16 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   const seed = opts.seed ?? 0;
   if (!(Number.isInteger(steps) && steps >= 1)) throw new GradlocError('BAD_INPUT', `steps must be an integer >= 1, got ${steps}`);
   if (!(Number.isInteger(batch) && batch >= 1)) throw new GradlocError('BAD_INPUT', `batch must be an integer >= 1, got ${batch}`);
+  const search = opts.search ?? TRAIN_DEFAULTS.search;
+  if (!(search > 0 && search <= 1)) throw new GradlocError('BAD_INPUT', `search must be in (0, 1], got ${search}`);
+  const searchSteps = Math.ceil(steps * search);
   if (!(penalty >= 0)) throw new GradlocError('BAD_INPUT', `penalty must be >= 0, got ${penalty}`);
   if (opts.scenes.length === 0) throw new GradlocError('BAD_INPUT', 'no scenes to train on');
   const names = opts.scenes.map((s) => s.name);
   if (new Set(names).size !== names.length) throw new GradlocError('BAD_INPUT', `scene names must be unique: ${names.join(', ')}`);
   const elapsed = (): number => (performance.now() - t0) / 1000;
 
-  opts.onProgress?.({ phase: 'render', step: 0, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: 0, etaSec: 0 });
+  opts.onProgress?.({ phase: 'render', step: 0, steps, loss: {}, error: {}, sharedLayers: 0, scores: [], lr: 0, framesPerSec: 0, elapsedSec: 0, etaSec: 0 });
   const { samples, centres } = await loadSamples(opts.scenes, spec, opts.maxTrainFrames);
   const renderSec = elapsed();
   const store = opts.from?.store ?? initialStore(spec, names, centres, seed);
@@ -212,7 +225,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
   const trainer = new MultiTaskTrainer({
     tasks: names.map((s, i) => ({ name: s, model: addCoordinateLoss(withBatchStatistics(graphs[i])), outputs: ['error'] })),
     params: (name) => !isStatistic(name) && (opts.from?.train(name) ?? true),
-    optimizer: adamw({ lr: opts.lr ?? TRAIN_DEFAULTS.lr, weightDecay: 0 }),
+    optimizer: withParamLr(adamw({ lr: opts.lr ?? TRAIN_DEFAULTS.lr, weightDecay: 0 }), [{ params: SCORE_PARAM, factor: (step) => (step <= searchSteps ? 1 : 0) }]),
     schedule: warmupCosine({ peak: opts.lr ?? TRAIN_DEFAULTS.lr, warmupSteps: Math.min(TRAIN_DEFAULTS.warmup, Math.floor(steps / 10)), totalSteps: steps, floor: (opts.lr ?? TRAIN_DEFAULTS.lr) * TRAIN_DEFAULTS.floor }),
     shared: opts.normalize === false ? 'sum' : 'normalize',
     normalize: /^layers\.\d+\.shared$/,
@@ -267,6 +280,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
           loss: Object.fromEntries(names.map((s, i) => [s, windowSum[i].loss / windowSum[i].n])),
           error: Object.fromEntries(names.map((s, i) => [s, windowSum[i].error / windowSum[i].n])),
           sharedLayers: sharingDecisions(sharing, scoresNow()).filter(Boolean).length,
+          scores: sharing === 'adaptive' ? scoresNow() : [],
           lr: r.lr,
           framesPerSec: ((step - first + 1) * batch * names.length) / Math.max(1e-9, e - renderSec),
           elapsedSec: e,
@@ -277,7 +291,7 @@ export async function trainOfvl(opts: TrainOptions): Promise<TrainResult> {
     }
     // the trained values, then each scene's running statistics over its training frames
     for (const [name, v] of trainer.params()) store.set(name, { ...store.get(name)!, data: v.slice() });
-    opts.onProgress?.({ phase: 'statistics', ...(resumedFrom !== undefined ? { resumedFrom } : {}), step: steps, steps, loss: {}, error: {}, sharedLayers: 0, lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
+    opts.onProgress?.({ phase: 'statistics', ...(resumedFrom !== undefined ? { resumedFrom } : {}), step: steps, steps, loss: {}, error: {}, sharedLayers: 0, scores: [], lr: 0, framesPerSec: 0, elapsedSec: elapsed(), etaSec: 0 });
     for (const [i, s] of names.entries()) {
       const g = sceneGraph(spec, s, policy, store);
       const pool = samples[i];

@@ -5,7 +5,7 @@
  * supplies the query encoding (the model's own tokenizer) and, for graphs that do not
  * normalise pixels themselves, the per-channel mean/std.
  */
-import { concatRows, cxcywhToXyxy, GradlocError, tensor, type Feeds, type OnnxModel, type Tensor } from '@gradloc/tensor-backend';
+import { concatRows, cxcywhToXyxy, GradlocError, planarFromRgb, tensor, type Feeds, type OnnxModel, type PlanarImage, type RgbImage, type Tensor } from '@gradloc/tensor-backend';
 import type { Detector, Predictions } from './types.js';
 
 export interface OnnxGrounderOptions {
@@ -22,6 +22,11 @@ export interface OnnxGrounderOptions {
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
   /** Image size when the graph's pixel input has symbolic H and W (e.g. preprocessor_config's). */
   readonly size?: { readonly height: number; readonly width: number };
+  /**
+   * The picture at the input size in [0, 1] (a Hugging Face folder's own image processor);
+   * default: a bilinear resize (planarFromRgb).
+   */
+  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
   /** Release the model with the adapter (default true). */
   readonly owns?: boolean;
 }
@@ -76,6 +81,14 @@ export class OnnxGrounder implements Detector {
       out[i] = (src[i] - n.mean[c]) / n.std[c];
     }
     return tensor('float32', images.dims, out);
+  }
+
+  /** A picture as the model's input image (resized, or the folder's processor), in [0, 1]. */
+  async picture(picture: RgbImage): Promise<PlanarImage> {
+    if (!this.o.prepare) return planarFromRgb(picture, this.width, this.height);
+    const p = await this.o.prepare(picture);
+    if (p.width !== this.width || p.height !== this.height) throw new GradlocError('BAD_MODEL', `the image processor gives ${p.width}x${p.height} pixels; the model takes ${this.width}x${this.height}`);
+    return p;
   }
 
   get model(): OnnxModel {

@@ -70,7 +70,7 @@ export async function prepareTarget(o: Pick<ExplainDetectionOptions, 'detector' 
   const picture = await toRgbImage(o.image, 'image', o.limits);
   const given = o.box ? normalizedBox(o.box, picture.width, picture.height, `box [${o.box.join(', ')}]`) : undefined;
   const { detector } = o;
-  const image = planarFromRgb(picture, detector.width, detector.height);
+  const image = detector.picture ? await detector.picture(picture) : planarFromRgb(picture, detector.width, detector.height);
   const [own] = await detector.detect(imageBatch(image), o.query);
   const box = given ?? bestDetection(own).box;
   return { picture, image, box, pixels: toPixels(box, picture.width, picture.height), score: targetScore(own, box) };

@@ -4,7 +4,7 @@
  * boxes returned in the picture's pixels. What `gradloc detect` and the dashboard's
  * grounding.detect both serve.
  */
-import { imageBatch, planarFromRgb, toRgbImage, type DecodeLimits, type ImageInput } from '@gradloc/tensor-backend';
+import { imageBatch, toRgbImage, type DecodeLimits, type ImageInput } from '@gradloc/tensor-backend';
 import { detections, type DetectionOptions } from '../detector/detections.js';
 import type { OnnxGrounder } from '../detector/onnx-grounder.js';
 
@@ -32,15 +32,17 @@ export interface GroundResult {
   readonly height: number;
 }
 
-const round2 = (v: number): number => Math.round(v * 100) / 100;
+// 1e-4 px: well inside float32 box precision, so served boxes agree with other runtimes
+// (transformers.js on an exported folder) to 1e-3 relative even a pixel from the edge
+const round4 = (v: number): number => Math.round(v * 1e4) / 1e4;
 
-/** A normalised (x0, y0, x1, y1) box in pixels of a width x height picture, to 0.01 px. */
-export const toPixels = (b: readonly number[], width: number, height: number): PixelBox => [round2(b[0] * width), round2(b[1] * height), round2(b[2] * width), round2(b[3] * height)];
+/** A normalised (x0, y0, x1, y1) box in pixels of a width x height picture, to 1e-4 px. */
+export const toPixels = (b: readonly number[], width: number, height: number): PixelBox => [round4(b[0] * width), round4(b[1] * height), round4(b[2] * width), round4(b[3] * height)];
 
 export async function ground(o: GroundOptions): Promise<GroundResult> {
   const picture = await toRgbImage(o.image, 'image', o.limits);
   const { detector } = o;
-  const batch = imageBatch(planarFromRgb(picture, detector.width, detector.height));
+  const batch = imageBatch(await detector.picture(picture));
   const perQuery = await detector.detectAll(batch, o.queries); // one forward pass for all queries
   const out: PixelDetection[] = [];
   for (const [q, query] of o.queries.entries()) {

@@ -31,8 +31,8 @@ export class Grounders {
     const entry = this.registry.get(name, 'grounder');
     let g = this.opened.get(entry.name);
     if (!g) {
-      g = Promise.resolve().then(() => {
-        const source = openGrounder(entry.dir, { runtime: this.runtime });
+      g = Promise.resolve().then(async () => {
+        const source = await openGrounder(entry.dir, { runtime: this.runtime });
         return { name: entry.name, detector: new OnnxGrounder(source), source };
       });
       this.opened.set(entry.name, g);

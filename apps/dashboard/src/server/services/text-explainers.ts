@@ -45,14 +45,14 @@ interface Opened {
 }
 
 export class TextExplainers {
-  private readonly opened = new Map<string, Opened>();
+  private readonly opened = new Map<string, Promise<Opened>>();
 
   constructor(
     private readonly registry: ModelRegistry,
     private readonly runtime: RuntimeOptions = {},
   ) {}
 
-  private open(name: string): Opened {
+  private open(name: string): Promise<Opened> {
     const entry = this.registry.get(name);
     if (entry.kind !== 'dual-encoder' && entry.kind !== 'grounder') {
       const names = [...this.registry.list('dual-encoder'), ...this.registry.list('grounder')].map((m) => m.name);
@@ -60,15 +60,16 @@ export class TextExplainers {
     }
     let o = this.opened.get(entry.name);
     if (!o) {
-      o = { source: openTextImageModel(entry.dir, { runtime: this.runtime }, entry.kind), layerLogits: readMmelCalibration(entry.dir)?.layerLogits };
+      o = openTextImageModel(entry.dir, { runtime: this.runtime }, entry.kind).then((source) => ({ source, layerLogits: readMmelCalibration(entry.dir)?.layerLogits }));
       this.opened.set(entry.name, o);
+      o.catch(() => this.opened.delete(entry.name)); // a failed open is retried next time
     }
     return o;
   }
 
   async explain(picture: RgbImage, text: string, methods: readonly VlMethod[], o: { model?: string; box?: number } = {}): Promise<TextExplanationView> {
     const name = o.model ?? DEFAULT_TEXT_MODEL;
-    const { source, layerLogits } = this.open(name);
+    const { source, layerLogits } = await this.open(name);
     const r = await explainText({ source, picture, text, methods, box: o.box, options: { mmel: layerLogits ? { blocks: layerLogits.length, layerLogits } : {} } });
     const scale = Math.min(1, OVERLAY_MAX_SIDE / Math.max(r.width, r.height));
     const shown = { width: Math.max(1, Math.round(r.width * scale)), height: Math.max(1, Math.round(r.height * scale)) };
@@ -92,9 +93,11 @@ export class TextExplainers {
   }
 
   async release(): Promise<void> {
-    const all = [...this.opened.values()];
+    const all = await Promise.allSettled([...this.opened.values()]);
     this.opened.clear();
-    for (const { source } of all) {
+    for (const r of all) {
+      if (r.status === 'rejected') continue;
+      const { source } = r.value;
       await releaseSimilarityModels(source.model);
       await source.model.release();
     }

@@ -1,0 +1,3 @@
+export * from './contract.js';
+export * from './export-folder.js';
+export * from './tokenizer-files.js';
