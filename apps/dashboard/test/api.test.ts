@@ -14,6 +14,7 @@ import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
 // @gradloc/models' test fixture: a Hugging Face-style export folder of the shipped grounder
 import { writeHfGrounderFolder } from '../../../packages/models/test/helpers/hf-folder.js';
+import { writeContractFolder } from '../../../packages/models/test/helpers/hf-contracts.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -231,6 +232,32 @@ describe('a Hugging Face grounder folder configured on the server', () => {
     } finally {
       await hf.close();
       rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Hugging Face folders of every contract configured on the server (GRADLOC_HF_MODELS)', () => {
+  it('lists each by name with the kind its config.json gives, and serves it: detect on OWLv2 and Grounding DINO, explain.text on CLIP', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hf-contracts-'));
+    const kinds = ['owlvit', 'owlv2', 'grounding-dino', 'clip'] as const;
+    for (const k of kinds) writeContractFolder(join(root, k), k);
+    const hf = await testApp({ GRADLOC_HF_MODELS: kinds.map((k) => `tiny-${k}=${join(root, k)}`).join(',') });
+    try {
+      const listed = await hf.caller().models.list({});
+      for (const k of kinds) expect(listed.find((m) => m.name === `tiny-${k}`)).toMatchObject({ source: 'huggingface', kind: k === 'clip' ? 'dual-encoder' : 'grounder', architecture: `Hugging Face ${k} export` });
+      expect(JSON.stringify(listed)).not.toContain(root);
+      const { bytes } = await scenePng(5);
+      for (const model of ['tiny-owlv2', 'tiny-grounding-dino']) {
+        const r = await hf.caller().grounding.detect({ image: dataUrl(bytes), queries: ['a red circle', 'a blue square'], model, threshold: 0 });
+        expect(new Set(r.detections.map((d) => d.query))).toEqual(new Set(['a red circle', 'a blue square']));
+        for (const d of r.detections) expect(d.box.every((v) => v >= 0 && v <= 96)).toBe(true);
+      }
+      const e = await hf.caller().explain.text({ image: dataUrl(bytes), text: 'a red circle', model: 'tiny-clip', methods: ['gradeclip'] });
+      expect(e.kind).toBe('dual-encoder');
+      expect(Number.isFinite(e.score)).toBe(true);
+    } finally {
+      await hf.close();
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });

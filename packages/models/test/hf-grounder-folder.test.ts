@@ -52,7 +52,8 @@ describe('the folder\'s image processor (transformers.js) prepares pictures', ()
     const source = await openGrounder(dir2, { runtime: { threads: 1 } });
     try {
       const p = picture(96, 96);
-      const got = await source.prepare!(p);
+      const { image: got, region } = await source.prepare!(p);
+      expect(region).toBeUndefined();
       expect([got.width, got.height]).toEqual([96, 96]);
       const plane = 96 * 96;
       for (const k of [0, 1, 500, plane + 7, 2 * plane + 9215]) expect(got.data[k]).toBeCloseTo(p.data[3 * (k % plane) + Math.floor(k / plane)] / 255, 6);
@@ -65,7 +66,8 @@ describe('the folder\'s image processor (transformers.js) prepares pictures', ()
     const source = await openGrounder(dir2, { runtime: { threads: 1 } });
     try {
       const p = picture(150, 100);
-      const got = await source.prepare!(p);
+      const { image: got, region } = await source.prepare!(p);
+      expect(region).toBeUndefined();
       const { RawImage } = await import('@huggingface/transformers');
       const want = await new RawImage(new Uint8ClampedArray(p.data), 150, 100, 3).resize(96, 96, { resample: 2 });
       expect([got.width, got.height]).toEqual([96, 96]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxArea, cxcywhToXyxy, iou, nms, xyxyToCxcywh } from '../src/index.js';
+import { boxArea, boxFromRegion, boxIntoRegion, cropMap, cxcywhToXyxy, iou, nms, xyxyToCxcywh } from '../src/index.js';
 
 describe('boxes', () => {
   it('computes IoU by hand-checked cases', () => {
@@ -26,5 +26,25 @@ describe('boxes', () => {
     expect(nms(boxes, [0.9, 0.8, 0.7, 0.6], 0.5)).toEqual([0, 2, 3]);
     expect(nms(boxes, [0.9, 0.8, 0.7, 0.6], 0.5, 0.75)).toEqual([0]);
     expect(nms(boxes, [0.1, 0.8, 0.7, 0.6], 0.5)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('regions (a picture filling part of a padded model input)', () => {
+  it('boxIntoRegion and boxFromRegion are inverse, and map the region onto the whole frame', () => {
+    const region = [0, 0, 1, 0.5] as const; // a 2:1 picture padded below to a square
+    expect(boxIntoRegion([0, 0, 1, 1], region)).toEqual([0, 0, 1, 0.5]);
+    expect(boxFromRegion([0.25, 0.1, 0.5, 0.3], region)).toEqual([0.25, 0.2, 0.5, 0.6]);
+    const b = [0.1, 0.2, 0.7, 0.9] as const;
+    const r = [0.2, 0.1, 0.8, 0.6] as const;
+    boxFromRegion(boxIntoRegion(b, r), r).forEach((v, i) => expect(v).toBeCloseTo(b[i], 12));
+  });
+
+  it('cropMap cuts a map to the region (whole pixels) and returns the map itself for the full frame', () => {
+    const map = { width: 4, height: 4, data: Float32Array.from({ length: 16 }, (_, i) => i) };
+    expect(cropMap(map, [0, 0, 1, 1])).toBe(map);
+    const top = cropMap(map, [0, 0, 1, 0.5]);
+    expect([top.width, top.height, [...top.data]]).toEqual([4, 2, [0, 1, 2, 3, 4, 5, 6, 7]]);
+    const inner = cropMap(map, [0.25, 0.25, 0.75, 0.75]);
+    expect([inner.width, inner.height, [...inner.data]]).toEqual([2, 2, [5, 6, 9, 10]]);
   });
 });

@@ -22,7 +22,12 @@ const schema = z.object({
   GRADLOC_MAX_UPLOAD_BYTES: positiveInt(4 * 1024 * 1024),
   /** Largest accepted image, in decoded pixels (width x height). */
   GRADLOC_MAX_PIXELS: positiveInt(4096 * 4096),
-  /** Hugging Face OWL-ViT-style export folders served as grounders: name=/path,name2=/path2. */
+  /**
+   * Hugging Face folders served by name: name=/path,name2=/path2 (grounders: OWL-ViT, OWLv2,
+   * Grounding DINO; dual encoders: CLIP; by config.json's model_type).
+   */
+  GRADLOC_HF_MODELS: z.string().default(''),
+  /** The older name of GRADLOC_HF_MODELS (still read; both lists are served). */
   GRADLOC_HF_GROUNDERS: z.string().default(''),
   /** Jobs one worker runs at once. */
   GRADLOC_WORKER_CONCURRENCY: positiveInt(1),
@@ -36,17 +41,17 @@ export interface Env {
   readonly apiToken: string | undefined;
   readonly maxUploadBytes: number;
   readonly maxPixels: number;
-  readonly hfGrounders: ReadonlyMap<string, string>;
+  readonly hfModels: ReadonlyMap<string, string>;
   readonly workerConcurrency: number;
   readonly threads: number | undefined;
 }
 
-function parseFolders(text: string): Map<string, string> {
+function parseFolders(text: string, variable: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
     const name = part.slice(0, eq).trim();
-    if (eq <= 0 || !/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`GRADLOC_HF_GROUNDERS: '${part}' is not name=/path/to/folder`);
+    if (eq <= 0 || !/^[A-Za-z0-9._-]+$/.test(name)) throw new Error(`${variable}: '${part}' is not name=/path/to/folder`);
     out.set(name, resolve(part.slice(eq + 1).trim()));
   }
   return out;
@@ -63,7 +68,7 @@ export function loadEnv(source: Readonly<Record<string, string | undefined>> = p
     apiToken: e.GRADLOC_API_TOKEN,
     maxUploadBytes: e.GRADLOC_MAX_UPLOAD_BYTES,
     maxPixels: e.GRADLOC_MAX_PIXELS,
-    hfGrounders: parseFolders(e.GRADLOC_HF_GROUNDERS),
+    hfModels: new Map([...parseFolders(e.GRADLOC_HF_GROUNDERS, 'GRADLOC_HF_GROUNDERS'), ...parseFolders(e.GRADLOC_HF_MODELS, 'GRADLOC_HF_MODELS')]),
     workerConcurrency: e.GRADLOC_WORKER_CONCURRENCY,
     threads: e.GRADLOC_THREADS,
   };

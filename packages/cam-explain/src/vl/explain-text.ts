@@ -7,7 +7,7 @@
  * its outputs: image_embeds + text_embeds is a dual encoder (the cosine is explained), logits
  * [1, boxes, queries] a grounder (the best box's logit for the query, or a given box).
  */
-import { GradlocError, imageBatch, planarFromRgb, resizeBilinear, type Feeds, type OnnxModel, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
+import { cropMap, GradlocError, imageBatch, preparePicture, resizeBilinear, type Box, type Feeds, type OnnxModel, type PreparedPicture, type RgbImage } from '@gradloc/tensor-backend';
 import { explainImageText, type ImageTextOptions, type ImageTextScore, type VlMethod } from './image-text.js';
 import { imageTextAuc, type ImageTextAucOptions } from './image-text-metrics.js';
 
@@ -19,7 +19,7 @@ export interface TextImageModel {
   readonly normalize?: { readonly mean: readonly [number, number, number]; readonly std: readonly [number, number, number] };
   readonly size?: { readonly height: number; readonly width: number };
   /** The picture at the input size in [0, 1] (a Hugging Face folder's image processor); default a bilinear resize. */
-  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
+  readonly prepare?: (picture: RgbImage) => Promise<PreparedPicture>;
 }
 
 export interface ExplainTextRequest {
@@ -67,22 +67,23 @@ const PIXEL_INPUT = 'pixel_values';
 
 function modelKind(model: OnnxModel): { kind: TextExplanation['kind']; score: ImageTextScore } {
   const outs = model.outputNames;
+  // grounders first: OWL-ViT exports also return image_embeds (a patch grid) and text_embeds
+  if (outs.includes('logits') && outs.includes('pred_boxes')) return { kind: 'grounder', score: { kind: 'box' } };
   if (outs.includes('image_embeds') && outs.includes('text_embeds')) return { kind: 'dual-encoder', score: { kind: 'similarity' } };
   if (outs.includes('logits')) return { kind: 'grounder', score: { kind: 'box' } };
   throw new GradlocError('BAD_MODEL', `not a vision-language model this explains: expected outputs image_embeds + text_embeds (a dual encoder) or logits (a grounder), found ${outs.join(', ')}`);
 }
 
 /** The model's [1, 3, H, W] pixels from a picture. */
-async function pixelsOf(source: TextImageModel, picture: RgbImage): Promise<{ feeds: Feeds; height: number; width: number }> {
+async function pixelsOf(source: TextImageModel, picture: RgbImage): Promise<{ feeds: Feeds; height: number; width: number; region?: Box }> {
   const input = source.model.graph.inputs.find((i) => i.name === PIXEL_INPUT);
   if (!input) throw new GradlocError('BAD_MODEL', `the model has no '${PIXEL_INPUT}' input (inputs: ${source.model.inputNames.join(', ')})`);
   const [, , dh, dw] = input.dims ?? [];
   const height = typeof dh === 'number' ? dh : source.size?.height;
   const width = typeof dw === 'number' ? dw : source.size?.width;
   if (height === undefined || width === undefined) throw new GradlocError('BAD_MODEL', `'${PIXEL_INPUT}' has no fixed size and the model folder gives none (preprocessor_config.json size)`);
-  const image = source.prepare ? await source.prepare(picture) : planarFromRgb(picture, width, height);
-  if (image.width !== width || image.height !== height) throw new GradlocError('BAD_MODEL', `the image processor gives ${image.width}x${image.height} pixels; the model takes ${width}x${height}`);
-  return { feeds: { [PIXEL_INPUT]: imageBatch(image, source.normalize) }, height, width };
+  const { image, region } = await preparePicture(picture, width, height, source.prepare);
+  return { feeds: { [PIXEL_INPUT]: imageBatch(image, source.normalize) }, height, width, region };
 }
 
 /** Token weights with their strings (positions 1..EOS-1 of the ids). */
@@ -110,7 +111,9 @@ export async function explainText(req: ExplainTextRequest): Promise<TextExplanat
     const ms = performance.now() - t0;
     explained = { score: r.score, description: r.scoreDescription };
     const auc = metricOpts ? await imageTextAuc(r, feeds, PIXEL_INPUT, metricOpts) : undefined;
-    const map = r.height === H && r.width === W ? r.map : resizeBilinear(r.map, 1, r.height, r.width, H, W);
+    // the map over the model input, cut to the picture's region (padding processors), at the picture's size
+    const own = pixels.region ? cropMap({ width: r.width, height: r.height, data: r.map }, pixels.region) : { width: r.width, height: r.height, data: r.map };
+    const map = own.height === H && own.width === W ? Float32Array.from(own.data) : resizeBilinear(own.data, 1, own.height, own.width, H, W);
     methods.push({
       method,
       map,

@@ -20,8 +20,8 @@ grounding.detect answer: {"detections": [{"query", "box": [x0, y0, x1, y1], "sco
 boxes in pixels of the image, best first within each query.
 
   --model M         a zoo grounder (shapes-grounder, shapes-grounder-gwq4), a model folder
-                    with card.json, an .onnx file beside one, or a Hugging Face OWL-ViT-style
-                    export folder (onnx/model.onnx, tokenizer.json, preprocessor_config.json)
+                    with card.json, an .onnx file beside one, or a Hugging Face folder of an
+                    OWL-ViT, OWLv2 or Grounding DINO export (see README "Bring your own model")
   --query TEXT      a phrase, e.g. "a red circle"; repeat for several (one forward pass)
   --threshold T     keep boxes scoring at least T (default ${DEFAULT_DETECTION_THRESHOLD})
   --iou I           per query, drop a box overlapping a better one by more than I (default 0.5)

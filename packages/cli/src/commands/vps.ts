@@ -24,8 +24,8 @@ loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "
 
   --model M         a grounder of the models folder (shapes-grounder, shapes-grounder-gwq4), a
                     model folder with card.json, an .onnx file beside one, or a Hugging Face
-                    OWL-ViT-style export folder (onnx/model.onnx, tokenizer.json,
-                    preprocessor_config.json)
+                    folder of an OWL-ViT, OWLv2 or Grounding DINO export (README "Bring your
+                    own model")
   --models DIR      the models folder for a name (default: $GRADLOC_MODELS, else a gradloc
                     checkout's models/)
   --query TEXT      the phrase or class to explain, e.g. "a red circle"

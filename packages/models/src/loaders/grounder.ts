@@ -6,13 +6,20 @@
  * shapes word vocabulary, padded to the model's fixed query length.
  */
 import { existsSync, statSync } from 'node:fs';
-import { GradlocError, OnnxModel, type Feeds, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
+import { GradlocError, OnnxModel, type Feeds, type PreparedPicture, type RgbImage } from '@gradloc/tensor-backend';
 import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
 import { readCard, type Card } from '../card.js';
 import { isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
 import type { LoadOptions } from './load-options.js';
 import { hasShapesVocabulary } from '../preprocessing/vocabulary.js';
 import { resolveModel } from './resolve.js';
+
+export interface PhraseText {
+  /** [1, T] feeds of the joined text (input_ids, attention_mask, token_type_ids). */
+  readonly feeds: Feeds;
+  /** Token positions of each query's phrase in that row. */
+  readonly spans: readonly (readonly number[])[];
+}
 
 export interface GrounderSource {
   readonly name: string;
@@ -32,7 +39,12 @@ export interface GrounderSource {
    * processor for Hugging Face folders (their resize, OWLv2's padding); undefined: a plain
    * resize to the input size.
    */
-  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
+  readonly prepare?: (picture: RgbImage) => Promise<PreparedPicture>;
+  /**
+   * Grounding DINO-contract folders: all queries as phrases of one text row, and each phrase's
+   * token positions (logits are over the text's tokens). Undefined: one text row per query.
+   */
+  readonly phrases?: (queries: readonly string[]) => PhraseText;
   /** Image size for graphs whose pixel input has symbolic H and W. */
   readonly size?: { readonly height: number; readonly width: number };
   /**

@@ -15,6 +15,16 @@ export interface PlanarImage {
   readonly width: number;
 }
 
+/**
+ * A picture as a model's input image: `region` is the part of the input the picture fills
+ * (normalised [x0, y0, x1, y1]; default all of it), for processors that pad (OWLv2 pads to a
+ * square): boxes and maps over the input map back to the picture through it.
+ */
+export interface PreparedPicture {
+  readonly image: PlanarImage;
+  readonly region?: readonly [number, number, number, number];
+}
+
 /** Per-channel mean and standard deviation, in the [0, 1] pixel scale. */
 export interface ChannelNorm {
   readonly mean: readonly [number, number, number];
@@ -54,4 +64,15 @@ export function normalizeImages(images: Tensor<'float32'>, norm: ChannelNorm): T
 export function imageBatch(image: PlanarImage, norm?: ChannelNorm): Tensor<'float32'> {
   const batch = tensor('float32', [1, 3, image.height, image.width], image.data);
   return norm ? normalizeImages(batch, norm) : batch;
+}
+
+/**
+ * A picture as a width x height model input: through `prepare` (a model folder's own image
+ * processor) when given, checked to give that size, else a bilinear resize.
+ */
+export async function preparePicture(picture: RgbImage, width: number, height: number, prepare?: (picture: RgbImage) => Promise<PreparedPicture>): Promise<PreparedPicture> {
+  if (!prepare) return { image: planarFromRgb(picture, width, height) };
+  const p = await prepare(picture);
+  if (p.image.width !== width || p.image.height !== height) throw new GradlocError('BAD_MODEL', `the image processor gives ${p.image.width}x${p.image.height} pixels; the model takes ${width}x${height}`);
+  return p;
 }

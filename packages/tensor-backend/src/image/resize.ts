@@ -81,3 +81,20 @@ export function resizeMap(map: MapPlane, width: number, height: number): MapPlan
   if (map.width === width && map.height === height) return map;
   return { width, height, data: resizeBilinear(map.data, 1, map.height, map.width, height, width) };
 }
+
+/**
+ * The part of a [height, width] map inside a normalised region [x0, y0, x1, y1] (whole pixels:
+ * the region's edges rounded to the nearest), e.g. a map over a padded model input cut back
+ * to the picture.
+ */
+export function cropMap(map: MapPlane, region: readonly [number, number, number, number]): MapPlane {
+  checkPlane(map);
+  const [c0, r0] = [Math.round(region[0] * map.width), Math.round(region[1] * map.height)];
+  const [c1, r1] = [Math.round(region[2] * map.width), Math.round(region[3] * map.height)];
+  const width = Math.max(1, Math.min(map.width, c1) - c0);
+  const height = Math.max(1, Math.min(map.height, r1) - r0);
+  if (width === map.width && height === map.height) return map;
+  const data = new Float32Array(width * height);
+  for (let r = 0; r < height; r++) for (let c = 0; c < width; c++) data[r * width + c] = map.data[(r0 + r) * map.width + c0 + c];
+  return { width, height, data };
+}

@@ -19,6 +19,14 @@ export function iou(a: Box, b: Box): number {
   return inter / (boxArea(a) + boxArea(b) - inter);
 }
 
+/**
+ * Regions: the part of a model's input a picture fills (normalised [x0, y0, x1, y1]; OWLv2
+ * pads pictures to a square, so a wide one fills [0, 0, 1, h/w]). A box normalised to the
+ * picture, placed in the input's coordinates, and back.
+ */
+export const boxIntoRegion = (b: Box, r: Box): Box => [r[0] + b[0] * (r[2] - r[0]), r[1] + b[1] * (r[3] - r[1]), r[0] + b[2] * (r[2] - r[0]), r[1] + b[3] * (r[3] - r[1])];
+export const boxFromRegion = (b: Box, r: Box): Box => [(b[0] - r[0]) / (r[2] - r[0]), (b[1] - r[1]) / (r[3] - r[1]), (b[2] - r[0]) / (r[2] - r[0]), (b[3] - r[1]) / (r[3] - r[1])];
+
 export const scaleBox = (b: Box, sx: number, sy: number): Box => [b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy];
 
 /**

@@ -5,7 +5,7 @@
  * supplies the query encoding (the model's own tokenizer) and, for graphs that do not
  * normalise pixels themselves, the per-channel mean/std.
  */
-import { concatRows, cxcywhToXyxy, GradlocError, planarFromRgb, tensor, type Feeds, type OnnxModel, type PlanarImage, type RgbImage, type Tensor } from '@gradloc/tensor-backend';
+import { concatRows, cxcywhToXyxy, GradlocError, preparePicture, tensor, type Feeds, type OnnxModel, type PreparedPicture, type RgbImage, type Tensor } from '@gradloc/tensor-backend';
 import type { Detector, Predictions } from './types.js';
 
 export interface OnnxGrounderOptions {
@@ -23,12 +23,24 @@ export interface OnnxGrounderOptions {
   /** Image size when the graph's pixel input has symbolic H and W (e.g. preprocessor_config's). */
   readonly size?: { readonly height: number; readonly width: number };
   /**
-   * The picture at the input size in [0, 1] (a Hugging Face folder's own image processor);
-   * default: a bilinear resize (planarFromRgb).
+   * The picture at the input size in [0, 1] and the region it fills (a Hugging Face folder's
+   * own image processor); default: a bilinear resize (planarFromRgb).
    */
-  readonly prepare?: (picture: RgbImage) => Promise<PlanarImage>;
+  readonly prepare?: (picture: RgbImage) => Promise<PreparedPicture>;
+  /**
+   * Grounding DINO-style models (one text per image, its phrases ending in "."; logits
+   * [B, P, tokens]): all queries as one text row ([1, T] feeds) and the token positions of each
+   * query's phrase. A query's score at a prediction is the best sigmoid over its phrase's
+   * tokens (the per-token probabilities Grounding DINO's post-processing thresholds).
+   */
+  readonly phrases?: (queries: readonly string[]) => PhraseText;
   /** Release the model with the adapter (default true). */
   readonly owns?: boolean;
+}
+
+export interface PhraseText {
+  readonly feeds: Feeds;
+  readonly spans: readonly (readonly number[])[];
 }
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -84,11 +96,8 @@ export class OnnxGrounder implements Detector {
   }
 
   /** A picture as the model's input image (resized, or the folder's processor), in [0, 1]. */
-  async picture(picture: RgbImage): Promise<PlanarImage> {
-    if (!this.o.prepare) return planarFromRgb(picture, this.width, this.height);
-    const p = await this.o.prepare(picture);
-    if (p.width !== this.width || p.height !== this.height) throw new GradlocError('BAD_MODEL', `the image processor gives ${p.width}x${p.height} pixels; the model takes ${this.width}x${this.height}`);
-    return p;
+  picture(picture: RgbImage): Promise<PreparedPicture> {
+    return preparePicture(picture, this.width, this.height, this.o.prepare);
   }
 
   get model(): OnnxModel {
@@ -97,7 +106,34 @@ export class OnnxGrounder implements Detector {
 
   /** The model's feeds for images [B, 3, H, W] in [0, 1] and one query. */
   feeds(images: Tensor<'float32'>, query: string): Feeds {
-    return { [this.pixelName]: this.normalized(images), ...this.encoded(query) };
+    return this.textFeeds(images, [query]).feeds;
+  }
+
+  /**
+   * The model's feeds for images and queries, and how to read query q's logit at image b,
+   * prediction p from logits [B, P, C] (C = queries, or tokens for phrase models).
+   */
+  private textFeeds(images: Tensor<'float32'>, queries: readonly string[]): { feeds: Feeds; logit: (lg: Float32Array, C: number, row: number, q: number) => number; columns?: number } {
+    const pixels = { [this.pixelName]: this.normalized(images) };
+    if (!this.o.phrases) {
+      const text = queries.map((q) => this.encoded(q));
+      const names = Object.keys(text[0]);
+      const stacked: Feeds = Object.fromEntries(names.map((n) => [n, concatRows(text.map((t) => t[n]))]));
+      return { feeds: { ...pixels, ...stacked }, logit: (lg, C, row, q) => lg[row * C + q], columns: queries.length };
+    }
+    const t = this.o.phrases(queries);
+    const [B, , H, W] = images.dims;
+    // one text row per image
+    const feeds: Record<string, Tensor> = Object.fromEntries(Object.entries(t.feeds).map(([n, f]) => [n, concatRows(Array.from({ length: B }, () => f))]));
+    if (this.o.model.inputNames.includes('pixel_mask')) feeds.pixel_mask = tensor('int64', [B, H, W], new BigInt64Array(B * H * W).fill(1n));
+    return {
+      feeds: { ...pixels, ...feeds },
+      logit: (lg, C, row, q) => {
+        let best = -Infinity;
+        for (const k of t.spans[q]) best = Math.max(best, lg[row * C + k]);
+        return best;
+      },
+    };
   }
 
   async detect(images: Tensor<'float32'>, query: string): Promise<Predictions[]> {
@@ -110,14 +146,12 @@ export class OnnxGrounder implements Detector {
    */
   async detectAll(images: Tensor<'float32'>, queries: readonly string[]): Promise<Predictions[][]> {
     if (queries.length === 0) return [];
-    const text = queries.map((q) => this.encoded(q));
-    const names = Object.keys(text[0]);
-    const stacked: Feeds = Object.fromEntries(names.map((n) => [n, concatRows(text.map((t) => t[n]))]));
-    const out = await this.o.model.run({ [this.pixelName]: this.normalized(images), ...stacked }, [this.logitsName, this.boxesName]);
+    const text = this.textFeeds(images, queries);
+    const out = await this.o.model.run(text.feeds, [this.logitsName, this.boxesName]);
     const logits = out[this.logitsName];
     const boxes = out[this.boxesName];
-    const [B, P, Q] = logits.dims;
-    if (Q !== queries.length) throw new GradlocError('BAD_MODEL', `expected logits [B, P, ${queries.length}] for ${queries.length} queries, got [${logits.dims.join(', ')}]`);
+    const [B, P, C] = logits.dims;
+    if (text.columns !== undefined && C !== text.columns) throw new GradlocError('BAD_MODEL', `expected logits [B, P, ${queries.length}] for ${queries.length} queries, got [${logits.dims.join(', ')}]`);
     const lg = logits.data as Float32Array;
     const bx = boxes.data as Float32Array;
     // boxes do not depend on the query: convert them once per image
@@ -133,7 +167,7 @@ export class OnnxGrounder implements Detector {
     return queries.map((_, q) =>
       xyxy.map((a, b) => {
         const scores = new Float32Array(P);
-        for (let p = 0; p < P; p++) scores[p] = sigmoid(lg[(b * P + p) * Q + q]);
+        for (let p = 0; p < P; p++) scores[p] = sigmoid(text.logit(lg, C, b * P + p, q));
         return { boxes: a, scores };
       }),
     );

@@ -3,7 +3,7 @@
  * query out, batched. Grounders (OWL-ViT style: per-patch boxes and query logits) and
  * detectors (per-anchor boxes and class scores) both fit.
  */
-import type { Box, PlanarImage, RgbImage, Tensor } from '@gradloc/tensor-backend';
+import type { Box, PreparedPicture, RgbImage, Tensor } from '@gradloc/tensor-backend';
 
 /** A model's predictions on one image for one query. */
 export interface Predictions {
@@ -20,7 +20,7 @@ export interface Detector {
   /** Predictions for `query` on each image of a batch [B, 3, height, width] with values in [0, 1]. */
   detect(images: Tensor<'float32'>, query: string): Promise<Predictions[]>;
   /** A picture as the model's input image in [0, 1] (default: a bilinear resize to width x height). */
-  picture?(picture: RgbImage): Promise<PlanarImage>;
+  picture?(picture: RgbImage): Promise<PreparedPicture>;
   release(): Promise<void>;
 }
 

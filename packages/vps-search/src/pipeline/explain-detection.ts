@@ -5,7 +5,7 @@
  * picture's size with its overlay (the explained box drawn on it), the faithfulness metrics
  * and both curves. `gradloc vps`, the dashboard's VPS job and the reports call this.
  */
-import { drawBox, imageBatch, overlay, planarFromRgb, resizeMap, toRgbImage, type Box, type DecodeLimits, type ImageInput, type MapPlane, type OverlayOptions, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
+import { boxIntoRegion, cropMap, drawBox, imageBatch, overlay, planarFromRgb, resizeMap, toRgbImage, type Box, type DecodeLimits, type ImageInput, type MapPlane, type OverlayOptions, type PlanarImage, type RgbImage } from '@gradloc/tensor-backend';
 import { bestDetection, normalizedBox } from '../detector/detections.js';
 import type { Detector } from '../detector/types.js';
 import type { Curves } from '../metrics.js';
@@ -13,7 +13,7 @@ import { targetScore } from '../score.js';
 import type { Objective } from '../search/evaluator.js';
 import type { SearchControl } from '../search/types.js';
 import { searchDetection, type VpsOptions } from '../vps.js';
-import { toPixels, type PixelBox } from './ground.js';
+import { inPicture, toPixels, type PixelBox } from './ground.js';
 
 /**
  * A target scoring below this on the full image counts as a miss: the explanation is then of
@@ -59,7 +59,9 @@ export interface DetectionExplanation {
 export interface PreparedTarget {
   readonly picture: RgbImage;
   readonly image: PlanarImage;
-  /** Normalised box and its pixels in the picture. */
+  /** The part of the detector's input the picture fills (padding processors; default all). */
+  readonly region?: Box;
+  /** Normalised box in the detector's input, and its pixels in the picture. */
   readonly box: Box;
   readonly pixels: PixelBox;
   readonly score: number;
@@ -70,15 +72,16 @@ export async function prepareTarget(o: Pick<ExplainDetectionOptions, 'detector' 
   const picture = await toRgbImage(o.image, 'image', o.limits);
   const given = o.box ? normalizedBox(o.box, picture.width, picture.height, `box [${o.box.join(', ')}]`) : undefined;
   const { detector } = o;
-  const image = detector.picture ? await detector.picture(picture) : planarFromRgb(picture, detector.width, detector.height);
+  const { image, region } = detector.picture ? await detector.picture(picture) : { image: planarFromRgb(picture, detector.width, detector.height), region: undefined };
   const [own] = await detector.detect(imageBatch(image), o.query);
-  const box = given ?? bestDetection(own).box;
-  return { picture, image, box, pixels: toPixels(box, picture.width, picture.height), score: targetScore(own, box) };
+  const box = given ? (region ? boxIntoRegion(given, region) : given) : bestDetection(own).box;
+  return { picture, image, region, box, pixels: toPixels(inPicture(box, region), picture.width, picture.height), score: targetScore(own, box) };
 }
 
 /** A map at the detector's size brought to the picture's, with its overlay (the box outlined). */
 export function pictureMap(t: PreparedTarget, data: Float32Array, opts?: OverlayOptions): { map: MapPlane & { readonly data: Float32Array }; overlay: RgbImage } {
-  const map = resizeMap({ width: t.image.width, height: t.image.height, data }, t.picture.width, t.picture.height);
+  const whole = { width: t.image.width, height: t.image.height, data };
+  const map = resizeMap(t.region ? cropMap(whole, t.region) : whole, t.picture.width, t.picture.height);
   return { map: { width: map.width, height: map.height, data: Float32Array.from(map.data) }, overlay: drawBox(overlay(t.picture, map, opts), t.pixels) };
 }
 

@@ -23,7 +23,7 @@ export interface Services {
 }
 
 export function createServices(env: Env): Services {
-  const registry = new ModelRegistry(env.hfGrounders);
+  const registry = new ModelRegistry(env.hfModels);
   const runtime: RuntimeOptions = env.threads ? { threads: env.threads } : {};
   const grounders = new Grounders(registry, runtime);
   const explainers = new Explainers(registry, runtime);

@@ -1,12 +1,13 @@
 /**
  * The models a client may name: the catalog of the models folder (@gradloc/models: every
- * <name>/card.json + model.onnx, with its kind) and the Hugging Face grounder folders the
- * server's environment lists. Clients pass names only; a name is looked up here, so no request
+ * <name>/card.json + model.onnx, with its kind) and the Hugging Face folders the server's
+ * environment lists (grounders: OWL-ViT, OWLv2, Grounding DINO; dual encoders: CLIP, by the
+ * folder's config.json model_type). Clients pass names only; a name is looked up here, so no request
  * can make the server open a path of its choosing.
  */
 import { statSync } from 'node:fs';
 import { GradlocError } from '@gradloc/tensor-backend';
-import { hfGrounderFile, listModels, type Card, type ModelKind } from '@gradloc/models';
+import { hfFolderKind, hfGrounderFile, listModels, type Card, type ModelKind } from '@gradloc/models';
 
 export type { ModelKind } from '@gradloc/models';
 
@@ -18,6 +19,8 @@ export interface ModelEntry {
   readonly dir: string;
   readonly file: string;
   readonly card?: Card;
+  /** Hugging Face folders: config.json's model_type. */
+  readonly modelType?: string;
 }
 
 /** What models.list returns per model: public facts only (no paths). */
@@ -39,14 +42,15 @@ export class ModelRegistry {
   private readonly entries = new Map<string, ModelEntry>();
 
   /** `modelsDir`: the models folder (default: @gradloc/models' modelsDir(), i.e. GRADLOC_MODELS or the checkout's models/). */
-  constructor(hfGrounders: ReadonlyMap<string, string> = new Map(), modelsDir?: string) {
+  constructor(hfModels: ReadonlyMap<string, string> = new Map(), modelsDir?: string) {
     for (const { name, kind, dir, file, card } of listModels({ modelsDir })) {
       if (kind) this.entries.set(name, { name, kind, source: 'zoo', dir, file, card });
     }
-    for (const [name, dir] of hfGrounders) {
+    for (const [name, dir] of hfModels) {
       const file = hfGrounderFile(dir);
-      if (!file) throw new Error(`GRADLOC_HF_GROUNDERS: ${name}=${dir} has no onnx/model.onnx`);
-      this.entries.set(name, { name, kind: 'grounder', source: 'huggingface', dir, file });
+      if (!file) throw new Error(`GRADLOC_HF_MODELS: ${name}=${dir} has no onnx/model.onnx`);
+      const { kind, modelType } = hfFolderKind(dir);
+      this.entries.set(name, { name, kind, source: 'huggingface', dir, file, modelType });
     }
   }
 
@@ -72,8 +76,8 @@ export class ModelRegistry {
       name: e.name,
       kind: e.kind,
       source: e.source,
-      task: e.card?.task ?? 'open-vocabulary grounding (Hugging Face OWL-ViT-style export)',
-      architecture: e.card?.architecture ?? 'OWL-ViT-style export',
+      task: e.card?.task ?? (e.kind === 'grounder' ? 'open-vocabulary grounding (Hugging Face folder)' : 'image-text similarity (Hugging Face folder)'),
+      architecture: e.card?.architecture ?? `Hugging Face ${e.modelType ?? 'OWL-ViT-style'} export`,
       parameters: e.card?.parameters ?? null,
       sizeBytes: statSync(e.file).size,
       metrics: e.card?.metrics ?? {},
