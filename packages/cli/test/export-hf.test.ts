@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoTokenizer, env, pipeline, type ZeroShotImageClassificationOutput, type ZeroShotObjectDetectionOutput } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodePNG, OnnxModel, tensor, type RgbImage } from '@gradloc/tensor-backend';
+import { encodePNG, iou, OnnxModel, tensor, type RgbImage } from '@gradloc/tensor-backend';
 import { generateScene, splitSeed, toRGB8, tokenizePhrase, tokenizePhrases, type Scene } from '@gradloc/models';
 import { expectOneLineError, gradloc, listFiles, tempDir } from './helpers.js';
 
@@ -111,6 +111,35 @@ describe('gradloc export-hf: the grounder in transformers.js', () => {
       expectAgree(all, theirs, scenes[i]);
     }
     await detector.dispose();
+  });
+});
+
+describe('gradloc quantize on the exported folder: model_quantized.onnx in transformers.js', () => {
+  it('GWQ 4-bit through the folder\'s own processor and tokenizer; the pipeline (dtype q8) finds the FP32 model\'s best boxes', async () => {
+    if (!existsSync(join(dir, 'hf-shapes-grounder'))) exported('shapes-grounder');
+    const r = gradloc(['quantize', '--model', 'hf-shapes-grounder', '--out', 'hf-q', '--calib', 'shapes:train:8', '--group', '64', '--threads', '1'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const line = JSON.parse(r.stdout) as { dir: string; bits: number; matrices: number };
+    expect([line.dir, line.bits]).toEqual([join(dir, 'hf-q'), 4]);
+    expect(line.matrices).toBeGreaterThan(0);
+    expect(listFiles(join(dir, 'hf-q'))).toContain('onnx/model_quantized.onnx');
+    const [fp32, q] = [await pipeline('zero-shot-object-detection', 'hf-shapes-grounder'), await pipeline('zero-shot-object-detection', 'hf-q', { dtype: 'q8' })];
+    let same = 0;
+    let total = 0;
+    for (let i = 0; i < 5; i++) {
+      const queries = queriesOf(scenes[i]).slice(0, -1); // the objects present
+      const [a, b] = [(await fp32(join(dir, `scene${i}.png`), queries, { threshold: 0.1, percentage: true })) as ZeroShotObjectDetectionOutput, (await q(join(dir, `scene${i}.png`), queries, { threshold: 0.1, percentage: true })) as ZeroShotObjectDetectionOutput];
+      for (const query of queries) {
+        const [ta, tb] = [a.find((t) => t.label === query), b.find((t) => t.label === query)];
+        if (!ta) continue;
+        total++;
+        if (tb && iou([ta.box.xmin, ta.box.ymin, ta.box.xmax, ta.box.ymax], [tb.box.xmin, tb.box.ymin, tb.box.xmax, tb.box.ymax]) >= 0.8 && Math.abs(ta.score - tb.score) < 0.1) same++;
+      }
+    }
+    expect(total).toBeGreaterThan(5);
+    expect(same / total).toBeGreaterThanOrEqual(0.8);
+    await fp32.dispose();
+    await q.dispose();
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cxcywhToXyxy, encodePNG, OnnxModel, readNpy, tensor, type Feeds, type RgbImage } from '@gradloc/tensor-backend';
 import { CLIP_MEAN, CLIP_STD, CONTRACT_SIZE as S, vocabularyOf, writeContractFolder, type HfContract } from '../../models/test/helpers/hf-contracts.js';
-import { gradloc, tempDir } from './helpers.js';
+import { gradloc, listFiles, tempDir } from './helpers.js';
 
 let dir: string;
 const picture = (width: number, height: number): RgbImage => ({ width, height, data: Uint8Array.from({ length: width * height * 3 }, (_, i) => (i * 29 + ((i / 3) | 0) * 7) % 256) });
@@ -153,5 +153,38 @@ describe('gradloc vps and clip-explain on Hugging Face folders', () => {
     expect(g.code, g.stderr).toBe(0);
     expect(readNpy(join(dir, 'owl.npy')).dims).toEqual([S / 2, S]);
     expect(existsSync(join(dir, 'owl.npy'))).toBe(true);
+  });
+});
+
+describe('gradloc quantize on Hugging Face folders', () => {
+  it('writes a copy of the folder with onnx/model_quantized.onnx, a quantized twin of model.onnx (grounders and CLIP)', async () => {
+    for (const kind of ['owlvit', 'grounding-dino', 'clip'] as const) {
+      const out = `q-${kind}`;
+      const r = gradloc(['quantize', '--model', join(dir, kind), '--out', out, '--method', 'gwq', '--bits', '8', '--group', '32', '--calib', 'shapes:train:2', '--threads', '1'], dir);
+      expect(r.code, `${kind}: ${r.stderr}`).toBe(0);
+      const line = JSON.parse(r.stdout) as { dir: string; matrices: number };
+      expect(line.dir).toBe(join(dir, out));
+      expect(line.matrices).toBeGreaterThan(0);
+      expect(listFiles(join(dir, out))).toEqual([...listFiles(join(dir, kind)), 'onnx/model_quantized.onnx'].sort());
+      // the same outputs as the FP32 graph, up to 8-bit rounding
+      const [a, b] = [OnnxModel.load(join(dir, kind, 'onnx', 'model.onnx'), { threads: 1 }), OnnxModel.load(join(dir, out, 'onnx', 'model_quantized.onnx'), { threads: 1 })];
+      try {
+        expect(b.inputNames).toEqual(a.inputNames);
+        const ids = kind === 'grounding-dino' ? idRow(kind, ['[CLS]', 'a', 'red', 'circle', '.', '[SEP]']) : idRow(kind, ['<|startoftext|>', 'a', 'red', 'circle', '<|endoftext|>']);
+        const feeds: Feeds = {
+          pixel_values: tensor('float32', [1, 3, S, S], pixels(square, CLIP_MEAN, CLIP_STD)),
+          input_ids: tensor('int64', [1, ids.length], ids),
+          attention_mask: tensor('int64', [1, ids.length], ids.map(() => 1)),
+          ...(kind === 'grounding-dino' ? { token_type_ids: tensor('int64', [1, ids.length], ids.map(() => 0)), pixel_mask: tensor('int64', [1, S, S], new BigInt64Array(S * S).fill(1n)) } : {}),
+        };
+        const name = kind === 'clip' ? 'logits_per_image' : 'logits';
+        const [x, y] = [(await a.run(feeds, [name]))[name].data as Float32Array, (await b.run(feeds, [name]))[name].data as Float32Array];
+        const scale = Math.max(...x.map(Math.abs));
+        x.forEach((v, i) => expect(Math.abs(v - y[i])).toBeLessThan(0.05 * scale + 1e-3));
+      } finally {
+        await a.release();
+        await b.release();
+      }
+    }
   });
 });

@@ -20,3 +20,4 @@ export * from './calib/calibrate.js';
 export * from './quantize.js';
 export * from './calibration-data/index.js';
 export * from './quantize-model.js';
+export * from './quantize-folder.js';

@@ -3,14 +3,16 @@
  * stock onnxruntime runs (@gradloc/quant-gwq). One JSON line on stdout; progress on stderr.
  */
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isHfGrounderFolder } from '@gradloc/models';
 import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, quantizeModel, quantSpec, resolveFormat, SENSITIVITIES, type Method } from '@gradloc/quant-gwq';
+import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantSpec, resolveFormat, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
 
-const HELP = `Usage: gradloc quantize --model M.onnx --method gwq|rtn|magnitude|hessian|random
-                        [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx
+const HELP = `Usage: gradloc quantize --model M.onnx|HF-FOLDER --method gwq|rtn|magnitude|hessian|random
+                        [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx|FOLDER
                         [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|nbits|unpack]
                         [--seed N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
 
@@ -37,7 +39,13 @@ sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line
   --seed N          positions of the random method (default 0)
   --models DIR      the models folder holding brown-gpt/tokenizer.json for brown calibration
                     (default: $GRADLOC_MODELS, else a gradloc checkout's models/)
-  --out Q.onnx      written atomically; nothing is written on failure`;
+  --out Q.onnx      written atomically; nothing is written on failure
+
+A Hugging Face folder as --model (an OWL-ViT, OWLv2, Grounding DINO or CLIP export; README
+"Bring your own model") quantizes its onnx/model.onnx, calibrating on shapes scenes and the 42
+colour-shape phrases through the folder's own processor and tokenizer, and writes --out as a
+copy of the folder plus onnx/model_quantized.onnx (transformers.js dtype 'q8'). The JSON line
+then also has "dir".`;
 
 const FLAGS = {
   model: { type: 'string' },
@@ -65,6 +73,24 @@ export function parseOutlierPercent(flags: Flags): number {
   return p / 100;
 }
 
+/** The JSON line's fields (a file or a folder alike). */
+function summaryOf(r: Pick<QuantizeResult, 'report'>, method: Method, gptq: boolean, sizeBytes: number): Record<string, unknown> {
+  const { report } = r;
+  return {
+    bits_per_weight: report.bitsPerWeight,
+    size_bytes: sizeBytes,
+    outlier_fraction: report.outlierFraction,
+    calib_ms: Math.round(report.calibMs),
+    quant_ms: Math.round(report.quantMs),
+    method,
+    bits: report.bits,
+    group: report.group,
+    gptq,
+    matrices: report.matrices.length,
+    weights: report.weights,
+  };
+}
+
 export const quantizeCommand: Command = {
   name: 'quantize',
   summary: 'GWQ / RTN / magnitude / Hessian / random-outlier weight quantization of an ONNX model',
@@ -90,6 +116,18 @@ export const quantizeCommand: Command = {
     const calib = optionalString(f, 'calib');
     if (calib !== undefined) parseCalibrationSpec(calib);
     const runtime = runtimeOptions('quantize', f);
+    if (isHfGrounderFolder(path)) {
+      const progress = stageReporter(io, 'quantize:');
+      try {
+        const r = await quantizeHfFolder({ dir: path, out, method, bits, group, outliers, sensitivity, gptq, calibration: calib, format, seed, runtime, onProgress: (stage, done, total) => progress.update(stage, done, total) });
+        progress.done();
+        io.err(`quantize: ${r.report.matrices.length} matrices of ${path}, ${method} ${r.report.bits}-bit g${r.report.group} -> ${r.dir}/${QUANTIZED_FILE}`);
+        io.out(JSON.stringify({ ...summaryOf(r, method, gptq, statSync(join(r.dir, QUANTIZED_FILE)).size), dir: r.dir }));
+        return 0;
+      } finally {
+        progress.done();
+      }
+    }
     const model = OnnxModel.load(path, runtime);
     const progress = stageReporter(io, 'quantize:');
     try {
@@ -116,21 +154,7 @@ export const quantizeCommand: Command = {
           (calibration?.spec ? `, calibration ${calibration.spec.corpus}:${calibration.spec.split} x ${calibration.samples}` : '') +
           ` -> ${out}`,
       );
-      io.out(
-        JSON.stringify({
-          bits_per_weight: report.bitsPerWeight,
-          size_bytes: statSync(out).size,
-          outlier_fraction: report.outlierFraction,
-          calib_ms: Math.round(report.calibMs),
-          quant_ms: Math.round(report.quantMs),
-          method,
-          bits: report.bits,
-          group: report.group,
-          gptq,
-          matrices: report.matrices.length,
-          weights: report.weights,
-        }),
-      );
+      io.out(JSON.stringify(summaryOf({ report }, method, gptq, statSync(out).size)));
       return 0;
     } finally {
       progress.done();

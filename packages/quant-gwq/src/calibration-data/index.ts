@@ -12,6 +12,7 @@ import type { CalibrationSpec } from './spec.js';
 export * from './spec.js';
 export { grounderOutputKinds, shapesCalibration } from './shapes.js';
 export { brownCalibration } from './brown.js';
+export { folderCalibration } from './folder.js';
 
 export interface CalibrationForOptions extends ModelsOptions {
   /** Where the model was read from: a card.json beside it may give the LM context. */
