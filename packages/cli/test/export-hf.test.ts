@@ -9,6 +9,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AutoTokenizer, env, pipeline, type ZeroShotImageClassificationOutput, type ZeroShotObjectDetectionOutput } from '@huggingface/transformers';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePNG, iou, OnnxModel, tensor, type RgbImage } from '@gradloc/tensor-backend';
 import { generateScene, splitSeed, toRGB8, tokenizePhrase, tokenizePhrases, type Scene } from '@gradloc/models';
@@ -90,6 +91,22 @@ describe('gradloc export-hf: the grounder in transformers.js', () => {
       boxes += all.length;
     }
     expect(boxes).toBeGreaterThan(SCENES);
+    await detector.dispose();
+  });
+
+  it('pictures of other sizes: gradloc detect (zoo model) and the pipeline resize alike and agree', async () => {
+    if (!existsSync(join(dir, 'hf-shapes-grounder'))) exported('shapes-grounder');
+    const detector = await pipeline('zero-shot-object-detection', 'hf-shapes-grounder');
+    for (const [i, [w, h]] of [[150, 100], [64, 64], [200, 240]].entries()) {
+      const big = await sharp(join(dir, `scene${i}.png`)).resize(w, h, { kernel: 'lanczos3' }).png().toBuffer();
+      writeFileSync(join(dir, `sized${i}.png`), big);
+      const theirs = (await detector(join(dir, `sized${i}.png`), queriesOf(scenes[i]), { threshold: 0.1, percentage: true })) as ZeroShotObjectDetectionOutput;
+      const r = gradloc(['detect', '--model', 'shapes-grounder', '--image', `sized${i}.png`, '--threshold', '0.1', '--iou', '1', '--threads', '1', ...queriesOf(scenes[i]).flatMap((q) => ['--query', q])], dir);
+      expect(r.code, r.stderr).toBe(0);
+      const ours = (JSON.parse(r.stdout) as { detections: Detection[] }).detections;
+      expect(ours.length).toBe(theirs.filter((t) => t.score >= 0.1).length);
+      expectAgree(ours, theirs, { width: w, height: h });
+    }
     await detector.dispose();
   });
 

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BACKGROUND_MAX,
+  BACKGROUNDS,
   COLOUR_RGB,
   COLOURS,
   DEFAULT_SHAPES_OPTIONS,
@@ -159,5 +160,46 @@ describe('shapes scenes', () => {
     for (const i of [0, 1234, PLANE - 1]) {
       expect([rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2], rgba[4 * i + 3]]).toEqual([...pixel(s, i).map((v) => Math.round(v * 255)), 255]);
     }
+  });
+});
+
+describe('extra backgrounds (opted into by options)', () => {
+  /** Background pixels of a scene with no objects near them: the top-left 8 x 8 corner when no box reaches it. */
+  const corner = (kind: 'plain' | 'noise' | 'texture', seed: number) => {
+    for (let s = seed; ; s++) {
+      const scene = generateScene(s, { backgrounds: [kind], noise: 0, maxObjects: 1, maxObjectSize: 16 });
+      if (scene.objects.every((o) => o.box[0] > 16 || o.box[1] > 16)) {
+        const px = (x: number, y: number, c: number): number => scene.image[c * 96 * 96 + y * 96 + x];
+        return { px, scene };
+      }
+    }
+  };
+  const spread = (xs: number[]): number => Math.max(...xs) - Math.min(...xs);
+
+  it('plain: one flat colour, up to a light grey below any white object', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const { px } = corner('plain', seed * 100);
+      const values = Array.from({ length: 64 }, (_, i) => px(i % 8, Math.floor(i / 8), 0));
+      expect(spread(values)).toBe(0);
+      expect(px(0, 0, 0)).toBeLessThanOrEqual(0.8);
+    }
+  });
+
+  it('noise: neighbouring pixels differ (grain); texture: they barely do (smooth), yet it varies across the picture', () => {
+    const step = (kind: 'noise' | 'texture'): number => {
+      const { px } = corner(kind, 7);
+      let sum = 0;
+      for (let x = 0; x < 8; x++) sum += Math.abs(px(x + 1, 0, 1) - px(x, 0, 1));
+      return sum / 8;
+    };
+    expect(step('noise')).toBeGreaterThan(5 * step('texture'));
+    const { scene } = corner('texture', 3);
+    const row = Array.from({ length: 96 }, (_, x) => scene.image[96 * 96 + x]);
+    expect(spread(row)).toBeGreaterThan(0.02);
+  });
+
+  it('default scenes never draw them, and a bad name is refused', () => {
+    for (let seed = 0; seed < 200; seed++) expect(BACKGROUNDS).toContain(generateScene(seed).background);
+    expect(() => generateScene(1, { backgrounds: ['marble' as never] })).toThrow(/unknown backgrounds entry 'marble'/);
   });
 });

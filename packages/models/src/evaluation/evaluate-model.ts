@@ -22,7 +22,7 @@ import { lmContext } from '../metrics/causal-lm.js';
 import { hasShapesVocabulary } from '../preprocessing/vocabulary.js';
 import { testAccuracy } from './classifier.js';
 import { evaluateRetrieval } from './dual-encoder.js';
-import { evaluateGrounder, grounderCardMetrics, grounderForward } from './grounder.js';
+import { evaluateGrounder, GROUNDER_OOD_SCENES, grounderCardMetrics, grounderForward } from './grounder.js';
 import { evaluateLanguageModel } from './language-model.js';
 import { bilingualCardMetrics } from './bilingual.js';
 import { loadBilingualTokenizer } from '../data/bilingual/tokenizer.js';
@@ -58,7 +58,12 @@ async function evaluateLoaded(model: OnnxModel, card: Card, file: string, opts: 
       return { accuracy: await testAccuracy(model, samples) };
     case 'grounder':
       requireShapesVocabulary(card, file);
-      return grounderCardMetrics(await evaluateGrounder(grounderForward(run), { split: 'test', samples, maxLen: fixedDim(model, 'input_ids', 1, file) }));
+    {
+      const o = { split: 'test', samples, maxLen: fixedDim(model, 'input_ids', 1, file) } as const;
+      // the out-of-distribution split only for cards that report it
+      const ood = card.metrics.ap50_ood !== undefined ? await evaluateGrounder(grounderForward(run), { ...o, scenes: GROUNDER_OOD_SCENES }) : undefined;
+      return grounderCardMetrics(await evaluateGrounder(grounderForward(run), o), ood);
+    }
     case 'dual-encoder':
       requireShapesVocabulary(card, file);
       return evaluateRetrieval(run, { split: 'test', samples, maxLen: fixedDim(model, 'input_ids', 1, file), embed: fixedDim(model, 'image_embeds', 1, file) });

@@ -14,7 +14,7 @@
  */
 import { cxcywhToXyxy, nms, type Box, type Feeds, type Tensor } from '@gradloc/tensor-backend';
 import type { Metrics } from '../card.js';
-import { generateSplitBatch, groundingQueries, type PhraseForm, type ShapesSplit } from '../data/shapes/index.js';
+import { generateSplitBatch, groundingQueries, type PhraseForm, type ShapesOptions, type ShapesSplit } from '../data/shapes/index.js';
 import { averagePrecision, type Detection } from '../metrics/average-precision.js';
 import { GROUNDER_QUERIES, queryIds, queryIndex } from '../preprocessing/grounder-queries.js';
 import type { RunForward } from './run-forward.js';
@@ -54,7 +54,15 @@ export interface GrounderEvalOptions {
   readonly maxLen: number;
   /** Phrase form of the queries (default 'indefinite': "a red circle"). */
   readonly form?: PhraseForm;
+  /** Scene options (default: the split's default scenes; GROUNDER_OOD_SCENES for the out-of-distribution split). */
+  readonly scenes?: ShapesOptions;
 }
+
+/**
+ * The out-of-distribution split of the grounders (the test split's seeds, other scenes): plain
+ * backgrounds (flat greys up to 0.8, or muted colours) and large objects, one or two.
+ */
+export const GROUNDER_OOD_SCENES: ShapesOptions = { backgrounds: ['plain'], minObjects: 1, maxObjects: 2, minObjectSize: 40, maxObjectSize: 72 };
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
@@ -70,7 +78,7 @@ export async function evaluateGrounder(forward: GrounderForward, opts: GrounderE
   let presentSum = 0;
   let presentCount = 0;
   for (let start = 0; start < opts.samples; start += EVAL_BATCH) {
-    const batch = generateSplitBatch(opts.split, start, Math.min(EVAL_BATCH, opts.samples - start));
+    const batch = generateSplitBatch(opts.split, start, Math.min(EVAL_BATCH, opts.samples - start), opts.scenes);
     const { logits, boxes } = await forward(batch.images, ids);
     const P = logits.dims[1];
     const lg = logits.data as Float32Array;
@@ -114,5 +122,12 @@ export async function evaluateGrounder(forward: GrounderForward, opts: GrounderE
 /** Grounder cards give their numbers to 4 decimals. */
 export const roundCardMetric = (x: number): number => Math.round(x * 1e4) / 1e4;
 
-/** The card's metrics of a grounder's scores (rounded, so the card and `zoo eval` print the same digits). */
-export const grounderCardMetrics = (s: GrounderScores): Metrics => ({ ap50: roundCardMetric(s.ap50), absent_max_score: roundCardMetric(s.absentMean) });
+/**
+ * The card's metrics of a grounder's scores (rounded, so the card and `zoo eval` print the same
+ * digits); with the out-of-distribution split's scores, its ap50 as `ap50_ood`.
+ */
+export const grounderCardMetrics = (s: GrounderScores, ood?: GrounderScores): Metrics => ({
+  ap50: roundCardMetric(s.ap50),
+  absent_max_score: roundCardMetric(s.absentMean),
+  ...(ood ? { ap50_ood: roundCardMetric(ood.ap50) } : {}),
+});

@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { GradlocError, OnnxModel, type Feeds, type PreparedPicture, type RgbImage } from '@gradloc/tensor-backend';
 import { phraseWords, shapesVocabulary, tokenizePhrases } from '../data/shapes/index.js';
 import { readCard, type Card } from '../card.js';
-import { isHfGrounderFolder, openHfGrounder } from './hf-folder.js';
+import { isHfGrounderFolder, openHfGrounder, resizeLikePipelines } from './hf-folder.js';
 import type { LoadOptions } from './load-options.js';
 import { hasShapesVocabulary } from '../preprocessing/vocabulary.js';
 import { resolveModel } from './resolve.js';
@@ -84,6 +84,7 @@ export async function openTextImageModel(spec: string, opts: LoadOptions, kind: 
   const model = OnnxModel.load(file, runtime);
   const ids = model.graph.inputs.find((i) => i.name === 'input_ids');
   const maxLen = ids?.dims?.[1];
+  const [h, w] = model.graph.inputs.find((i) => i.name === 'pixel_values')?.dims?.slice(2) ?? [];
   if (typeof maxLen !== 'number') {
     void model.release();
     throw new GradlocError('BAD_MODEL', `${file}: input_ids needs a fixed query length`);
@@ -96,6 +97,8 @@ export async function openTextImageModel(spec: string, opts: LoadOptions, kind: 
     card,
     camLayer: card.camLayers?.[0],
     vocabulary,
+    // resized as transformers.js resizes (the exported folder's preprocessor says the same)
+    ...(typeof h === 'number' && typeof w === 'number' ? { prepare: (picture: RgbImage) => resizeLikePipelines(picture, w, h) } : {}),
     queryTokens: (query) => ['<bos>', ...phraseWords(query), '<eos>'],
     encodeQuery: (query) => {
       checkWords(query, known, vocabulary);

@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { GradlocError, OnnxModel, tensor, type Feeds, type Tensor, type PreparedPicture, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { GradlocError, OnnxModel, planarFromRgb, tensor, type Feeds, type Tensor, type PreparedPicture, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
 import type { RawImage } from '@huggingface/transformers';
 import type { GrounderSource, PhraseText } from './grounder.js';
 
@@ -87,6 +87,20 @@ async function padToSquare(image: RawImage, side: number, resample: Resample): P
   const data = new Float32Array(3 * plane).fill(0.5);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) data[c * plane + y * side + x] = small.data[3 * (y * w + x) + c] / 255;
   return { image: { data, height: side, width: side }, region: [0, 0, w / side, h / side] };
+}
+
+/**
+ * A picture resized to width x height exactly as transformers.js's image processors resize
+ * (RawImage.resize: sharp's affine transform, bilinear for resample 2), in [0, 1]: the zoo's
+ * grounders are served this way, so `gradloc detect` and the transformers.js pipeline on an
+ * exported folder (whose preprocessor_config says the same) see the same pixels at any size.
+ */
+export async function resizeLikePipelines(picture: RgbImage, width: number, height: number, resample: Resample = 2): Promise<PreparedPicture> {
+  if (picture.width === width && picture.height === height) return { image: planarFromRgb(picture, width, height) };
+  const tf = await transformers();
+  const raw = new tf.RawImage(new Uint8ClampedArray(picture.data.buffer, picture.data.byteOffset, picture.data.length), picture.width, picture.height, 3);
+  const small = await raw.resize(width, height, { resample });
+  return { image: planarFromRgb({ width, height, data: new Uint8Array(small.data.buffer, small.data.byteOffset, small.data.length) }, width, height) };
 }
 
 async function transformers(): Promise<typeof import('@huggingface/transformers')> {

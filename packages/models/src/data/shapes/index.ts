@@ -1,5 +1,5 @@
 /** `shapes`: the synthetic scene generator the zoo's vision and grounding models train on. */
-export { BACKGROUNDS, type BackgroundKind } from './backgrounds.js';
+export { ALL_BACKGROUNDS, BACKGROUNDS, EXTRA_BACKGROUNDS, type BackgroundKind } from './backgrounds.js';
 export { generateBatch, generateSplitBatch, SHAPES_MEAN, SHAPES_NORM, SHAPES_STD, toNCHW, type ShapesBatch } from './batch.js';
 export { countedPhrase, objectPhrases, sceneCaptions } from './captions.js';
 export { BOX_THRESHOLD, objectCoverage, visibleCoverages, visibleMasks } from './masks.js';

@@ -1,6 +1,6 @@
 /** Options of the `shapes` generator, their defaults and validation. */
 import { GradlocError } from '@gradloc/tensor-backend';
-import { BACKGROUNDS, type BackgroundKind } from './backgrounds.js';
+import { ALL_BACKGROUNDS, BACKGROUNDS, type BackgroundKind } from './backgrounds.js';
 import { MAX_COUNT } from './captions.js';
 import { COLOURS, type ColourName } from './palette.js';
 import { SHAPES, type ShapeName } from './shape-geometry.js';
@@ -71,7 +71,7 @@ export function resolveShapesOptions(opts: ShapesOptions = {}): ResolvedShapesOp
     if (values.length === 0) bad(`${name} must not be empty`);
     for (const v of values) if (!all.includes(v)) bad(`unknown ${name} entry '${v}' (one of ${all.join(', ')})`);
   };
-  known('backgrounds', o.backgrounds, BACKGROUNDS);
+  known('backgrounds', o.backgrounds, ALL_BACKGROUNDS);
   known('shapes', o.shapes, SHAPES);
   known('colours', o.colours, COLOURS);
   return o;
