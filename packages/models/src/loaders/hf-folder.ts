@@ -67,6 +67,7 @@ interface ImageProcessorLike {
   crop_size?: unknown;
   size?: unknown;
   resample?: Resample;
+  config?: { image_processor_type?: unknown; feature_extractor_type?: unknown };
   (images: unknown): Promise<{ pixel_values: { dims: number[]; data: ArrayLike<number> } }>;
 }
 
@@ -128,7 +129,7 @@ export async function openHfGrounder(spec: string, runtime: RuntimeOptions = {})
   const normalize = processor.do_normalize !== false && mean && std ? { mean, std } : undefined;
   processor.do_normalize = false; // applied by the adapter, after gradloc's pixel edits
   const size = outputSize(processor);
-  const padsToSquare = processor.constructor.name === 'Owlv2ImageProcessor';
+  const padsToSquare = /^Owlv2(ImageProcessor|FeatureExtractor)$/.test(String(processor.config?.image_processor_type ?? processor.config?.feature_extractor_type ?? ''));
 
   const model = OnnxModel.load(file, runtime);
   const ids = model.graph.inputs.find((i) => i.name === 'input_ids');
