@@ -105,7 +105,7 @@ function roomsCard(opts: RoomsModelOptions, data: { seed: number; rooms: number;
       seed: opts.seed ?? 0,
       steps: r.steps,
       batch: TRAIN_DEFAULTS.batch * scenes.length,
-      optimizer: `Adam (AdamW, no decay), gradients of shared weights ${r.sharing === 'separate' ? 'not shared' : 'combined across scenes ' + (opts.normalize === false ? 'by summing' : 'with gradient normalization (each scene scaled to the mean norm)')}${r.sharing === 'adaptive' ? `; sparse penalty ${TRAIN_DEFAULTS.penalty} * mean(score)` : ''}`,
+      optimizer: `Adam (AdamW, no decay), gradients of shared weights ${r.sharing === 'separate' ? 'not shared' : 'combined across scenes ' + (opts.normalize === false ? 'by summing' : 'with gradient normalization (each scene scaled to the mean norm)')}${r.sharing === 'adaptive' ? `; sparse penalty ${TRAIN_DEFAULTS.penalty} * mean(score); sharing scores trained for the first ${Math.round((opts.search ?? TRAIN_DEFAULTS.search) * 100)}% of the steps, then fixed` : ''}`,
       schedule: `linear warm-up ${TRAIN_DEFAULTS.warmup} steps to ${TRAIN_DEFAULTS.lr}, cosine to ${TRAIN_DEFAULTS.lr * TRAIN_DEFAULTS.floor}`,
       data: `${data.rooms} synthetic rooms (seed ${data.seed}), ${data.train} train frames per room from 8 trajectories, ${TRAIN_DEFAULTS.batch} frames per room per step, brightness jitter +-${TRAIN_DEFAULTS.brightness}`,
       wallTimeSec: Math.round(r.wallTimeSec * 10) / 10,

@@ -49,10 +49,10 @@ export interface TrainOptions {
   /** lambda of the sparse penalty lambda * mean(score) (default 0.01; adaptive sharing only). */
   readonly penalty?: number;
   /**
-   * Share of the steps during which the sharing scores train (default 1: throughout, as the
-   * paper describes it). Below 1 the decisions are fixed from then on (the scores stop) and
-   * the remaining steps train only the copies in use, so no layer can switch late to a copy
-   * that has not been trained (adaptive sharing only).
+   * Share of the steps during which the sharing scores train (default 0.5); the decisions are
+   * then fixed (the scores stop) and the remaining steps train only the copies in use. 1 trains
+   * the scores throughout, as the paper describes; but a layer whose score crosses 0.5 late
+   * switches to a copy that has had no gradient since (see the README). Adaptive sharing only.
    */
   readonly search?: number;
   /** Updates (default 5000). */
@@ -121,7 +121,7 @@ export interface TrainResult {
   readonly finalError: Readonly<Record<string, number>>;
 }
 
-export const TRAIN_DEFAULTS = { steps: 5000, batch: 4, lr: 3e-3, penalty: 0.01, search: 1, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
+export const TRAIN_DEFAULTS = { steps: 5000, batch: 4, lr: 3e-3, penalty: 0.01, search: 0.5, brightness: 20, progressEvery: 50, warmup: 100, floor: 0.05, checkpointEvery: 500 } as const;
 
 const writingDir = (dir: string): string => `${dir}.writing`;
 
