@@ -1,7 +1,7 @@
 /**
  * Opens a grounding model for serving and explaining (`gradloc vps`, the dashboard): a name in
  * the models folder (`shapes-grounder`, `shapes-grounder-gwq4`), a model folder with card.json,
- * an .onnx file beside one, or a Hugging Face OWL-ViT-style export folder (hf-folder.ts). The
+ * an .onnx file beside one, or a Hugging Face folder (OWL-ViT, OWLv2, Grounding DINO, CLIP; hf-folder.ts). The
  * zoo's grounders take pixels in [0, 1] (the graph standardises them) and queries in the
  * shapes word vocabulary, padded to the model's fixed query length.
  */

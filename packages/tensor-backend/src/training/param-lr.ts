@@ -28,7 +28,8 @@ const factorAt = (f: LrFactor['factor'], step: number): number => (typeof f === 
 export function withParamLr(inner: Optimizer, rules: readonly LrFactor[]): Optimizer {
   for (const r of rules) if (typeof r.factor === 'number') checkFactor(r.factor);
   return {
-    // kind names the wrapper: a checkpoint of it resumes with the optimizer passed to resume()
+    // kind names the wrapper: a checkpoint of it resumes with the optimizer passed to resume();
+    // a per-step factor (a function) is recorded as -1: the code, not the checkpoint, holds it
     config: { ...inner.config, kind: `param-lr(${inner.config.kind})`, lrFactors: rules.map((r) => (typeof r.factor === 'number' ? r.factor : -1)) },
     lr: inner.lr,
     init(param: FloatArray, name: string): ScaledState {
