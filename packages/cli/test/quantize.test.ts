@@ -26,28 +26,49 @@ const json = (stdout: string): Record<string, number> => {
 const ppl = (model: string): number => json(gradloc(['eval-ppl', '--model', model, '--data', 'brown:test', '--max-windows', '4', '--threads', '2'], dir).stdout).ppl;
 
 describe('gradloc quantize', () => {
-  it('gwq 4-bit: the JSON line, the file it names, 1% outliers, and a model eval-ppl scores like the original', () => {
-    const r = gradloc(['quantize', '--model', 'model.onnx', '--method', 'gwq', '--bits', '4', '--group', '64', '--outliers', '1', '--calib', 'brown:train:2', '--out', 'gwq4.onnx', '--threads', '2'], dir);
+  // brown-gpt's matrices (4 blocks and the tied head)
+  const SHAPES = [...Array.from({ length: 4 }, () => [[192, 576], [192, 192], [192, 768], [768, 192]]).flat(), [192, 10000]];
+  const WEIGHTS = SHAPES.reduce((n, [K, N]) => n + K * N, 0);
+  /** Outlier weights when a fraction f of each matrix's input channels (whole rows) is kept. */
+  const channelOutliers = (f: number): number => SHAPES.reduce((n, [K, N]) => n + Math.round(f * K) * N, 0);
+
+  it.each([
+    ['channel', ['--outlier-unit', 'channel']],
+    ['channel', []],
+    ['weight', ['--outlier-unit', 'weight']],
+  ] as const)('gwq 4-bit, outliers as %s (%j): the JSON line, the file it names, one percent outliers, and a model eval-ppl scores like the original', (unit, flags) => {
+    const out4 = `gwq4-${unit}-${flags.length}.onnx`;
+    const r = gradloc(['quantize', '--model', 'model.onnx', '--method', 'gwq', '--bits', '4', '--group', '64', '--outliers', '1', '--calib', 'brown:train:2', ...flags, '--out', out4, '--threads', '2'], dir);
     expect(r.stderr).not.toMatch(/Error|at /);
     expect(r.code).toBe(0);
     const out = json(r.stdout);
     for (const k of KEYS) expect(out).toHaveProperty(k);
-    expect(out.size_bytes).toBe(statSync(join(dir, 'gwq4.onnx')).size);
-    expect(out.outlier_fraction).toBeCloseTo(0.01, 4);
+    expect(out.size_bytes).toBe(statSync(join(dir, out4)).size);
     expect(out.calib_ms).toBeGreaterThan(0);
+    // the token and position embedding tables too, by default
+    expect(out.embeddings).toBe(2);
     // brown-gpt's matrices in MatMulNBits: 4-bit codes, per column and group of 64 a float32
-    // scale, 4-bit zero points packed two per byte (a column's last byte may be half empty), and
-    // round(1% of K N) outliers at a 16-bit value and two 16-bit indices
-    const shapes = [...Array.from({ length: 4 }, () => [[192, 576], [192, 192], [192, 768], [768, 192]]).flat(), [192, 10000]];
-    let bits = 0;
-    let weights = 0;
-    for (const [K, N] of shapes) {
+    // scale, 4-bit zero points packed two per byte (a column's last byte may be half empty);
+    // outliers: whole rows (round(1% of K) rows of N 16-bit values and a 16-bit row index each),
+    // or single weights (round(1% of K N) at a 16-bit value and two 16-bit indices)
+    let dense = 0;
+    let outlierBits = 0;
+    let values = 0;
+    for (const [K, N] of SHAPES) {
       const groups = K / 64;
-      bits += 4 * K * N + N * groups * 32 + N * Math.ceil(groups / 2) * 8 + Math.round(0.01 * K * N) * 48;
-      weights += K * N;
+      dense += 4 * K * N + N * groups * 32 + N * Math.ceil(groups / 2) * 8;
+      outlierBits += unit === 'channel' ? Math.round(0.01 * K) * (N * 16 + 16) : Math.round(0.01 * K * N) * 48;
+      values += unit === 'channel' ? Math.round(0.01 * K) * N : Math.round(0.01 * K * N);
     }
-    expect(out.bits_per_weight).toBeCloseTo(bits / weights, 9);
-    const [fp, q] = [ppl('model.onnx'), ppl('gwq4.onnx')];
+    if (unit === 'channel') expect(out.bits_per_weight).toBeCloseTo((dense + outlierBits) / WEIGHTS, 9);
+    else {
+      // single weights: a row crowded with outliers is stored whole when that is smaller, so
+      // the 48 bits each are an upper bound and their 16-bit values a lower one
+      expect(out.bits_per_weight).toBeLessThanOrEqual((dense + outlierBits) / WEIGHTS + 1e-12);
+      expect(out.bits_per_weight).toBeGreaterThan((dense + values * 16) / WEIGHTS);
+    }
+    expect(out.outlier_fraction).toBeCloseTo(unit === 'channel' ? channelOutliers(0.01) / WEIGHTS : 0.01, 4);
+    const [fp, q] = [ppl('model.onnx'), ppl(out4)];
     expect(Math.abs(q / fp - 1)).toBeLessThan(0.05);
   });
 
@@ -60,7 +81,7 @@ describe('gradloc quantize', () => {
 
   it('3 bits go through standard-op unpacking; --outliers takes "0.5%"', () => {
     const out = json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'magnitude', '--bits', '3', '--group', '32', '--outliers', '0.5%', '--out', 'mag3.onnx', '--threads', '2'], dir).stdout);
-    expect(out.outlier_fraction).toBeCloseTo(0.005, 4);
+    expect(out.outlier_fraction).toBeCloseTo(channelOutliers(0.005) / WEIGHTS, 6);
     expect(Number.isFinite(ppl('mag3.onnx'))).toBe(true);
   });
 
@@ -68,7 +89,10 @@ describe('gradloc quantize', () => {
     const g = modelDir('shapes-grounder');
     const r = gradloc(['quantize', '--model', join(g, 'model.onnx'), '--method', 'gwq', '--group', '64', '--calib', 'shapes:train:2', '--out', join(dir, 'grounder4.onnx'), '--threads', '2']);
     expect(r.code).toBe(0);
-    expect(json(r.stdout).outlier_fraction).toBeCloseTo(0.01, 3);
+    // whole input channels: round(1% of K) rows, so 1 of the 64- and 128-wide matrices' rows (1.6%, 0.8%)
+    const f = json(r.stdout).outlier_fraction;
+    expect(f).toBeGreaterThan(0.0078);
+    expect(f).toBeLessThan(0.0157);
     expect(existsSync(join(dir, 'grounder4.onnx'))).toBe(true);
   });
 

@@ -80,6 +80,7 @@ describe('gradloc vps', () => {
     const args = ['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--out', 'e.npy'];
     expectOneLineError(gradloc([...args, '--budget', '100'], dir), 'BAD_INPUT');
     expectOneLineError(gradloc([...args, '--diverse', '2', '--lazy'], dir), 'BAD_INPUT');
+    expectOneLineError(gradloc([...args, '--diverse', '2', '--search', 'coarse-to-fine'], dir), 'BAD_INPUT');
     expectOneLineError(gradloc([...args, '--diverse', '0'], dir), 'BAD_INPUT');
     expect(listFiles(dir).filter((f) => f.startsWith('e'))).toEqual([]);
   });
@@ -91,6 +92,12 @@ describe('gradloc vps', () => {
     const plain = json(gradloc([...args, '--out', 'a.npy'], dir).stdout);
     const lazy = json(gradloc([...args, '--lazy', '--out', 'b.npy'], dir).stdout);
     expect(lazy.forward_passes).toBeLessThan(plain.forward_passes);
+    // about 12 regions in groups of 2: far below plain greedy's 2 + n(n + 1), even with the
+    // passes deferred members add
+    const coarse = json(gradloc([...args, '--search', 'coarse-to-fine', '--group-size', '2', '--out', 'c.npy'], dir).stdout);
+    expect(coarse.forward_passes).toBeLessThan(plain.forward_passes * 0.75);
+    expectOneLineError(gradloc([...args, '--search', 'greedy', '--lazy', '--out', 'd.npy'], dir), 'BAD_INPUT');
+    expectOneLineError(gradloc([...args, '--search', 'beam', '--out', 'd.npy'], dir), 'BAD_INPUT');
   });
 
   it('a query the scene does not hold, at the object box, is explained as a miss', () => {

@@ -7,6 +7,7 @@ export * from './export/storage.js';
 export * from './export/matmul-nbits.js';
 export * from './export/unpack.js';
 export * from './export/outliers.js';
+export * from './export/embedding.js';
 export * from './export/replace.js';
 export * from './quant/spec.js';
 export * from './quant/group-params.js';

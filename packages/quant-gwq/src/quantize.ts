@@ -8,10 +8,11 @@
  */
 import { GradlocError, tensorFromProto, type Graph, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { calibrate, type Calibration, type CalibrationInput } from './calib/calibrate.js';
-import { canonicalWeights, type SiteFilter } from './graph/weight-sites.js';
+import { canonicalWeights, passesFilter, type SiteFilter } from './graph/weight-sites.js';
+import { embeddingsSupported, quantizeEmbeddings, type EmbeddingReport } from './export/embedding.js';
 import { replaceMatMul, resolveFormat, storageOf, type ExportFormat } from './export/replace.js';
 import { quantizeGptq } from './quant/gptq.js';
-import { needsCalibration, outlierMask, type Method, type Sensitivity } from './quant/methods.js';
+import { needsCalibration, outlierMask, type Method, type OutlierUnit, type Sensitivity } from './quant/methods.js';
 import { quantizeRtn } from './quant/rtn.js';
 import { quantSpec } from './quant/spec.js';
 
@@ -23,6 +24,12 @@ export interface QuantizeOptions {
   readonly group?: number;
   /** Fraction of each matrix kept in FP16 (default 0.01; 'rtn' keeps none). */
   readonly outliers?: number;
+  /**
+   * Outliers as whole input channels (default: one small dense product per matrix, fast in
+   * onnxruntime) or single weights (the GWQ paper's element-wise choice; a scatter, several
+   * times slower). See OutlierUnit.
+   */
+  readonly outlierUnit?: OutlierUnit;
   /** GWQ's score (default 'gradient' = |sum of calibration gradients|). */
   readonly sensitivity?: Sensitivity;
   /** GPTQ error compensation of the dense part (needs calibration activations). */
@@ -35,7 +42,16 @@ export interface QuantizeOptions {
    */
   readonly calibrated?: Calibration;
   readonly filter?: SiteFilter;
+  /**
+   * Embedding tables (Gather on a float32 [V, D] initializer) stored as RTN codes of the same
+   * bits and group, gathered by GatherBlockQuantized (default: when it takes the bits and
+   * group, i.e. 2/4/8 bits and power-of-two groups; export/embedding.ts).
+   * Tables whose width is not a multiple of the group, or that other nodes read, stay FP32.
+   */
+  readonly embeddings?: boolean;
   readonly format?: ExportFormat;
+  /** MatMulNBits accuracy_level (default 0: float compute; 4 quantizes activations to int8 per block). */
+  readonly accuracyLevel?: number;
   /** Seeds the random method. */
   readonly seed?: number;
   readonly runtime?: RuntimeOptions;
@@ -67,6 +83,8 @@ export interface QuantizeReport {
   readonly calibMs: number;
   readonly quantMs: number;
   readonly matrices: readonly MatrixReport[];
+  /** Embedding tables stored quantized (not counted in bitsPerWeight, which covers the matrices). */
+  readonly embeddings: readonly EmbeddingReport[];
 }
 
 export interface QuantizeResult {
@@ -83,6 +101,7 @@ export function usesCalibration(o: Pick<QuantizeOptions, 'method' | 'outliers' |
 }
 
 const DEFAULT_OUTLIERS = 0.01;
+const DEFAULT_OUTLIER_UNIT: OutlierUnit = 'channel';
 
 export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
   const spec = quantSpec(opts.bits ?? 4, opts.group ?? 128);
@@ -113,6 +132,7 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
       K: site.K,
       N: site.N,
       fraction,
+      unit: opts.outlierUnit ?? DEFAULT_OUTLIER_UNIT,
       seed: (opts.seed ?? 0) + i,
       grads: cal?.weights.get(site.weight),
       activation: cal?.activations.get(site.input),
@@ -121,7 +141,7 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
     const q = opts.gptq ? quantizeGptq(W, site.K, site.N, spec, H!, mask) : quantizeRtn(W, site.K, site.N, spec, mask);
     const format = resolveFormat(q, opts.format ?? 'auto');
     const storage = storageOf(q, format);
-    replaceMatMul(graph, site.node, q, { format });
+    replaceMatMul(graph, site.node, q, { format, accuracyLevel: opts.accuracyLevel });
     matrices.push({ weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight });
     totalBits += storage.totalBits;
     weights += site.K * site.N;
@@ -131,6 +151,9 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
     // process running this keeps answering, and progress reports reach their listeners
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  // by default only where GatherBlockQuantized can hold the codes; asked for explicitly, its error says why not
+  const embed = opts.embeddings ?? embeddingsSupported(spec);
+  const embeddings = embed ? quantizeEmbeddings(graph, spec, (name, size) => passesFilter(opts.filter, name, size)) : [];
   return {
     graph,
     report: {
@@ -146,6 +169,7 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
       calibMs: cal?.ms ?? 0,
       quantMs: performance.now() - t0,
       matrices,
+      embeddings,
     },
   };
 }

@@ -15,6 +15,7 @@ import { fromHalfBits } from '../src/quant/half.js';
 import { SUPPORTED_BITS, type Bits, type QuantizedMatrix } from '../src/quant/types.js';
 import { NBITS_BITS } from '../src/export/matmul-nbits.js';
 import { replaceMatMul, resolveFormat, storageOf, type ResolvedFormat } from '../src/export/replace.js';
+import { outlierLayout, outlierStorage } from '../src/export/outliers.js';
 import { randomInput, randomQuantized, reference, tinyLinear, type RandomSpec } from './random-quantized.js';
 
 const RUNTIME = { threads: 1, spinning: false } as const;
@@ -158,6 +159,40 @@ describe('replaceMatMul: layout corners', () => {
     expect(() => replaceMatMul(t.graph, productNode(t.graph), { ...q, codes })).toThrow(/zero point/);
     const other = randomQuantized(9, { K: 32, N: 5, bits: 4, group: 16 });
     expect(() => replaceMatMul(t.graph, productNode(t.graph), other)).toThrow(/\[32, 4\]/);
+  });
+});
+
+/** Every position of rows `ks` (whole input channels). */
+const wholeRows = (ks: readonly number[], N: number): [number, number][] => ks.flatMap((k) => Array.from({ length: N }, (_, n) => [k, n] as [number, number]));
+
+describe('outlier layout: crowded rows as one dense product', () => {
+  const ops = (g: Graph): string[] => g.nodes.map((n) => n.op);
+  const cases: [string, Case, { dense: number; sparse: boolean }][] = [
+    ['whole rows only, nbits, rank 3', { spec: { K: 64, N: 12, bits: 4, group: 32, at: wholeRows([3, 40, 63], 12) }, format: 'nbits' }, { dense: 3, sparse: false }],
+    ['whole rows + scattered ones, unpack, rank 2', { spec: { K: 40, N: 9, bits: 3, group: 16, at: [...wholeRows([0, 17], 9), [5, 2], [9, 2]], extra: 3 }, format: 'unpack', rank: 2 }, { dense: 2, sparse: true }],
+    ['a row 4/9 full is dense, one 3/9 full stays sparse (opset 13), nbits', { spec: { K: 48, N: 9, bits: 2, group: 16, at: [[7, 0], [7, 3], [7, 5], [7, 8], [20, 1], [20, 2], [20, 6]] }, format: 'nbits', opset: 13 }, { dense: 1, sparse: true }],
+  ];
+  cases.forEach(([name, c, want], i) => {
+    it(name, async () => {
+      const q = randomQuantized(2000 + i, c.spec);
+      const layout = outlierLayout(q);
+      expect(layout.rows.length).toBe(want.dense);
+      expect(layout.sparse.value.length > 0).toBe(want.sparse);
+      // every outlier lands in exactly one form
+      expect(layout.sparse.value.length + [...layout.rowValues].filter((v) => v !== 0).length).toBe(q.outliers.value.length);
+      const { err, ratio, graph } = await runCase(c, 2000 + i);
+      expect(ops(graph).includes('ScatterElements')).toBe(want.sparse);
+      expect(graph.initializers.has('proj.weight.outlier_row_values')).toBe(true);
+      summary.push(`dense rows, ${name}: ${err.toExponential(2)} ${ratio.toFixed(4)}`);
+    });
+  });
+
+  it('storage: each row in the cheaper form (dense: N values + 1 index; sparse: value + 2 indices per entry)', () => {
+    const N = 12;
+    const q = randomQuantized(3000, { K: 64, N, bits: 4, group: 32, at: [...wholeRows([5], N), [9, 1], [9, 2]] });
+    const s = outlierStorage(q);
+    expect(s.outlierValueBits).toBe((N + 2) * 16);
+    expect(s.outlierIndexBits).toBe(16 + 2 * 32);
   });
 });
 

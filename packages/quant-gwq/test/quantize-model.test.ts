@@ -40,8 +40,8 @@ describe('quantizeModel', () => {
     const model = linear();
     const r = await quantizeModel({ model, method: 'gwq', bits: 4, group: 32, outliers: 0.01, calibration, runtime: RUNTIME });
     expect(r.calibration).toEqual({ spec: undefined, samples: 1 });
-    // 1% of 2048 weights, rounded per matrix as the outlier mask does
-    expect(r.outlierPercent).toBeCloseTo((Math.round(0.01 * 2048) / 2048) * 100, 6);
+    // outliers are whole input channels by default: 1% of the 64 rows, rounded (one row of 32 weights)
+    expect(r.outlierPercent).toBeCloseTo(((Math.round(0.01 * 64) * 32) / 2048) * 100, 6);
     const direct = await quantizeGraph(model.graph, { method: 'gwq', bits: 4, group: 32, outliers: 0.01, calibration, runtime: RUNTIME });
     expect(r.report.bitsPerWeight).toBe(direct.report.bitsPerWeight);
     expect(r.report.matrices).toEqual(direct.report.matrices);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrate } from '../src/calib/calibrate.js';
 import { canonicalWeights } from '../src/graph/weight-sites.js';
 import { dequantize } from '../src/quant/dequantize.js';
-import { outlierMask, type Method } from '../src/quant/methods.js';
+import { outlierMask, type Method, type OutlierUnit } from '../src/quant/methods.js';
 import { quantizeRtn } from '../src/quant/rtn.js';
 import { quantizeGraph, type QuantizeOptions } from '../src/quantize.js';
 import type { Bits } from '../src/quant/types.js';
@@ -148,15 +148,25 @@ const mlpLayers = (w0: ArrayLike<number>, w1: ArrayLike<number>): Layer[] => [
   { W: w1, K: MLP.H, N: MLP.N },
 ];
 
-/** Embedding rows of the LM's eval sample. */
-const embed = (f: Feeds): Float64Array => {
+/** Embedding rows of the LM's eval sample (from `table`, default the FP32 one). */
+const embed = (f: Feeds, table: ArrayLike<number> = WTE): Float64Array => {
   const ids = Array.from(f.input_ids.data as BigInt64Array, Number);
   const x = new Float64Array(ids.length * LM.D);
   ids.forEach((id, m) => {
-    for (let d = 0; d < LM.D; d++) x[m * LM.D + d] = WTE[id * LM.D + d];
+    for (let d = 0; d < LM.D; d++) x[m * LM.D + d] = table[id * LM.D + d];
   });
   return x;
 };
+
+/** The table [V, D] after RTN in groups along D (what GatherBlockQuantized reads back), row-major. */
+function rtnTable(table: Float32Array, V: number, D: number, spec: { bits: Bits; group: number }): Float32Array {
+  const t = new Float32Array(V * D);
+  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) t[d * V + v] = table[v * D + d];
+  const w = dequantize(quantizeRtn(t, D, V, spec));
+  const out = new Float32Array(V * D);
+  for (let v = 0; v < V; v++) for (let d = 0; d < D; d++) out[v * D + d] = w[d * V + v];
+  return out;
+}
 const lmLayers = (up: ArrayLike<number>, down: ArrayLike<number>, head: ArrayLike<number>): Layer[] => [
   { W: up, K: LM.D, N: LM.F, relu: true },
   { W: down, K: LM.F, N: LM.D },
@@ -233,21 +243,23 @@ function quantBound(x: ArrayLike<number>, rows: number, layers: readonly Layer[]
 // ---------------------------------------------------------------------------------------------
 
 describe('quantizeGraph: the exported graph computes dequantize(q) of the canonical weights', () => {
-  const cases: [Method, Bits, number][] = [
-    ['rtn', 4, 16],
-    ['magnitude', 4, 16],
-    ['magnitude', 3, 32],
-    ['random', 2, 16],
-    ['rtn', 8, 32],
+  const cases: [Method, Bits, number, OutlierUnit][] = [
+    ['rtn', 4, 16, 'channel'],
+    ['magnitude', 4, 16, 'channel'],
+    ['magnitude', 4, 16, 'weight'],
+    ['magnitude', 3, 32, 'channel'],
+    ['random', 2, 16, 'channel'],
+    ['random', 2, 16, 'weight'],
+    ['rtn', 8, 32, 'weight'],
   ];
-  for (const [method, bits, group] of cases) {
-    it(`MLP (Gemm + MatMul), ${method}, ${bits} bits, group ${group}`, async () => {
-      const fraction = 0.02;
-      const { graph, report } = await quantizeGraph(mlp(), { method, bits, group, outliers: fraction, seed: 3, runtime: RUNTIME });
+  for (const [method, bits, group, unit] of cases) {
+    it(`MLP (Gemm + MatMul), ${method}, ${bits} bits, group ${group}, outlier ${unit}s`, async () => {
+      const fraction = unit === 'channel' ? 0.1 : 0.02;
+      const { graph, report } = await quantizeGraph(mlp(), { method, bits, group, outliers: fraction, outlierUnit: unit, seed: 3, runtime: RUNTIME });
       const canon = canonicalWeights(mlp());
       const ws = canon.sites.map((s, i) => {
         const W = initData(canon.graph, s.weight);
-        const mask = outlierMask({ method, sensitivity: 'gradient', W, K: s.K, N: s.N, fraction: method === 'rtn' ? 0 : fraction, seed: 3 + i });
+        const mask = outlierMask({ method, sensitivity: 'gradient', W, K: s.K, N: s.N, fraction: method === 'rtn' ? 0 : fraction, unit, seed: 3 + i });
         return dequantize(quantizeRtn(W, s.K, s.N, { bits, group }, mask));
       });
       const y = await run(graph, { x: xMlp }, 'y');
@@ -255,32 +267,44 @@ describe('quantizeGraph: the exported graph computes dequantize(q) of the canoni
       expect(report.matrices.map((m) => m.format)).toEqual(bits === 3 ? ['unpack', 'unpack'] : ['nbits', 'nbits']);
       expect(graph.nodes.some((n) => n.op === 'Gemm')).toBe(false);
       expect(graph.initializers.has('fc0.weight')).toBe(false);
-      console.log(`${method} ${bits}b g${group}: worst error / float32 bound ${worst.toFixed(4)}`);
+      // channels: whole rows, applied as one dense product (no scatter); weights: a scatter
+      const outliers = method !== 'rtn';
+      expect(graph.nodes.some((n) => n.op === 'ScatterElements')).toBe(outliers && unit === 'weight');
+      if (outliers && unit === 'channel') {
+        expect(report.matrices.map((m) => m.outliers)).toEqual(canon.sites.map((s) => Math.round(fraction * s.K) * s.N));
+      }
+      console.log(`${method} ${bits}b g${group} ${unit}: worst error / float32 bound ${worst.toFixed(4)}`);
     });
   }
 
-  it("tied-head LM, gwq with 'lm' calibration: the masks follow the head's own gradients", async () => {
-    const fraction = 0.03;
-    const { graph, report } = await quantizeGraph(lm(), { method: 'gwq', bits: 4, group: 16, outliers: fraction, calibration: lmCalibration, runtime: RUNTIME });
-    expect(report.matrices.map((m) => [m.weight, m.K, m.N])).toEqual([
-      ['mlp.up', 16, 32],
-      ['mlp.down', 32, 16],
-      ['wte.T', 16, 32],
-    ]);
-    expect(report.calibSamples).toBe(3);
-    expect(report.sensitivity).toBe('gradient');
-    // the embedding table stays FP32 for the Gather
-    expect(Array.from(initData(graph, 'wte'))).toEqual(Array.from(WTE));
-    const canon = canonicalWeights(lm());
-    const cal = await calibrate(canon.graph, canon.sites, { ...lmCalibration, runtime: RUNTIME });
-    const ws = canon.sites.map((s) => {
-      const W = initData(canon.graph, s.weight);
-      const mask = outlierMask({ method: 'gwq', sensitivity: 'gradient', W, K: s.K, N: s.N, fraction, seed: 0, grads: cal.weights.get(s.weight) });
-      return dequantize(quantizeRtn(W, s.K, s.N, { bits: 4, group: 16 }, mask));
+  for (const embeddings of [false, true]) {
+    it(`tied-head LM, gwq with 'lm' calibration: the masks follow the head's own gradients (${embeddings ? 'quantized' : 'FP32'} embeddings)`, async () => {
+      const fraction = 0.03;
+      const spec = { bits: 4 as const, group: 16 };
+      const { graph, report } = await quantizeGraph(lm(), { method: 'gwq', ...spec, outliers: fraction, outlierUnit: 'weight', embeddings, calibration: lmCalibration, runtime: RUNTIME });
+      expect(report.matrices.map((m) => [m.weight, m.K, m.N])).toEqual([
+        ['mlp.up', 16, 32],
+        ['mlp.down', 32, 16],
+        ['wte.T', 16, 32],
+      ]);
+      expect(report.calibSamples).toBe(3);
+      expect(report.sensitivity).toBe('gradient');
+      expect(report.embeddings.map((e) => [e.weight, e.V, e.D])).toEqual(embeddings ? [['wte', LM.V, LM.D]] : []);
+      // the head has its own quantized copy either way; the Gather reads the FP32 table or its RTN codes
+      if (embeddings) expect(graph.nodes.some((n) => n.op === 'GatherBlockQuantized')).toBe(true);
+      else expect(Array.from(initData(graph, 'wte'))).toEqual(Array.from(WTE));
+      const canon = canonicalWeights(lm());
+      const cal = await calibrate(canon.graph, canon.sites, { ...lmCalibration, runtime: RUNTIME });
+      const ws = canon.sites.map((s) => {
+        const W = initData(canon.graph, s.weight);
+        const mask = outlierMask({ method: 'gwq', sensitivity: 'gradient', W, K: s.K, N: s.N, fraction, unit: 'weight', seed: 0, grads: cal.weights.get(s.weight) });
+        return dequantize(quantizeRtn(W, s.K, s.N, spec, mask));
+      });
+      const logits = await run(graph, { input_ids: lmEval.input_ids }, 'logits');
+      const table = embeddings ? rtnTable(WTE, LM.V, LM.D, spec) : WTE;
+      expectWithin(logits, forward(embed(lmEval, table), LM.B * LM.T, lmLayers(ws[0], ws[1], ws[2])), 'logits');
     });
-    const logits = await run(graph, { input_ids: lmEval.input_ids }, 'logits');
-    expectWithin(logits, forward(embed(lmEval), LM.B * LM.T, lmLayers(ws[0], ws[1], ws[2])), 'logits');
-  });
+  }
 });
 
 describe('quantizeGraph: distance to the FP32 model', () => {
@@ -320,11 +344,13 @@ describe('quantizeGraph: distance to the FP32 model', () => {
       return Math.sqrt(y.reduce((s, v, i) => s + (v - yf[i]) ** 2, 0));
     };
     const rtn = await err({ method: 'rtn' });
-    const mag = await err({ method: 'magnitude', outliers: 0.02 });
+    const mag = await err({ method: 'magnitude', outliers: 0.02, outlierUnit: 'weight' });
+    const magRows = await err({ method: 'magnitude', outliers: 0.05 });
     const gptq = await err({ method: 'rtn', gptq: true, calibration });
-    const res = await quantizeGraph(mlp(), { method: 'hessian', bits: 3, group: 32, outliers: 0.02, gptq: true, calibration, runtime: RUNTIME });
-    console.log(`3 bits, ||y - y_fp||: rtn ${rtn.toFixed(3)}, magnitude ${mag.toFixed(3)}, rtn+gptq ${gptq.toFixed(3)}`);
+    const res = await quantizeGraph(mlp(), { method: 'hessian', bits: 3, group: 32, outliers: 0.02, outlierUnit: 'weight', gptq: true, calibration, runtime: RUNTIME });
+    console.log(`3 bits, ||y - y_fp||: rtn ${rtn.toFixed(3)}, magnitude ${mag.toFixed(3)} (channels ${magRows.toFixed(3)}), rtn+gptq ${gptq.toFixed(3)}`);
     expect(mag).toBeLessThan(rtn);
+    expect(magRows).toBeLessThan(rtn);
     expect(gptq).toBeLessThan(rtn);
     expect(res.report.gptq).toBe(true);
     expect(res.report.calibSamples).toBe(1);
@@ -339,7 +365,7 @@ describe('quantizeGraph: report', () => {
       ['random', 3, 0.05],
       ['magnitude', 2, 0.0],
     ] as const) {
-      const { report } = await quantizeGraph(mlp(), { method, bits, group: 16, outliers: fraction, runtime: RUNTIME });
+      const { report } = await quantizeGraph(mlp(), { method, bits, group: 16, outliers: fraction, outlierUnit: 'weight', runtime: RUNTIME });
       const sizes = [MLP.K0 * MLP.H, MLP.H * MLP.N];
       expect(report.weights).toBe(sizes[0] + sizes[1]);
       expect(report.matrices.map((m) => m.K * m.N)).toEqual(sizes);

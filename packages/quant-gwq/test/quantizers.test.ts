@@ -366,7 +366,7 @@ describe('outlier selection', () => {
 describe('outlierMask per method', () => {
   // W [K=2, N=2] row-major: k0 = [3, 0.5], k1 = [1, 2]
   const W = Float32Array.from([3, 0.5, 1, 2]);
-  const base: MaskInput = { method: 'magnitude', sensitivity: 'gradient', W, K: 2, N: 2, fraction: 0.25, seed: 1 };
+  const base: MaskInput = { method: 'magnitude', sensitivity: 'gradient', W, K: 2, N: 2, fraction: 0.25, unit: 'weight', seed: 1 };
   const ones = (m: Uint8Array | undefined): number[] => Array.from(m ?? [], (v, i) => (v ? i : -1)).filter((i) => i >= 0);
 
   it('magnitude: the largest |w|', () => {
@@ -407,5 +407,20 @@ describe('outlierMask per method', () => {
     expect(outlierMask({ ...base, method: 'rtn', fraction: 0.5 })).toBeUndefined();
     expect(outlierMask({ ...base, fraction: 0 })).toBeUndefined();
     expect(outlierMask({ ...base, fraction: 0.1 })).toBeUndefined(); // round(0.4) = 0
+  });
+
+  it('channels: whole rows, ranked by the sum of their weights\' scores; round(fraction K) of them', () => {
+    // W [K=3, N=2]: row sums of |w|: k0 = 3.5, k1 = 3, k2 = 4 (no single weight of k2 is the largest)
+    const W3 = Float32Array.from([3, 0.5, 1, 2, 2, 2]);
+    const rows = { ...base, W: W3, K: 3, unit: 'channel' as const };
+    expect(ones(outlierMask({ ...rows, fraction: 0.34 }))).toEqual([4, 5]); // round(1.02) = 1 row: k2
+    expect(ones(outlierMask({ ...rows, fraction: 0.5 }))).toEqual([0, 1, 4, 5]); // round(1.5) = 2 rows: k2, k0
+    // the single-weight choice at the same share differs: the largest |w| is k0's 3
+    expect(ones(outlierMask({ ...rows, unit: 'weight', fraction: 1 / 6 }))).toEqual([0]);
+    expect(outlierMask({ ...rows, fraction: 0.1 })).toBeUndefined(); // round(0.3) = 0 rows
+    // random channels: randomMask over rows, expanded to whole rows
+    const r = randomMask(3, 1, 9);
+    const k = r.indexOf(1);
+    expect(ones(outlierMask({ ...rows, method: 'random', fraction: 0.34, seed: 9 }))).toEqual([2 * k, 2 * k + 1]);
   });
 });

@@ -18,6 +18,8 @@ export * from './search/evaluator.js';
 export * from './search/types.js';
 export * from './search/greedy.js';
 export * from './search/lazy.js';
+export * from './search/groups.js';
+export * from './search/coarse-to-fine.js';
 export * from './attribution.js';
 export * from './metrics.js';
 export * from './baselines/d-rise.js';

@@ -15,9 +15,13 @@ import { baselineImage, type BaselineKind } from './search/compose.js';
 import { SetEvaluator, type Objective } from './search/evaluator.js';
 import { greedySearch } from './search/greedy.js';
 import { lazyGreedySearch } from './search/lazy.js';
+import { coarseToFineSearch } from './search/coarse-to-fine.js';
 import type { SearchControl, SearchResult } from './search/types.js';
 
 export const DEFAULT_REGIONS = 64;
+
+export const SEARCHES = ['greedy', 'lazy', 'coarse-to-fine'] as const;
+export type SearchKind = (typeof SEARCHES)[number];
 
 export interface VpsOptions extends Objective, SearchControl {
   readonly detector: Detector;
@@ -30,7 +34,15 @@ export interface VpsOptions extends Objective, SearchControl {
   readonly division?: 'slic' | 'grid';
   /** What hidden pixels become (default 'black'). */
   readonly baseline?: BaselineKind;
-  /** Lazy (CELF) greedy instead of plain greedy. */
+  /**
+   * The search: 'greedy' (plain greedy, the paper's), 'lazy' (CELF) or 'coarse-to-fine'
+   * (greedy over groups of neighbouring regions, then inside each group; see
+   * search/coarse-to-fine.ts). Default 'greedy'.
+   */
+  readonly search?: SearchKind;
+  /** Regions per group of the coarse-to-fine search (default 4). */
+  readonly groupSize?: number;
+  /** Lazy (CELF) greedy instead of plain greedy (the same as search: 'lazy'). */
   readonly lazy?: boolean;
   /** Images per model run (default 32). */
   readonly batchSize?: number;
@@ -55,7 +67,8 @@ export async function searchDetection(o: VpsOptions): Promise<VpsResult> {
   const t0 = performance.now();
   const regions = divide(o.image, o.regions, o.division);
   const ev = new SetEvaluator(o.detector, o.image, baselineImage(o.image, o.baseline ?? 'black'), regions, o.target, o, o.batchSize ?? 32);
-  const search = await (o.lazy ? lazyGreedySearch : greedySearch)(ev, o);
+  const kind = o.search ?? (o.lazy ? 'lazy' : 'greedy');
+  const search = await (kind === 'coarse-to-fine' ? coarseToFineSearch(ev, o) : kind === 'lazy' ? lazyGreedySearch(ev, o) : greedySearch(ev, o));
   const values = regionValues(search, regions.count);
   // a search that measured both curves along its own order costs nothing more here
   const curves = searchCurves(regions, search) ?? (await orderCurves(ev, orderOfValues(values)));

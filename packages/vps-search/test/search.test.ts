@@ -9,6 +9,8 @@ import { gridRegions } from '../src/regions/grid.js';
 import { SetEvaluator } from '../src/search/evaluator.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { lazyGreedySearch } from '../src/search/lazy.js';
+import { coarseToFineSearch } from '../src/search/coarse-to-fine.js';
+import { groupRegions, regionAdjacency } from '../src/search/groups.js';
 import { regionMap, regionValues } from '../src/attribution.js';
 import { faithfulness, orderByMap, orderCurves, searchCurves } from '../src/metrics.js';
 import { targetScore } from '../src/score.js';
@@ -92,6 +94,61 @@ describe('lazy greedy', () => {
   it('on the linear score it also equals plain greedy', async () => {
     const lazy = await lazyGreedySearch(evaluator(linear, { lambda1: 1, lambda2: 1 }).ev);
     expect(lazy.order).toEqual(byWeight);
+  });
+});
+
+describe('coarse-to-fine search', () => {
+  it('groups: a partition into connected groups of neighbouring regions, as many as asked', () => {
+    for (const count of [1, 4, 5, 16]) {
+      const groups = groupRegions(regions, count);
+      expect(groups).toHaveLength(count);
+      expect(groups.flat().sort((a, b) => a - b)).toEqual([...Array(N).keys()]);
+      // each group connected in the region adjacency graph
+      const adj = regionAdjacency(regions);
+      for (const g of groups) {
+        const seen = new Set([g[0]]);
+        const stack = [g[0]];
+        while (stack.length) for (const b of adj[stack.pop()!]) if (g.includes(b) && !seen.has(b)) stack.push(b), seen.add(b);
+        expect(seen.size).toBe(g.length);
+      }
+    }
+    // the 4 x 4 grid in 4 groups: four 2 x 2 blocks of 4 cells
+    expect(groupRegions(regions, 4).map((g) => g.length)).toEqual([4, 4, 4, 4]);
+  });
+
+  it('on an additive score: groups by their summed weight, inside by weight; the passes the count says; steps re-scored', async () => {
+    const { ev, det } = evaluator(linear, {});
+    const r = await coarseToFineSearch(ev, { groupSize: 4 });
+    const groups = groupRegions(regions, N / 4);
+    const sum = (g: readonly number[]): number => g.reduce((s, k) => s + weights[k], 0);
+    const expected = [...groups].sort((a, b) => sum(b) - sum(a)).flatMap((g) => [...g].sort((a, b) => weights[b] - weights[a]));
+    expect(r.order).toEqual(expected);
+    // empty set 2; groups G, G-1, .., 2 candidates (the last is not scored); inside a scored
+    // group m, m-1, .., 2 regions, inside the last one m, .., 1: two images per set
+    const G = groups.length;
+    const m = 4;
+    const sets = (G * (G + 1)) / 2 - 1 + (G - 1) * ((m * (m + 1)) / 2 - 1) + (m * (m + 1)) / 2;
+    expect(r.forwardPasses).toBe(2 + 2 * sets);
+    expect(det.images).toBe(r.forwardPasses);
+    expect(r.steps.reduce((s, x) => s + x.forwardPasses, 0)).toBe(r.forwardPasses - 2);
+    // every step's scores are those of its prefix set, as a fresh evaluator finds them
+    const fresh = evaluator(linear, {}).ev;
+    const prefix = new Uint8Array(N);
+    for (const step of r.steps) {
+      prefix[step.region] = 1;
+      const s = await fresh.evaluate([prefix]);
+      expect(step.value).toBeCloseTo(s.value[0], 12);
+      expect(step.insertion).toBeCloseTo(s.insertion[0], 12);
+    }
+  });
+
+  it('groupSize 1 is plain greedy (same order), maxSteps stops inside a group, a bad size is refused', async () => {
+    const plain = await greedySearch(evaluator(linear, {}).ev);
+    const single = await coarseToFineSearch(evaluator(linear, {}).ev, { groupSize: 1 });
+    expect(single.order).toEqual(plain.order);
+    const cut = await coarseToFineSearch(evaluator(linear, {}).ev, { groupSize: 4, maxSteps: 6 });
+    expect(cut.order).toHaveLength(6);
+    await expect(coarseToFineSearch(evaluator(linear, {}).ev, { groupSize: 0 })).rejects.toThrow(/groupSize/);
   });
 });
 

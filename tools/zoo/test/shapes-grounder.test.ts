@@ -149,7 +149,7 @@ describe('shapes-grounder end to end', () => {
     expect(card.training.steps).toBe(2);
     expect(card.training.command).toBe('npx gradloc train shapes-grounder --steps 2 --eval-samples 8');
     expect(card.evaluation.samples).toBe(8);
-    expect(Object.keys(card.metrics).sort()).toEqual(['absent_max_score', 'ap50']);
+    expect(Object.keys(card.metrics).sort()).toEqual(['absent_max_score', 'ap50', 'ap50_ood']);
     expect(card.metrics).toEqual(report.metrics);
     expect(card.inputs.map((i) => i.name)).toEqual(['pixel_values', 'input_ids']);
     expect(card.outputs.map((o) => [o.name, o.dims])).toEqual([

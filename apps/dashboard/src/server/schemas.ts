@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { METHOD_NAMES, VL_METHODS, type MethodName } from '@gradloc/cam-explain';
 import { METHODS } from '@gradloc/quant-gwq';
-import { BASELINES, type BaselineKind } from '@gradloc/vps-search';
+import { BASELINES, SEARCHES, type BaselineKind, type SearchKind } from '@gradloc/vps-search';
 import { METHODS as SGTM_METHODS } from '@gradloc/sgtm-train';
 import { MODEL_NAME } from './services/registry.js';
 
@@ -57,11 +57,13 @@ export const vpsInput = z.object({
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
   regions: z.number().int().min(4).max(256).default(64),
   lazy: z.boolean().default(false),
+  /** The greedy search (vps-search's SEARCHES); `lazy: true` is search 'lazy'. */
+  search: z.enum(SEARCHES as unknown as [SearchKind, ...SearchKind[]]).optional(),
   baseline: z.enum(BASELINES as [BaselineKind, ...BaselineKind[]]).default('black'),
 });
 
 /** vps.diverse: k region sets sampled by a GFlowNet (vps-search's explainDiverse) instead of one greedy order. */
-export const vpsDiverseInput = vpsInput.omit({ lazy: true }).extend({
+export const vpsDiverseInput = vpsInput.omit({ lazy: true, search: true }).extend({
   k: z.number().int().min(2).max(8).default(4),
   /** Regions per set (default: an eighth of the regions). */
   size: z.number().int().min(1).max(64).optional(),

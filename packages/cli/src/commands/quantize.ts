@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isHfGrounderFolder } from '@gradloc/models';
 import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantSpec, resolveFormat, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
+import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantSpec, resolveFormat, OUTLIER_UNITS, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
@@ -14,10 +14,11 @@ import { stageReporter } from '../progress.js';
 const HELP = `Usage: gradloc quantize --model M.onnx|HF-FOLDER --method gwq|rtn|magnitude|hessian|random
                         [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx|FOLDER
                         [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|nbits|unpack]
-                        [--seed N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
+                        [--outlier-unit channel|weight] [--no-embeddings] [--seed N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
 
 Quantizes every MatMul/Gemm weight of an ONNX model to B-bit groups and keeps the most
-sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line:
+sensitive P% of each matrix in FP16 as a correction; embedding tables are stored in B-bit
+groups too. Prints one JSON line:
 {"bits_per_weight", "size_bytes", "outlier_fraction", "calib_ms", "quant_ms", ...}.
 
   --method M        gwq: outliers = largest |calibration gradient| (GWQ)
@@ -34,6 +35,12 @@ sensitive P% of each matrix in FP16 as a sparse correction. Prints one JSON line
   --gptq            GPTQ error compensation of the low-bit part (uses calibration activations)
   --sensitivity S   GWQ score: gradient = |sum of gradients| (default), abs-sum = sum of
                     per-sample |g|, fisher = sum of g^2
+  --outlier-unit U  what P% counts: channel = whole input channels (rows of the weight),
+                    applied as one small dense product (default: fast in onnxruntime);
+                    weight = single weights, the GWQ paper's element-wise choice, applied
+                    as a scatter (several times slower; README "Outliers")
+  --no-embeddings   keep embedding tables (Gather on a weight) in FP32; by default they are
+                    stored as B-bit groups read by com.microsoft.GatherBlockQuantized
   --format F        auto (default): com.microsoft MatMulNBits for 2/4/8 bits, standard-op
                     unpacking otherwise; nbits or unpack to force one
   --seed N          positions of the random method (default 0)
@@ -58,6 +65,8 @@ const FLAGS = {
   gptq: { type: 'boolean' },
   sensitivity: { type: 'string' },
   format: { type: 'string' },
+  'outlier-unit': { type: 'string' },
+  'no-embeddings': { type: 'boolean' },
   seed: { type: 'string' },
   ...MODELS_FLAG,
   ...RUNTIME_FLAGS,
@@ -88,6 +97,7 @@ function summaryOf(r: Pick<QuantizeResult, 'report'>, method: Method, gptq: bool
     gptq,
     matrices: report.matrices.length,
     weights: report.weights,
+    embeddings: report.embeddings.length,
   };
 }
 
@@ -111,6 +121,8 @@ export const quantizeCommand: Command = {
     const format = optionalChoice('quantize', f, 'format', ['auto', 'nbits', 'unpack'] as const);
     const seed = optionalInt('quantize', f, 'seed', 0);
     const gptq = f.gptq === true;
+    const outlierUnit = optionalChoice('quantize', f, 'outlier-unit', OUTLIER_UNITS);
+    const embeddings = f['no-embeddings'] === true ? false : undefined;
     // checked before any model or data is loaded
     resolveFormat(quantSpec(bits, group), format);
     const calib = optionalString(f, 'calib');
@@ -119,7 +131,7 @@ export const quantizeCommand: Command = {
     if (isHfGrounderFolder(path)) {
       const progress = stageReporter(io, 'quantize:');
       try {
-        const r = await quantizeHfFolder({ dir: path, out, method, bits, group, outliers, sensitivity, gptq, calibration: calib, format, seed, runtime, onProgress: (stage, done, total) => progress.update(stage, done, total) });
+        const r = await quantizeHfFolder({ dir: path, out, method, bits, group, outliers, outlierUnit, embeddings, sensitivity, gptq, calibration: calib, format, seed, runtime, onProgress: (stage, done, total) => progress.update(stage, done, total) });
         progress.done();
         io.err(`quantize: ${r.report.matrices.length} matrices of ${path}, ${method} ${r.report.bits}-bit g${r.report.group} -> ${r.dir}/${QUANTIZED_FILE}`);
         io.out(JSON.stringify({ ...summaryOf(r, method, gptq, statSync(join(r.dir, QUANTIZED_FILE)).size), dir: r.dir }));
@@ -139,6 +151,8 @@ export const quantizeCommand: Command = {
         bits,
         group,
         outliers,
+        outlierUnit,
+        embeddings,
         sensitivity,
         gptq,
         calibration: calib,

@@ -4,7 +4,7 @@
  * JSON line; progress and the target on stderr.
  */
 import { encodeNpy, encodePNG, GradlocError, tensor } from '@gradloc/tensor-backend';
-import { BASELINES, explainDetection, explainDiverse, normalizedBox, OnnxGrounder, DEFAULT_REGIONS } from '@gradloc/vps-search';
+import { BASELINES, explainDetection, explainDiverse, normalizedBox, OnnxGrounder, DEFAULT_REGIONS, SEARCHES } from '@gradloc/vps-search';
 import { openGrounder } from '@gradloc/models';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalNumber, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions } from '../args.js';
 import type { Command } from '../command.js';
@@ -13,7 +13,8 @@ import { stageReporter } from '../progress.js';
 import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc vps --model NAME|PATH --image IMG.png --query TEXT [--box x0,y0,x1,y1]
-                   [--regions N] [--lazy] --out MAP.npy [--png OVERLAY.png]
+                   [--regions N] [--search greedy|lazy|coarse-to-fine] [--group-size N]
+                   --out MAP.npy [--png OVERLAY.png]
                    [--division slic|grid] [--baseline black|mean|blur] [--lambda1 L] [--lambda2 L]
                    [--batch-size N] [--models DIR] [--threads N]
        gradloc vps ... --diverse K [--size M] [--budget N] [--beta B] [--seed N] [--compare-greedy]
@@ -33,7 +34,11 @@ loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "
                     for the query. Give a box the model does not detect to explain a miss, or
                     a wrong query at a detected box to explain a misclassification.
   --regions N       sub-regions (default ${DEFAULT_REGIONS}); --division grid for a plain grid
-  --lazy            lazy (CELF) greedy: fewer forward passes
+  --search S        greedy (default: plain greedy, the paper's), lazy (CELF: fewer forward
+                    passes, a worse order here) or coarse-to-fine (greedy over groups of
+                    neighbouring regions, then inside each group: far fewer passes; README
+                    "Searches"); --lazy is --search lazy
+  --group-size N    regions per group of coarse-to-fine (default 4)
   --baseline B      what hidden pixels become (default black)
   --lambda1/2 L     weights of s_ins and 1 - s_del in F (default 1 and 1)
 
@@ -55,6 +60,8 @@ const FLAGS = {
   box: { type: 'string' },
   regions: { type: 'string' },
   lazy: { type: 'boolean' },
+  search: { type: 'string' },
+  'group-size': { type: 'string' },
   out: { type: 'string' },
   png: { type: 'string' },
   division: { type: 'string' },
@@ -104,7 +111,10 @@ export const vpsCommand: Command = {
     const batchSize = optionalInt('vps', f, 'batch-size', 1);
     const diverse = optionalInt('vps', f, 'diverse', 1);
     if (diverse === undefined) for (const only of ['size', 'budget', 'beta', 'seed', 'compare-greedy']) if (f[only] !== undefined) throw new GradlocError('BAD_INPUT', `vps: --${only} needs --diverse K`);
-    if (diverse !== undefined && f.lazy) throw new GradlocError('BAD_INPUT', 'vps: --lazy is a greedy option; it does not apply with --diverse');
+    const chosen = optionalChoice('vps', f, 'search', SEARCHES);
+    if (chosen !== undefined && f.lazy && chosen !== 'lazy') throw new GradlocError('BAD_INPUT', `vps: --lazy contradicts --search ${chosen}`);
+    const search = chosen ?? (f.lazy ? 'lazy' : undefined);
+    if (diverse !== undefined && (search !== undefined || f['group-size'] !== undefined)) throw new GradlocError('BAD_INPUT', 'vps: --search, --lazy and --group-size choose the greedy search; they do not apply with --diverse');
     if (diverse !== undefined && !out.endsWith('.npy')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --out must end in .npy (MAP.npy gives MAP-1.npy ..), got '${out}'`);
     if (diverse !== undefined && png !== undefined && !png.endsWith('.png')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --png must end in .png, got '${png}'`);
     // decoded once, under the dashboard's pixel limit, before the model is opened
@@ -154,7 +164,8 @@ export const vpsCommand: Command = {
       }
       const r = await explainDetection({
         ...common,
-        lazy: f.lazy === true,
+        search,
+        groupSize: optionalInt('vps', f, 'group-size', 1),
         onProgress: (step, total) => progress.update('search', step, total),
       });
       progress.done();

@@ -42,7 +42,8 @@ function textInputs(g: Graph, b: GraphBuilder): void {
   if (!maskNode) throw notZoo('no padding mask (Greater(input_ids, 0))');
   replaceNode(g, maskNode, rewired(maskNode, IDS, MASK));
 
-  const lookup = g.nodes.find((n) => n.op === 'Gather' && n.inputs[1] === IDS);
+  // the token embedding: a Gather, or quant-gwq's GatherBlockQuantized in a quantized model
+  const lookup = g.nodes.find((n) => (n.op === 'Gather' || n.op === 'GatherBlockQuantized') && n.inputs[1] === IDS);
   const add = lookup && g.nodes.find((n) => n.op === 'Add' && n.inputs.includes(lookup.outputs[0]));
   const table = add?.inputs.find((i) => i !== lookup?.outputs[0]);
   if (!add || !table || !g.initializers.has(table)) throw notZoo('no position-embedding table added to the token embeddings');

@@ -1,25 +1,31 @@
 /**
- * `npm run bench -w @gradloc/quant-gwq`: what quantizing costs and what it buys, measured in
- * one run. The model is the repository's brown-gpt (models/brown-gpt/model.onnx) when the
- * package sits in the repo, else a GPT of the same shape with random weights (timings only
- * depend on the shape). Calibration uses 32 windows of pseudo-random tokens: the benchmark
- * times the work; quality is the README table's business.
+ * `npm run bench -w @gradloc/quant-gwq [-- --runs N --write]`: what quantizing costs and what
+ * it buys, measured in one run. The model is the repository's brown-gpt
+ * (models/brown-gpt/model.onnx) when the package sits in the repo, else a GPT of the same
+ * shape with random weights (timings only depend on the shape). Calibration uses 32 windows
+ * of pseudo-random tokens: the benchmark times the work; quality is the README table's business.
  *
  * 1. Quantization wall time: GWQ 4-bit (calibration + quantization), RTN, GPTQ.
- * 2. Latency at M = 1 (decoding) and M = 64 (prefill), interleaved medians, FP32 vs 4-bit
- *    MatMulNBits, 3-bit standard-op unpacking and 2-bit MatMulNBits (1% FP16 outliers each),
- *    and RTN 4-bit (no outliers).
- * 3. File size and the resident memory a loaded session adds (fresh child process each).
+ * 2. Latency at M = 1 (decoding) and M = 64 (prefill), interleaved medians, FP32 against
+ *    RTN 4-bit, GWQ 4-bit with 1% outliers as whole channels (the default) and as single
+ *    weights (the paper's, a scatter), and GWQ at 3 bits (standard-op unpacking) and 2 bits.
+ * 3. File size and the resident memory a loaded session adds (median of 3 fresh child
+ *    processes each, onnxruntime itself loaded before the baseline).
+ * 4. The outlier forms on single matrices (outlier-forms.ts): why outliers are channels by default.
+ * --write puts the table into the README's benchmark section.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGPT, encodeModel, Graph, loadModel, tensor, type Feeds } from '@gradloc/tensor-backend';
+import { buildGPT, encodeModel, Graph, loadModel, median, tensor, type Feeds } from '@gradloc/tensor-backend';
+import { replaceSection } from '@gradloc/bench-kit';
 import { quantizeGraph, type QuantizeOptions } from '../quantize.js';
 import { lmLatencies, sessionMemoryMb } from './latency.js';
+import { FORMS, FORM_SHAPES, outlierFormLatencies } from './outlier-forms.js';
 
 const REPO_MODEL = fileURLToPath(new URL('../../../../models/brown-gpt/model.onnx', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const VOCAB = 10_000;
 const CONTEXT = 64;
 const GROUP = 64;
@@ -36,60 +42,94 @@ function calibrationSamples(n: number): Feeds[] {
   });
 }
 
+interface Quantized {
+  readonly label: string;
+  readonly bytes: Uint8Array;
+  readonly calibMs: number;
+  readonly quantMs: number;
+  readonly bpw: number;
+  /** Also timed and measured (not only quantized). */
+  readonly timed: boolean;
+}
+
+const flag = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+
 async function main(): Promise<void> {
+  const runs = flag('runs', 30);
   const load0 = loadavg()[0];
   const { graph, what } = model();
   const calibration = { loss: { kind: 'lm' as const }, samples: calibrationSamples(32) };
   const runtime = { threads: 2 };
-  const run = async (label: string, o: Omit<QuantizeOptions, 'runtime'>): Promise<{ label: string; bytes: Uint8Array; calibMs: number; quantMs: number; bpw: number }> => {
+  const base = { method: 'gwq', bits: 4, group: GROUP, outliers: 0.01, calibration } as const;
+  const run = async (label: string, o: Omit<QuantizeOptions, 'runtime'>, timed = true): Promise<Quantized> => {
     const t0 = performance.now();
     const { graph: q, report } = await quantizeGraph(graph, { ...o, runtime });
     const bytes = encodeModel(q.toModel());
-    return { label, bytes, calibMs: report.calibMs, quantMs: performance.now() - t0 - report.calibMs, bpw: report.bitsPerWeight };
+    return { label, bytes, calibMs: report.calibMs, quantMs: performance.now() - t0 - report.calibMs, bpw: report.bitsPerWeight, timed };
   };
   const results = [
-    await run('gwq 4-bit (MatMulNBits)', { method: 'gwq', bits: 4, group: GROUP, outliers: 0.01, calibration }),
-    await run('gwq 3-bit (unpack)', { method: 'gwq', bits: 3, group: GROUP, outliers: 0.01, calibration }),
-    await run('gwq 2-bit (MatMulNBits)', { method: 'gwq', bits: 2, group: GROUP, outliers: 0.01, calibration }),
-    await run('rtn 4-bit', { method: 'rtn', bits: 4, group: GROUP }),
-    await run('gwq 4-bit + GPTQ', { method: 'gwq', bits: 4, group: GROUP, outliers: 0.01, calibration, gptq: true }),
+    await run('RTN 4-bit', { method: 'rtn', bits: 4, group: GROUP }),
+    await run('GWQ 4-bit, 1% channels (default)', { ...base, outlierUnit: 'channel' }),
+    await run('GWQ 4-bit, 1% single weights', { ...base, outlierUnit: 'weight' }),
+    await run('GWQ 4-bit, 1% channels, FP32 embeddings', { ...base, outlierUnit: 'channel', embeddings: false }),
+    await run('GWQ 4-bit, 1% channels, accuracy_level 4', { ...base, outlierUnit: 'channel', accuracyLevel: 4 }),
+    await run('GWQ 3-bit, 1% channels (unpack)', { ...base, bits: 3, outlierUnit: 'channel' }),
+    await run('GWQ 2-bit, 1% channels', { ...base, bits: 2, outlierUnit: 'channel' }),
+    await run('GWQ 4-bit, 1% channels + GPTQ', { ...base, outlierUnit: 'channel', gptq: true }, false),
   ];
   const fp32 = encodeModel(graph.toModel());
-  // RTN 4-bit has no outliers: the difference to GWQ 4-bit is the sparse correction's cost
-  const timed = { fp32, ...Object.fromEntries(results.slice(0, 4).map((r) => [r.label, r.bytes])) };
-  const lat = await lmLatencies(timed, { vocab: VOCAB, runs: 30 });
+  const timed: Record<string, Uint8Array> = { FP32: fp32, ...Object.fromEntries(results.filter((r) => r.timed).map((r) => [r.label, r.bytes])) };
+  const lat = await lmLatencies(timed, { vocab: VOCAB, runs });
   const dir = mkdtempSync(join(tmpdir(), 'gwq-bench-'));
   const memory: Record<string, number> = {};
   try {
-    for (const [label, bytes] of Object.entries(timed)) {
-      const path = join(dir, `${Object.keys(memory).length}.onnx`);
+    for (const [i, [label, bytes]] of Object.entries(timed).entries()) {
+      const path = join(dir, `${i}.onnx`);
       writeFileSync(path, bytes);
-      memory[label] = await sessionMemoryMb(path, VOCAB);
+      const probes: number[] = [];
+      for (let k = 0; k < 3; k++) probes.push(await sessionMemoryMb(path, VOCAB));
+      memory[label] = median(probes);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const forms = await outlierFormLatencies(runs);
   const load1 = loadavg()[0];
   const mb = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MB`;
-  const f = lat.fp32;
-  console.log(
-    [
-      `quant-gwq bench: ${what}; ${availableParallelism()} cores, node ${process.version}; load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}`,
-      '',
-      `Quantization wall time (group ${GROUP}, 32 calibration windows of ${CONTEXT} tokens):`,
-      ...results.map((r) => `  ${r.label.padEnd(26)} calibration ${(r.calibMs / 1000).toFixed(2)} s + quantization ${(r.quantMs / 1000).toFixed(2)} s   ${r.bpw.toFixed(3)} bits/weight`),
-      '',
-      `Latency, medians of ${f.m1.runs} interleaved runs (ratio to FP32), file size, session memory:`,
-      `  ${'model'.padEnd(26)} ${'M=1'.padStart(16)} ${'M=64'.padStart(18)} ${'file'.padStart(10)} ${'memory'.padStart(10)}`,
-      ...Object.entries(timed).map(([label, bytes]) => {
-        const l = lat[label];
-        return `  ${label.padEnd(26)} ${`${l.m1.medianMs.toFixed(2)} ms (${(l.m1.medianMs / f.m1.medianMs).toFixed(2)}x)`.padStart(16)} ${`${l.m64.medianMs.toFixed(2)} ms (${(l.m64.medianMs / f.m64.medianMs).toFixed(2)}x)`.padStart(18)} ${mb(bytes.length).padStart(10)} ${`${memory[label].toFixed(1)} MB`.padStart(10)}`;
-      }),
-      '',
-      'The 3-bit unpack graph is constant-folded back to FP32 weights by onnxruntime at session start:',
-      'it saves file size, not memory or time. MatMulNBits keeps 2/4-bit weights packed in memory.',
-    ].join('\n'),
-  );
+  const f = lat.FP32;
+  const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+  const rows = [
+    `| FP32 | - | - | 32 | ${f.m1.medianMs.toFixed(2)} ms | ${f.m64.medianMs.toFixed(2)} ms | ${mb(fp32.length)} | ${memory.FP32.toFixed(1)} MB |`,
+    ...results.map((r) => {
+      const cal = r.calibMs > 0 ? `${(r.calibMs / 1000).toFixed(1)} s` : '-';
+      const q = `${(r.quantMs / 1000).toFixed(1)} s`;
+      if (!r.timed) return `| ${r.label} | ${cal} | ${q} | ${r.bpw.toFixed(2)} | | | | |`;
+      const l = lat[r.label];
+      return `| ${r.label} | ${cal} | ${q} | ${r.bpw.toFixed(2)} | ${l.m1.medianMs.toFixed(2)} ms (${ratio(l.m1.medianMs, f.m1.medianMs)}) | ${l.m64.medianMs.toFixed(2)} ms (${ratio(l.m64.medianMs, f.m64.medianMs)}) | ${mb(r.bytes.length)} (${ratio(r.bytes.length, fp32.length)}) | ${memory[r.label].toFixed(1)} MB (${ratio(memory[r.label], memory.FP32)}) |`;
+    }),
+  ];
+  const table = [
+    `${what}, group ${GROUP}, 32 calibration windows; latency: interleaved medians of ${runs} runs, 2 threads; session memory: RSS a loaded session adds after one M = 64 run (median of 3 fresh processes, onnxruntime loaded first). ${availableParallelism()} cores, node ${process.version}, load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}.`,
+    '',
+    '| | calibration | quantization | bits/weight | M=1 | M=64 | file | session memory |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Outlier forms on one matrix (4-bit MatMulNBits + about 1% FP16 values; medians of ${runs} interleaved runs, 2 threads):`,
+    '',
+    `| form | ${FORM_SHAPES.flatMap(([K, N]) => [1, 64].map((M) => `[${K}, ${N}] M=${M}`)).join(' | ')} |`,
+    `|---|${FORM_SHAPES.flatMap(() => ['---', '---']).join('|')}|`,
+    ...FORMS.map((form) => `| ${form} | ${FORM_SHAPES.flatMap(([K, N]) => [1, 64].map((M) => {
+      const t = forms[`${K}x${N}|${form}|${M}`].medianMs;
+      const fp = forms[`${K}x${N}|FP32|${M}`].medianMs;
+      return `${(t * 1000).toFixed(0)} µs (${(t / fp).toFixed(2)}x)`;
+    })).join(' | ')} |`),
+  ].join('\n');
+  console.log(table);
+  if (process.argv.includes('--write')) replaceSection(README, 'quant-bench', table);
 }
 
 await main();

@@ -39,6 +39,10 @@ export interface SiteFilter {
 
 const FLOAT = 1;
 
+/** Whether a weight (by its label and element count) is one the filter lets through. */
+export const passesFilter = (f: SiteFilter | undefined, label: string, size: number): boolean =>
+  !(f?.include && !f.include.test(label)) && !f?.exclude?.test(label) && size >= (f?.minElements ?? 0);
+
 function floatMatrix(graph: Graph, name: string): Tensor<'float32'> | undefined {
   const t = graph.initializers.get(name);
   if (!t || (t.data_type ?? FLOAT) !== FLOAT || t.dims.length !== 2) return undefined;
@@ -119,8 +123,7 @@ export function canonicalWeights(source: Graph, filter: SiteFilter = {}): { grap
     const ownsWeight = node.op === 'MatMul' && graph.initializers.has(original) && uses.get(original) === 1;
     const transposedFrom = producers.get(original)?.op === 'Transpose' ? producers.get(original)?.inputs[0] : undefined;
     const label = ownsWeight ? original : transposedFrom ? `${transposedFrom}.T` : `${original}.copy`;
-    const skip = (filter.include && !filter.include.test(label)) || filter.exclude?.test(label) || K * N < (filter.minElements ?? 0);
-    if (skip) {
+    if (!passesFilter(filter, label, K * N)) {
       rewritten.push(node);
       continue;
     }

@@ -17,6 +17,15 @@ export const METHODS = ['gwq', 'rtn', 'magnitude', 'hessian', 'random'] as const
 export type Method = (typeof METHODS)[number];
 
 export const SENSITIVITIES = ['gradient', 'abs-sum', 'fisher'] as const;
+
+/**
+ * What an outlier is: one weight (the paper's element-wise top fraction) or one input channel
+ * (a whole row k of W [K, N], ranked by the sum of its weights' scores). Channels export as
+ * one small dense product (export/outliers.ts), which onnxruntime runs far faster than the
+ * element-wise scatter.
+ */
+export const OUTLIER_UNITS = ['channel', 'weight'] as const;
+export type OutlierUnit = (typeof OUTLIER_UNITS)[number];
 export type Sensitivity = (typeof SENSITIVITIES)[number];
 
 /** Whether a method needs calibration runs (gradients or activations). */
@@ -30,6 +39,7 @@ export interface MaskInput {
   readonly K: number;
   readonly N: number;
   readonly fraction: number;
+  readonly unit: OutlierUnit;
   readonly seed: number;
   readonly grads?: WeightStats;
   readonly activation?: ActivationStats;
@@ -66,10 +76,29 @@ function score(m: MaskInput): Float64Array {
   }
 }
 
+/** Row sums of a [K, N] score: one score per input channel. */
+function channelScore(s: Float64Array, K: number, N: number): Float64Array {
+  const out = new Float64Array(K);
+  for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) out[k] += s[k * N + n];
+  return out;
+}
+
+/** Whole rows of a [K, N] mask where the row mask is set. */
+function rowsMask(rows: Uint8Array, N: number): Uint8Array {
+  const mask = new Uint8Array(rows.length * N);
+  rows.forEach((r, k) => r && mask.fill(1, k * N, (k + 1) * N));
+  return mask;
+}
+
 /** The FP16-outlier mask of one matrix (undefined when none are kept). */
 export function outlierMask(m: MaskInput): Uint8Array | undefined {
-  const count = m.method === 'rtn' ? 0 : outlierCount(m.K * m.N, m.fraction);
+  const channels = m.unit === 'channel';
+  const size = channels ? m.K : m.K * m.N;
+  const count = m.method === 'rtn' ? 0 : outlierCount(size, m.fraction);
   if (count === 0) return undefined;
-  if (m.method === 'random') return randomMask(m.K * m.N, count, m.seed);
-  return topMask(score(m), count);
+  if (m.method === 'random') {
+    const r = randomMask(size, count, m.seed);
+    return channels ? rowsMask(r, m.N) : r;
+  }
+  return channels ? rowsMask(topMask(channelScore(score(m), m.K, m.N), count), m.N) : topMask(score(m), count);
 }

@@ -116,12 +116,17 @@ export function packMatMulNBits(q: QuantizedMatrix): NBitsPacked {
     }
   }
   const zeroBytesPerColumn = Math.ceil((nBlocks * bits) / 8);
-  let zeroPoints: Uint8Array | null = null;
-  if (!isSymmetric(q)) {
-    zeroPoints = new Uint8Array(N * zeroBytesPerColumn);
-    for (let n = 0; n < N; n++) for (let g = 0; g < nBlocks; g++) putBits(zeroPoints, n * zeroBytesPerColumn * 8 + g * bits, q.zeros[n * nBlocks + g], bits);
-  }
+  const zeroPoints = isSymmetric(q) ? null : packZeroPoints(q);
   return { K, N, bits, blockSize: group, nBlocks, blobSize, B, scales: Float32Array.from(q.scales), zeroPoints, zeroBytesPerColumn };
+}
+
+/** Zero points one bit stream per output column, ceil(n_blocks * bits / 8) bytes each (MatMulNBits, GatherBlockQuantized). */
+export function packZeroPoints(q: QuantizedMatrix): Uint8Array {
+  const nBlocks = groupsOf(q.K, q.group);
+  const perColumn = Math.ceil((nBlocks * q.bits) / 8);
+  const out = new Uint8Array(q.N * perColumn);
+  for (let n = 0; n < q.N; n++) for (let g = 0; g < nBlocks; g++) putBits(out, n * perColumn * 8 + g * q.bits, q.zeros[n * nBlocks + g], q.bits);
+  return out;
 }
 
 /** Codes and zeros back out of a MatMulNBits packing (padding dropped; absent zeros -> 2^(bits-1)). */

@@ -5,11 +5,13 @@
  * 2. a batch-size sweep of plain greedy (images per model run).
  * The scene is drawn here (a red disk and a blue square on a textured grey), so the benchmark
  * needs neither the zoo nor a dataset; the query words are read from the model's card.
+ * --write puts the figures into the README's benchmark section.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { OnnxModel, tensor, type PlanarImage } from '@gradloc/tensor-backend';
+import { replaceSection } from '@gradloc/bench-kit';
 import { OnnxGrounder } from '../detector/onnx-grounder.js';
 import { searchDetection } from '../vps.js';
 
@@ -52,9 +54,12 @@ async function main(): Promise<void> {
   const same = plain.search.order.every((r, i) => r === lazy.search.order[i]);
   const firstDiff = plain.search.order.findIndex((r, i) => r !== lazy.search.order[i]);
   const sweep: string[] = [];
+  const rates: string[] = [];
   for (const b of [8, 16, 32, 64]) {
     const r = await run(false, b);
-    sweep.push(`  batch ${String(b).padStart(2)}: ${(r.metrics.ms / 1000).toFixed(2)} s, ${((r.metrics.forwardPasses / r.metrics.ms) * 1000).toFixed(0)} images/s`);
+    const rate = ((r.metrics.forwardPasses / r.metrics.ms) * 1000).toFixed(0);
+    sweep.push(`  batch ${String(b).padStart(2)}: ${(r.metrics.ms / 1000).toFixed(2)} s, ${rate} images/s`);
+    rates.push(`${b}: ${rate}`);
   }
   await detector.release();
   const load1 = loadavg()[0];
@@ -72,6 +77,24 @@ async function main(): Promise<void> {
       ...sweep,
     ].join('\n'),
   );
+  if (process.argv.includes('--write')) {
+    const row = (name: string, r: typeof plain, passes: string): string =>
+      `| ${name} | ${passes} | ${(r.metrics.ms / 1000).toFixed(1)} s | ${r.metrics.insertionAuc.toFixed(3)} | ${r.metrics.deletionAuc.toFixed(3)} |`;
+    replaceSection(
+      fileURLToPath(new URL('../../README.md', import.meta.url)),
+      'vps-bench',
+      [
+        `shapes-grounder, "${target.query}", ${n} SLICO regions; one run, ${availableParallelism()} cores, load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}; written by \`npm run bench -w @gradloc/vps-search -- --write\`.`,
+        '',
+        '| | forward passes | wall time | insertion AUC | deletion AUC |',
+        '|---|---|---|---|---|',
+        row('plain greedy', plain, `${plain.metrics.forwardPasses} (= 2 + n(n+1))`),
+        row('lazy greedy', lazy, `${lazy.metrics.forwardPasses} (${((1 - lazy.metrics.forwardPasses / plain.metrics.forwardPasses) * 100).toFixed(0)}% fewer)`),
+        '',
+        `Same order as plain greedy: ${same ? 'yes' : `no (first difference at step ${firstDiff + 1} of ${n})`}. Images per second by batch size (plain greedy): ${rates.join(', ')}.`,
+      ].join('\n'),
+    );
+  }
 }
 
 await main();

@@ -1,7 +1,7 @@
 /**
  * `shapes-grounder-gwq4`: the shipped shapes-grounder quantized with GWQ (@gradloc/quant-gwq):
- * 4-bit groups of 64 in com.microsoft MatMulNBits, the 1% most gradient-sensitive weights of
- * each matrix kept in FP16, calibrated by distillation on 32 train scenes x 42 queries. This
+ * 4-bit groups of 64 in com.microsoft MatMulNBits, the 1% most gradient-sensitive input
+ * channels of each matrix kept in FP16, the token embeddings in 4-bit groups too, calibrated by distillation on 32 train scenes x 42 queries. This
  * is the model the dashboard's grounding endpoint serves by default. "Training" it is the
  * quantization run; the card records the FP32 model's metrics on the same scenes beside its own.
  */
@@ -23,6 +23,8 @@ export const GROUNDER_GWQ_RECIPE = {
   // multiple of the group, so 128 would store the text tower's 64-wide matrices twice over
   group: 64,
   outliers: 0.01,
+  outlierUnit: 'channel',
+  embeddings: true,
   calibration: { split: 'train', samples: 32, seed: 0 },
 } as const;
 
@@ -33,12 +35,14 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
   const sourceDir = modelDir(SOURCE, opts);
   const source = Graph.fromModel(loadModel(join(sourceDir, 'model.onnx')));
   const calibration = shapesCalibration(source.inputs, source.outputs, r.calibration.split, r.calibration.samples, opts.seed ?? r.calibration.seed);
-  log(`GWQ ${r.bits}-bit g${r.group}, ${r.outliers * 100}% FP16 outliers, ${calibration.samples.length} calibration scenes`);
+  log(`GWQ ${r.bits}-bit g${r.group}, ${r.outliers * 100}% FP16 outlier ${r.outlierUnit}s, ${calibration.samples.length} calibration scenes`);
   const { graph, report } = await quantizeGraph(source, {
     method: r.method,
     bits: r.bits,
     group: r.group,
     outliers: r.outliers,
+    outlierUnit: r.outlierUnit,
+    embeddings: r.embeddings,
     calibration,
     runtime: runtimeFor(opts.threads),
     onProgress: (stage, done, total) => {
@@ -58,7 +62,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     ...src,
     name: NAME,
     task: `${src.task}; weights quantized with GWQ`,
-    architecture: `${src.architecture}. Every MatMul weight quantized: ${r.bits}-bit asymmetric groups of ${r.group} along the input dimension (com.microsoft MatMulNBits), plus the ${r.outliers * 100}% most gradient-sensitive weights of each matrix in FP16 as a sparse correction (Gather + ScatterElements add)`,
+    architecture: `${src.architecture}. Every MatMul weight quantized: ${r.bits}-bit asymmetric groups of ${r.group} along the input dimension (com.microsoft MatMulNBits), plus the ${r.outliers * 100}% most gradient-sensitive input channels of each matrix in FP16 as a dense correction (Gather + MatMul + Add); embedding tables (${report.embeddings.map((e) => `${e.weight} [${e.V}, ${e.D}]`).join(', ') || 'none'}) in the same ${r.bits}-bit groups, read by com.microsoft.GatherBlockQuantized`,
     training: {
       command: `npx gradloc train ${NAME}`,
       seed: opts.seed ?? r.calibration.seed,
@@ -75,7 +79,9 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
       method: r.method,
       bits: r.bits,
       group: r.group,
+      outlier_unit: r.outlierUnit,
       outlier_fraction: report.outlierFraction,
+      quantized_embeddings: report.embeddings.length,
       bits_per_weight: Math.round(report.bitsPerWeight * 1000) / 1000,
       quantized_weights: report.weights,
       matrices: report.matrices.length,
@@ -92,7 +98,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
 
 export const shapesGrounderGwq: Recipe = {
   name: NAME,
-  summary: 'shapes-grounder with GWQ 4-bit weights (MatMulNBits + FP16 outliers), served by the dashboard',
+  summary: 'shapes-grounder with GWQ 4-bit weights (MatMulNBits + FP16 outlier channels), served by the dashboard',
   train,
 };
 

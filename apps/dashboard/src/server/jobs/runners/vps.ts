@@ -31,7 +31,7 @@ export async function runVps(input: VpsInput, ctx: JobContext) {
   const { name, target } = await openVpsJob(input, ctx);
   const r = await explainDetection({
     ...target,
-    lazy: input.lazy,
+    search: input.search ?? (input.lazy ? 'lazy' : undefined),
     onProgress: (step, total) => ctx.report(span(0.02, 0.98, step, total), `search step ${step}/${total}`),
   });
   ctx.report(0.99, 'rendering');
