@@ -1,6 +1,6 @@
 /**
  * Embedding tables. A token embedding is often the largest tensor of a language model (brown-gpt:
- * 1.9M of its 5.7M weights) and only ever read a row at a time, so quantizing the matrices
+ * 1.9M of its 3.7M parameters) and only ever read a row at a time, so quantizing the matrices
  * alone leaves most of the file in FP32. `quantizeEmbeddings` replaces each
  * Gather(table [V, D] float32 initializer, ids) by com.microsoft.GatherBlockQuantized over the
  * table's RTN codes: blocks of `group` along D within each row, the same byte layout as
@@ -72,7 +72,7 @@ export function quantizeEmbeddings(graph: Graph, spec: QuantSpec, accept: (name:
         b.initializer(tensor('uint8', [V, zeros.length / V], zeros), `${name}.zero_points`),
       ];
       const attrs = { bits: spec.bits, block_size: spec.group, gather_axis: 0, quantize_axis: 1 };
-      b.node('GatherBlockQuantized', [inputs[0], inputs[1], inputs[2], inputs[3]], attrs, { domain: MS_DOMAIN, outputs: [node.outputs[0]], name: node.name || undefined });
+      b.node('GatherBlockQuantized', inputs, attrs, { domain: MS_DOMAIN, outputs: [node.outputs[0]], name: node.name || undefined });
       if (!b.graph.opsets.has(MS_DOMAIN)) b.graph.opsets.set(MS_DOMAIN, 1);
     });
     dropUnusedInitializers(graph, [name]);

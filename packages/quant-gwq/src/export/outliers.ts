@@ -4,7 +4,7 @@
  * - dense rows: a row holding more than about N/3 outliers is stored whole in FP16 (zeros
  *   where the dense part holds the weight). All such rows make one small product,
  *   Y += X[..., rows] @ W_rows: a Gather and a [r, N] MatMul, which onnxruntime runs at
- *   dense-GEMM speed (`outlierLayout: 'channels'` selects whole rows, so every outlier lands here);
+ *   dense-GEMM speed (`outlierUnit: 'channel'` selects whole rows, so every outlier lands here);
  * - sparse entries: Y += X[:, k_i] * v_i scattered into column n_i. Only the input columns
  *   the outliers read are gathered, so the cost is O(M * nnz) and W is never densified; but
  *   the scatter is slow in onnxruntime (README, Benchmark).
