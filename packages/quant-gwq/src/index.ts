@@ -22,3 +22,4 @@ export * from './quantize.js';
 export * from './calibration-data/index.js';
 export * from './quantize-model.js';
 export * from './quantize-folder.js';
+export * from './quantize-file.js';

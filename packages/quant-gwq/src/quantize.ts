@@ -8,13 +8,13 @@
  */
 import { GradlocError, tensorFromProto, type Graph, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { calibrate, type Calibration, type CalibrationInput } from './calib/calibrate.js';
-import { canonicalWeights, passesFilter, type SiteFilter } from './graph/weight-sites.js';
+import { canonicalWeights, passesFilter, type SiteFilter, type WeightSite } from './graph/weight-sites.js';
 import { embeddingsSupported, quantizeEmbeddings, type EmbeddingReport } from './export/embedding.js';
 import { replaceMatMul, resolveFormat, storageOf, type ExportFormat } from './export/replace.js';
 import { quantizeGptq } from './quant/gptq.js';
 import { needsCalibration, outlierMask, type Method, type OutlierUnit, type Sensitivity } from './quant/methods.js';
 import { quantizeRtn } from './quant/rtn.js';
-import { quantSpec } from './quant/spec.js';
+import { quantSpec, type QuantSpec } from './quant/spec.js';
 
 export interface QuantizeOptions {
   readonly method: Method;
@@ -103,13 +103,88 @@ export function usesCalibration(o: Pick<QuantizeOptions, 'method' | 'outliers' |
 const DEFAULT_OUTLIERS = 0.01;
 const DEFAULT_OUTLIER_UNIT: OutlierUnit = 'channel';
 
-export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
+/** What every matrix of one quantization run shares: the spec, the outlier fraction and the options. */
+export interface QuantRun {
+  readonly spec: QuantSpec;
+  /** Outlier fraction actually kept (0 for rtn). */
+  readonly fraction: number;
+  readonly opts: QuantizeOptions;
+}
+
+/** Checks the options and resolves the defaults (no model or data touched yet). */
+export function quantRun(opts: QuantizeOptions): QuantRun {
   const spec = quantSpec(opts.bits ?? 4, opts.group ?? 128);
   const requested = opts.outliers ?? DEFAULT_OUTLIERS;
   if (!(requested >= 0 && requested < 1)) throw new GradlocError('BAD_INPUT', `outliers must be a fraction in [0, 1) (got ${opts.outliers})`);
-  const fraction = opts.method === 'rtn' ? 0 : requested;
+  return { spec, fraction: opts.method === 'rtn' ? 0 : requested, opts };
+}
+
+/** One matrix quantized and its MatMul replaced in `graph`; `index` seeds the random method. */
+export interface SiteResult {
+  readonly matrix: MatrixReport;
+  readonly totalBits: number;
+}
+
+export function quantizeSite(graph: Graph, site: WeightSite, index: number, W: Float32Array, run: QuantRun, cal?: Pick<Calibration, 'weights' | 'activations'>): SiteResult {
+  const { opts, spec, fraction } = run;
+  const mask = outlierMask({
+    method: opts.method,
+    sensitivity: opts.sensitivity ?? 'gradient',
+    W,
+    K: site.K,
+    N: site.N,
+    fraction,
+    unit: opts.outlierUnit ?? DEFAULT_OUTLIER_UNIT,
+    seed: (opts.seed ?? 0) + index,
+    grads: cal?.weights.get(site.weight),
+    activation: cal?.activations.get(site.input),
+  });
+  const H = cal?.activations.get(site.input)?.hessian;
+  const q = opts.gptq ? quantizeGptq(W, site.K, site.N, spec, H!, mask) : quantizeRtn(W, site.K, site.N, spec, mask);
+  const format = resolveFormat(q, opts.format ?? 'auto');
+  const storage = storageOf(q, format);
+  replaceMatMul(graph, site.node, q, { format, accuracyLevel: opts.accuracyLevel });
+  return { matrix: { weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight }, totalBits: storage.totalBits };
+}
+
+/** The embedding tables of `graph` quantized as the options ask (after the matrices). */
+export function quantizeRunEmbeddings(graph: Graph, run: QuantRun): EmbeddingReport[] {
+  // by default only where GatherBlockQuantized can hold the codes; asked for explicitly, its error says why not
+  const embed = run.opts.embeddings ?? embeddingsSupported(run.spec);
+  return embed ? quantizeEmbeddings(graph, run.spec, (name, size) => passesFilter(run.opts.filter, name, size)) : [];
+}
+
+/** The report of a run from its matrices (in any order: listed in `sites` order). */
+export function runReport(run: QuantRun, sites: readonly WeightSite[], results: ReadonlyMap<string, SiteResult>, cal: Pick<Calibration, 'samples' | 'ms'> | undefined, quantMs: number, embeddings: readonly EmbeddingReport[]): QuantizeReport {
+  const matrices = sites.map((s) => results.get(s.weight)!.matrix);
+  const weights = matrices.reduce((a, m) => a + m.K * m.N, 0);
+  const totalBits = [...results.values()].reduce((a, r) => a + r.totalBits, 0);
+  const outliers = matrices.reduce((a, m) => a + m.outliers, 0);
+  const { opts, spec } = run;
+  return {
+    method: opts.method,
+    bits: spec.bits,
+    group: spec.group,
+    gptq: !!opts.gptq,
+    sensitivity: opts.method === 'gwq' ? (opts.sensitivity ?? 'gradient') : null,
+    bitsPerWeight: totalBits / weights,
+    weights,
+    outlierFraction: outliers / weights,
+    calibSamples: cal?.samples ?? 0,
+    calibMs: cal?.ms ?? 0,
+    quantMs,
+    matrices,
+    embeddings,
+  };
+}
+
+/** Yields to the event loop: each matrix is synchronous work (GPTQ: seconds), so a server or worker running this keeps answering and progress reaches its listeners. */
+export const yieldToLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
+  const run = quantRun(opts);
   const { graph, sites } = canonicalWeights(source, opts.filter);
-  const calibrating = usesCalibration({ ...opts, outliers: fraction });
+  const calibrating = usesCalibration({ ...opts, outliers: run.fraction });
   let cal: Calibration | undefined = calibrating ? opts.calibrated : undefined;
   if (cal && opts.gptq && [...cal.activations.values()].some((a) => !a.hessian)) {
     throw new GradlocError('BAD_INPUT', 'GPTQ needs a calibration run with hessian: true');
@@ -119,57 +194,13 @@ export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promi
     cal = await calibrate(graph, sites, { ...opts.calibration, hessian: !!opts.gptq, runtime: opts.runtime, onProgress: (d, t) => opts.onProgress?.('calibrate', d, t) });
   }
   const t0 = performance.now();
-  const matrices: MatrixReport[] = [];
-  let totalBits = 0;
-  let weights = 0;
-  let outliers = 0;
+  const results = new Map<string, SiteResult>();
   for (const [i, site] of sites.entries()) {
     const W = tensorFromProto(graph.initializers.get(site.weight)!).data as Float32Array;
-    const mask = outlierMask({
-      method: opts.method,
-      sensitivity: opts.sensitivity ?? 'gradient',
-      W,
-      K: site.K,
-      N: site.N,
-      fraction,
-      unit: opts.outlierUnit ?? DEFAULT_OUTLIER_UNIT,
-      seed: (opts.seed ?? 0) + i,
-      grads: cal?.weights.get(site.weight),
-      activation: cal?.activations.get(site.input),
-    });
-    const H = cal?.activations.get(site.input)?.hessian;
-    const q = opts.gptq ? quantizeGptq(W, site.K, site.N, spec, H!, mask) : quantizeRtn(W, site.K, site.N, spec, mask);
-    const format = resolveFormat(q, opts.format ?? 'auto');
-    const storage = storageOf(q, format);
-    replaceMatMul(graph, site.node, q, { format, accuracyLevel: opts.accuracyLevel });
-    matrices.push({ weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight });
-    totalBits += storage.totalBits;
-    weights += site.K * site.N;
-    outliers += q.outliers.k.length;
+    results.set(site.weight, quantizeSite(graph, site, i, W, run, cal));
     opts.onProgress?.('quantize', i + 1, sites.length);
-    // each matrix is synchronous work (GPTQ: seconds): yield between them so a server or worker
-    // process running this keeps answering, and progress reports reach their listeners
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await yieldToLoop();
   }
-  // by default only where GatherBlockQuantized can hold the codes; asked for explicitly, its error says why not
-  const embed = opts.embeddings ?? embeddingsSupported(spec);
-  const embeddings = embed ? quantizeEmbeddings(graph, spec, (name, size) => passesFilter(opts.filter, name, size)) : [];
-  return {
-    graph,
-    report: {
-      method: opts.method,
-      bits: spec.bits,
-      group: spec.group,
-      gptq: !!opts.gptq,
-      sensitivity: opts.method === 'gwq' ? (opts.sensitivity ?? 'gradient') : null,
-      bitsPerWeight: totalBits / weights,
-      weights,
-      outlierFraction: outliers / weights,
-      calibSamples: cal?.samples ?? 0,
-      calibMs: cal?.ms ?? 0,
-      quantMs: performance.now() - t0,
-      matrices,
-      embeddings,
-    },
-  };
+  const embeddings = quantizeRunEmbeddings(graph, run);
+  return { graph, report: runReport(run, sites, results, cal, performance.now() - t0, embeddings) };
 }

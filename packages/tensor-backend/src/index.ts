@@ -4,6 +4,7 @@ export * from './tensor/tensor.js';
 export * from './tensor/npy.js';
 export * from './onnx/schema.js';
 export * from './onnx/model-io.js';
+export * from './onnx/external.js';
 export * from './onnx/tensor-proto.js';
 export * from './ir/attributes.js';
 export * from './ir/graph.js';

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,27 @@ describe('ONNX I/O', () => {
     expect(Array.from((await b.run({ x })).y.data)).toEqual(Array.from((await a.run({ x })).y.data));
     await a.release();
     await b.release();
+  });
+
+  it('writes external data tensor by tensor at 64-byte offsets and leaves no temp file when saving fails', () => {
+    const model = loadModel(join(fixtures, 'external.onnx'));
+    const dir = mkdtempSync(join(tmp, 'stream-'));
+    saveModel(join(dir, 'm.onnx'), model, { externalData: { location: 'm.data', threshold: 0 } });
+    const stored = loadModel(join(dir, 'm.onnx'), { loadExternalData: false }).graph!.initializer;
+    const offsets = stored.map((t) => Number(t.external_data.find((e) => e.key === 'offset')!.value));
+    expect(offsets.every((o) => o % 64 === 0)).toBe(true);
+    const last = stored.at(-1)!;
+    const end = offsets.at(-1)! + Number(last.external_data.find((e) => e.key === 'length')!.value);
+    expect(readFileSync(join(dir, 'm.data')).length).toBe(end);
+    // the model path is a folder: the last rename fails, and the temp files go with the error
+    const blocked = mkdtempSync(join(tmp, 'blocked-'));
+    mkdirSync(join(blocked, 'm.onnx'));
+    expect(() => saveModel(join(blocked, 'm.onnx'), model, { externalData: { location: 'm.data', threshold: 0 } })).toThrow();
+    expect(readdirSync(blocked).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    // a data file that cannot be created fails before anything is written
+    const missing = mkdtempSync(join(tmp, 'missing-'));
+    expect(() => saveModel(join(missing, 'm.onnx'), model, { externalData: { location: 'no/such/dir.data', threshold: 0 } })).toThrow();
+    expect(readdirSync(missing)).toEqual([]);
   });
 
   it('rejects external data that escapes the model folder or is missing', () => {

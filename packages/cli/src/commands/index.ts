@@ -7,6 +7,7 @@ import { detectCommand } from './detect.js';
 import { evalPplCommand } from './eval-ppl.js';
 import { exportHfCommand } from './export-hf.js';
 import { localizeCommand } from './localize.js';
+import { makeGptCommand } from './make-gpt.js';
 import { gfnCommand } from './gfn.js';
 import { gradCommand } from './grad.js';
 import { quantizeCommand } from './quantize.js';
@@ -15,4 +16,4 @@ import { trainCommand } from './train.js';
 import { vpsCommand } from './vps.js';
 import { zooCommand } from './zoo.js';
 
-export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, exportHfCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, gfnCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [gradCommand, camCommand, clipExplainCommand, trainCommand, zooCommand, evalPplCommand, quantizeCommand, makeGptCommand, exportHfCommand, detectCommand, vpsCommand, sgtmCommand, localizeCommand, gfnCommand, demoCommand];

@@ -3,10 +3,10 @@
  * stock onnxruntime runs (@gradloc/quant-gwq). One JSON line on stdout; progress on stderr.
  */
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isHfGrounderFolder } from '@gradloc/models';
-import { GradlocError, OnnxModel, saveModel } from '@gradloc/tensor-backend';
-import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantSpec, resolveFormat, OUTLIER_UNITS, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
+import { GradlocError, isExternal, loadModel, OnnxModel, saveModel, type ModelProto } from '@gradloc/tensor-backend';
+import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantizeModelFile, quantSpec, resolveFormat, OUTLIER_UNITS, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
@@ -19,7 +19,14 @@ const HELP = `Usage: gradloc quantize --model M.onnx|HF-FOLDER --method gwq|rtn|
 Quantizes every MatMul/Gemm weight of an ONNX model to B-bit groups and keeps the most
 sensitive P% of each matrix in FP16 as a correction; embedding tables are stored in B-bit
 groups too. Prints one JSON line:
-{"bits_per_weight", "size_bytes", "outlier_fraction", "calib_ms", "quant_ms", ...}.
+{"bits_per_weight", "size_bytes", "outlier_fraction", "calib_ms", "quant_ms", ..., "streamed",
+"peak_rss_bytes"}.
+
+A model whose weights are in external data (e.g. from \`gradloc make-gpt\`) is streamed: weights
+are read from the data file only when needed, calibration runs one segment of the graph at a
+time (cut between blocks) and each segment's matrices are quantized as soon as its gradients
+are in, so memory holds about one segment, not the whole model. Same result as the whole-graph
+path. An output above 1.5 GiB keeps its weights in Q.onnx.data beside it.
 
   --method M        gwq: outliers = largest |calibration gradient| (GWQ)
                     rtn: plain round-to-nearest, no outliers
@@ -140,39 +147,54 @@ export const quantizeCommand: Command = {
         progress.done();
       }
     }
-    const model = OnnxModel.load(path, runtime);
     const progress = stageReporter(io, 'quantize:');
+    const options = {
+      ...modelsOption(f),
+      method,
+      bits,
+      group,
+      outliers,
+      outlierUnit,
+      embeddings,
+      sensitivity,
+      gptq,
+      calibration: calib,
+      format,
+      seed,
+      runtime,
+      onProgress: (stage: 'calibrate' | 'quantize', done: number, total: number) => progress.update(stage, done, total),
+    };
+    // a model with external data may be larger than memory: read it one weight and one
+    // calibration segment at a time (quant-gwq's quantizeModelFile)
+    const streamed = loadModel(path, { loadExternalData: false }).graph!.initializer.some(isExternal);
+    const model = streamed ? undefined : OnnxModel.load(path, runtime);
     try {
-      const { graph, report, calibration } = await quantizeModel({
-        model,
-        modelPath: path,
-        ...modelsOption(f),
-        method,
-        bits,
-        group,
-        outliers,
-        outlierUnit,
-        embeddings,
-        sensitivity,
-        gptq,
-        calibration: calib,
-        format,
-        seed,
-        runtime,
-        onProgress: (stage, done, total) => progress.update(stage, done, total),
-      });
+      const { graph, report, calibration } = model ? await quantizeModel({ model, modelPath: path, ...options }) : await quantizeModelFile({ path, ...options });
       progress.done();
-      saveModel(out, graph.toModel());
+      const bytes = saveQuantized(out, graph.toModel());
       io.err(
         `quantize: ${report.matrices.length} matrices, ${report.weights} weights, ${method} ${report.bits}-bit g${report.group}${gptq ? ' + GPTQ' : ''}` +
           (calibration?.spec ? `, calibration ${calibration.spec.corpus}:${calibration.spec.split} x ${calibration.samples}` : '') +
+          (streamed ? ', streamed' : '') +
           ` -> ${out}`,
       );
-      io.out(JSON.stringify(summaryOf({ report }, method, gptq, statSync(out).size)));
+      io.out(JSON.stringify({ ...summaryOf({ report }, method, gptq, bytes), streamed, peak_rss_bytes: process.resourceUsage().maxRSS * 1024 }));
       return 0;
     } finally {
       progress.done();
-      await model.release();
+      await model?.release();
     }
   },
 };
+
+/** Above this the output keeps its weights in `<out>.data` (protobuf messages stop at 2 GiB). */
+const INLINE_LIMIT = 1.5 * 2 ** 30;
+
+/** Writes the quantized model; returns the bytes written (the model file and its data file, if any). */
+function saveQuantized(out: string, proto: ModelProto): number {
+  const weights = proto.graph!.initializer.reduce((a, t) => a + (t.raw_data?.length ?? 0), 0);
+  const location = `${basename(out)}.data`;
+  const external = weights > INLINE_LIMIT;
+  saveModel(out, proto, external ? { externalData: { location } } : {});
+  return statSync(out).size + (external ? statSync(join(dirname(out), location)).size : 0);
+}

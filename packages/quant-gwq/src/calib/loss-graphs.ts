@@ -80,6 +80,14 @@ export function calibrationGraph(canonical: Graph, opts: CalibrationGraphOptions
   if (opts.loss.kind === 'lm') addLmLoss(graph, b, emit, opts.loss.logits ?? 'logits', opts.loss.targets ?? 'targets');
   else addProbeLoss(graph, b, emit, Object.keys(opts.loss.outputs));
   b.output(LOSS, 'float32', []);
-  for (const [x, K] of opts.activations) addActivationStats(b, emit, x, K, opts.hessian);
+  for (const [x, K] of opts.activations) {
+    const start = graph.nodes.length;
+    addActivationStats(b, emit, x, K, opts.hessian);
+    // placed right after x's producer, so a streamed calibration (stream/segments.ts) finds
+    // them in the segment that computes x instead of carrying x to the end of the graph
+    const stats = graph.nodes.splice(start);
+    const at = graph.nodes.findIndex((n) => n.outputs.includes(x));
+    graph.nodes.splice(at + 1, 0, ...stats);
+  }
   return graph;
 }

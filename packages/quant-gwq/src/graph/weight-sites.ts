@@ -11,8 +11,10 @@
  *   gradient is the head's alone (the tied tensor's gradient would mix in the embedding's).
  * - Gemm(A, B, C; alpha, beta, transB) becomes MatMul(A, alpha * op(B)) + beta * C.
  * - A weight shared by several products gets one copy per product.
+ * With a `reader`, weights may be external data: only copies are read, a weight its product
+ * owns stays unread (quantize-file.ts reads it when its turn comes).
  */
-import { GradlocError, GraphBuilder, Node, tensor, tensorFromProto, type Graph, type NodeProto, type Tensor } from '@gradloc/tensor-backend';
+import { GradlocError, GraphBuilder, Node, tensor, tensorFromProto, type ExternalDataReader, type Graph, type NodeProto, type Tensor } from '@gradloc/tensor-backend';
 import { cloneGraph } from './clone.js';
 
 export interface WeightSite {
@@ -43,11 +45,20 @@ const FLOAT = 1;
 export const passesFilter = (f: SiteFilter | undefined, label: string, size: number): boolean =>
   !(f?.include && !f.include.test(label)) && !f?.exclude?.test(label) && size >= (f?.minElements ?? 0);
 
-function floatMatrix(graph: Graph, name: string): Tensor<'float32'> | undefined {
+/** A rank-2 float32 initializer: its dims now, its values when asked (external data read then). */
+interface LazyMatrix {
+  readonly dims: readonly [number, number];
+  readonly value: () => Tensor<'float32'>;
+}
+
+function floatMatrix(graph: Graph, name: string, reader?: ExternalDataReader): LazyMatrix | undefined {
   const t = graph.initializers.get(name);
   if (!t || (t.data_type ?? FLOAT) !== FLOAT || t.dims.length !== 2) return undefined;
-  return tensorFromProto(t) as Tensor<'float32'>;
+  const [r, c] = t.dims.map(Number);
+  return { dims: [r, c], value: () => tensorFromProto(reader ? reader.materialized(t) : t) as Tensor<'float32'> };
 }
+
+const lazy = (dims: readonly [number, number], value: () => Tensor<'float32'>): LazyMatrix => ({ dims, value });
 
 function transposed(t: Tensor<'float32'>): Tensor<'float32'> {
   const [r, c] = t.dims;
@@ -62,19 +73,22 @@ function scaled(t: Tensor<'float32'>, s: number): Tensor<'float32'> {
 }
 
 /** The weight matrix [K, N] a product node multiplies by, if it is a constant; else undefined. */
-function constantWeight(graph: Graph, node: Node, producers: Map<string, Node>): Tensor<'float32'> | undefined {
+function constantWeight(graph: Graph, node: Node, producers: Map<string, Node>, reader?: ExternalDataReader): LazyMatrix | undefined {
   const b = node.inputs[1];
-  const direct = floatMatrix(graph, b);
+  const direct = floatMatrix(graph, b, reader);
   if (node.op === 'Gemm') {
     if (node.attrs.int('transA', 0) !== 0 || !direct) return undefined;
-    return scaled(node.attrs.int('transB', 0) ? transposed(direct) : direct, node.attrs.float('alpha', 1));
+    const transB = node.attrs.int('transB', 0) !== 0;
+    const alpha = node.attrs.float('alpha', 1);
+    const [r, c] = direct.dims;
+    return lazy(transB ? [c, r] : [r, c], () => scaled(transB ? transposed(direct.value()) : direct.value(), alpha));
   }
   if (direct) return direct;
   const t = producers.get(b);
   if (t?.op !== 'Transpose') return undefined;
-  const src = floatMatrix(graph, t.inputs[0]);
+  const src = floatMatrix(graph, t.inputs[0], reader);
   const perm = t.attrs.ints('perm', [1, 0]);
-  return src && perm[0] === 1 && perm[1] === 0 ? transposed(src) : undefined;
+  return src && perm[0] === 1 && perm[1] === 0 ? lazy([src.dims[1], src.dims[0]], () => transposed(src.value())) : undefined;
 }
 
 /** Every name the nodes read, including outer-scope names read inside If/Loop/Scan bodies. */
@@ -100,7 +114,7 @@ function pruneUnused(graph: Graph): void {
  * A copy of `graph` in which every constant-weight product is MatMul(X, W) with its own W,
  * and the list of those products.
  */
-export function canonicalWeights(source: Graph, filter: SiteFilter = {}): { graph: Graph; sites: WeightSite[] } {
+export function canonicalWeights(source: Graph, filter: SiteFilter = {}, reader?: ExternalDataReader): { graph: Graph; sites: WeightSite[] } {
   const graph = cloneGraph(source);
   const b = new GraphBuilder(graph);
   const producers = graph.producers();
@@ -113,7 +127,7 @@ export function canonicalWeights(source: Graph, filter: SiteFilter = {}): { grap
       rewritten.push(node);
       continue;
     }
-    const w = constantWeight(graph, node, producers);
+    const w = constantWeight(graph, node, producers, reader);
     if (!w) {
       rewritten.push(node);
       continue;
@@ -127,7 +141,8 @@ export function canonicalWeights(source: Graph, filter: SiteFilter = {}): { grap
       rewritten.push(node);
       continue;
     }
-    const weight = ownsWeight ? original : b.initializer(w, label);
+    // a weight this node owns stays as it is (external data unread); copies are read now
+    const weight = ownsWeight ? original : b.initializer(w.value(), label);
     const name = node.name || node.outputs[0];
     const x = node.inputs[0];
     if (node.op === 'MatMul') {

@@ -6,7 +6,7 @@
 import { GradlocError } from '../errors.js';
 import { Attrs } from '../ir/attributes.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { tensorFromProto } from '../onnx/tensor-proto.js';
+import { isExternal, tensorFromProto } from '../onnx/tensor-proto.js';
 import { shapeRule } from '../ops/registry.js';
 import { dtypeFromOnnx } from '../tensor/dtype.js';
 import { formatDims, sizeOf, type Tensor } from '../tensor/tensor.js';
@@ -81,7 +81,8 @@ export function inferTypes(
   for (const [name, t] of graph.initializers) {
     if (types.has(name)) continue; // a fed input overrides an initializer default
     types.set(name, { dtype: dtypeFromOnnx(t.data_type ?? 1), dims: t.dims.map(Number) });
-    constant.add(name);
+    // weights left in external data (a streamed pass over a large model) are not read to fold
+    if (!isExternal(t)) constant.add(name);
   }
 
   const value = (name: string): Tensor | undefined => {
