@@ -36,13 +36,15 @@ const json = (stdout: string): Record<string, number> => {
 };
 
 describe('gradloc vps', () => {
-  it('explains the largest object: JSON keys, a map at the image size, 2 + n(n + 1) forward passes', () => {
+  it('explains the largest object: JSON keys, a map at the image size, fewer forward passes than plain greedy (2 + n(n + 1))', () => {
     const r = gradloc(['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '12', '--out', 'map.npy', '--png', 'overlay.png', '--threads', '2'], dir);
     expect(r.code).toBe(0);
     const out = json(r.stdout);
     for (const k of ['insertion_auc', 'deletion_auc', 'forward_passes', 'ms']) expect(out).toHaveProperty(k);
     const n = out.regions;
-    expect(out.forward_passes).toBe(2 + n * (n + 1));
+    expect(out.forward_passes).toBeLessThan(2 + n * (n + 1));
+    const greedy = json(gradloc(['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '12', '--search', 'greedy', '--out', 'greedy.npy', '--threads', '2'], dir).stdout);
+    expect(greedy.forward_passes).toBe(2 + n * (n + 1));
     expect(out.insertion_auc).toBeGreaterThan(out.deletion_auc);
     const map = readNpy(join(dir, 'map.npy'));
     expect(map.dims).toEqual([96, 96]);
@@ -85,11 +87,11 @@ describe('gradloc vps', () => {
     expect(listFiles(dir).filter((f) => f.startsWith('e'))).toEqual([]);
   });
 
-  it('--lazy needs fewer forward passes', () => {
+  it('--lazy and --search coarse-to-fine need fewer forward passes than --search greedy', () => {
     // 2 images per model run: lazy greedy re-evaluates one candidate at a time (with the default
     // 32, a dozen regions' candidates all fit in its first batch)
     const args = ['vps', '--model', 'shapes-grounder', '--image', 'scene.png', '--query', query, '--regions', '12', '--batch-size', '2', '--threads', '2'];
-    const plain = json(gradloc([...args, '--out', 'a.npy'], dir).stdout);
+    const plain = json(gradloc([...args, '--search', 'greedy', '--out', 'a.npy'], dir).stdout);
     const lazy = json(gradloc([...args, '--lazy', '--out', 'b.npy'], dir).stdout);
     expect(lazy.forward_passes).toBeLessThan(plain.forward_passes);
     // about 12 regions in groups of 2: far below plain greedy's 2 + n(n + 1), even with the

@@ -20,6 +20,7 @@ export * from './search/greedy.js';
 export * from './search/lazy.js';
 export * from './search/groups.js';
 export * from './search/coarse-to-fine.js';
+export * from './search/shortlist.js';
 export * from './attribution.js';
 export * from './metrics.js';
 export * from './baselines/d-rise.js';

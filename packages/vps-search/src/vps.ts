@@ -16,12 +16,15 @@ import { SetEvaluator, type Objective } from './search/evaluator.js';
 import { greedySearch } from './search/greedy.js';
 import { lazyGreedySearch } from './search/lazy.js';
 import { coarseToFineSearch } from './search/coarse-to-fine.js';
+import { shortlistSearch } from './search/shortlist.js';
 import type { SearchControl, SearchResult } from './search/types.js';
 
 export const DEFAULT_REGIONS = 64;
 
-export const SEARCHES = ['greedy', 'lazy', 'coarse-to-fine'] as const;
+export const SEARCHES = ['greedy', 'lazy', 'coarse-to-fine', 'shortlist'] as const;
 export type SearchKind = (typeof SEARCHES)[number];
+/** Why not plain greedy, the paper's: README "Searches" (same quality at a sixth of the passes). */
+export const DEFAULT_SEARCH: SearchKind = 'shortlist';
 
 export interface VpsOptions extends Objective, SearchControl {
   readonly detector: Detector;
@@ -35,13 +38,20 @@ export interface VpsOptions extends Objective, SearchControl {
   /** What hidden pixels become (default 'black'). */
   readonly baseline?: BaselineKind;
   /**
-   * The search: 'greedy' (plain greedy, the paper's), 'lazy' (CELF) or 'coarse-to-fine'
-   * (greedy over groups of neighbouring regions, then inside each group; see
-   * search/coarse-to-fine.ts). Default 'greedy'.
+   * The search: 'shortlist' (default: greedy that re-scores all regions every 32 steps and a
+   * shortlist in between, ~6x fewer forward passes at ~98% of plain greedy's insertion AUC;
+   * search/shortlist.ts), 'greedy' (plain greedy, the paper's), 'lazy' (CELF) or
+   * 'coarse-to-fine' (greedy over groups of neighbouring regions, then inside each group).
    */
   readonly search?: SearchKind;
   /** Regions per group of the coarse-to-fine search (default 4). */
   readonly groupSize?: number;
+  /** The shortlist search's regions re-scored between full rounds (default 2). */
+  readonly shortlist?: number;
+  /** The shortlist search's full round every this many steps (default 32). */
+  readonly refreshEvery?: number;
+  /** Whether the shortlist search also re-scores the last pick's neighbours (default true). */
+  readonly neighbours?: boolean;
   /** Lazy (CELF) greedy instead of plain greedy (the same as search: 'lazy'). */
   readonly lazy?: boolean;
   /** Images per model run (default 32). */
@@ -67,8 +77,8 @@ export async function searchDetection(o: VpsOptions): Promise<VpsResult> {
   const t0 = performance.now();
   const regions = divide(o.image, o.regions, o.division);
   const ev = new SetEvaluator(o.detector, o.image, baselineImage(o.image, o.baseline ?? 'black'), regions, o.target, o, o.batchSize ?? 32);
-  const kind = o.search ?? (o.lazy ? 'lazy' : 'greedy');
-  const search = await (kind === 'coarse-to-fine' ? coarseToFineSearch(ev, o) : kind === 'lazy' ? lazyGreedySearch(ev, o) : greedySearch(ev, o));
+  const kind = o.search ?? (o.lazy ? 'lazy' : DEFAULT_SEARCH);
+  const search = await (kind === 'coarse-to-fine' ? coarseToFineSearch(ev, o) : kind === 'shortlist' ? shortlistSearch(ev, o) : kind === 'lazy' ? lazyGreedySearch(ev, o) : greedySearch(ev, o));
   const values = regionValues(search, regions.count);
   // a search that measured both curves along its own order costs nothing more here
   const curves = searchCurves(regions, search) ?? (await orderCurves(ev, orderOfValues(values)));

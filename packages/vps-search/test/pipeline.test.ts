@@ -38,7 +38,11 @@ describe('explainDetection', () => {
     expect(at(18, 12)).toBeGreaterThan(at(2, 2));
     expect(at(2, 2)).toBeGreaterThan(at(33, 21));
     expect(r.regions).toBe(9);
-    expect(r.forwardPasses).toBe(2 + 9 * 10); // plain greedy: 2 + n(n + 1)
+    // the default search (shortlist): a full round of 9 sets, then 2 stale-best + the pick's neighbours per step
+    expect(r.forwardPasses).toBeLessThan(2 + 9 * 10);
+    const greedy = await explainDetection({ detector: detector(), image: white(36, 24), query: 'toy', regions, search: 'greedy' });
+    expect(greedy.forwardPasses).toBe(2 + 9 * 10); // plain greedy: 2 + n(n + 1)
+    expect(Array.from(greedy.map.data)).toEqual(Array.from(r.map.data));
   });
 
   it('takes a box in pixels of the picture, outlines it on the overlay and flags a miss', async () => {

@@ -10,6 +10,7 @@ import { SetEvaluator } from '../src/search/evaluator.js';
 import { greedySearch } from '../src/search/greedy.js';
 import { lazyGreedySearch } from '../src/search/lazy.js';
 import { coarseToFineSearch } from '../src/search/coarse-to-fine.js';
+import { shortlistSearch } from '../src/search/shortlist.js';
 import { groupRegions, regionAdjacency } from '../src/search/groups.js';
 import { regionMap, regionValues } from '../src/attribution.js';
 import { faithfulness, orderByMap, orderCurves, searchCurves } from '../src/metrics.js';
@@ -94,6 +95,52 @@ describe('lazy greedy', () => {
   it('on the linear score it also equals plain greedy', async () => {
     const lazy = await lazyGreedySearch(evaluator(linear, { lambda1: 1, lambda2: 1 }).ev);
     expect(lazy.order).toEqual(byWeight);
+  });
+});
+
+describe('shortlist search', () => {
+  it('refreshEvery 1 is plain greedy: same order, scores and passes', async () => {
+    const f = (v: Float64Array): number => 0.5 * v[0] * v[1] + linear(v) / 2;
+    const plain = await greedySearch(evaluator(f, {}).ev);
+    const every = await shortlistSearch(evaluator(f, {}).ev, { refreshEvery: 1 });
+    expect(every.order).toEqual(plain.order);
+    expect(every.steps).toEqual(plain.steps);
+    expect(every.forwardPasses).toBe(plain.forwardPasses);
+  });
+
+  it('on an additive score: the greedy order, at the passes its rounds and shortlists cost', async () => {
+    const { ev, det } = evaluator(linear, {});
+    const r = await shortlistSearch(ev, { shortlist: 3, refreshEvery: 6, neighbours: false });
+    // stale scores of an additive score keep their order, so the shortlist always holds the best
+    expect(r.order).toEqual(byWeight);
+    // full rounds at steps 0, 6, 12 (16, 10, 4 regions left), min(3, left) re-scored otherwise; 2 images per set
+    let sets = 0;
+    for (let k = 0; k < N; k++) sets += k % 6 === 0 ? N - k : Math.min(3, N - k);
+    expect(r.forwardPasses).toBe(2 + 2 * sets);
+    expect(det.images).toBe(r.forwardPasses);
+    expect(r.steps.reduce((s, x) => s + x.forwardPasses, 0)).toBe(r.forwardPasses - 2);
+  });
+
+  it('re-scores the last pick\'s neighbours: a region that only counts beside it is found without a full round', async () => {
+    // cell 5 is worth little alone but much once its neighbour 6 is in; a shortlist of 1 by stale
+    // scores would miss it, the neighbours of the pick bring it in
+    const f = (v: Float64Array): number => 0.4 * v[6] + 0.001 * v[5] + 0.5 * v[5] * v[6] + 0.01 * (v[0] + v[15]);
+    const withN = await shortlistSearch(evaluator(f, { lambda1: 1, lambda2: 0 }).ev, { shortlist: 1, refreshEvery: 64, maxSteps: 2 });
+    const without = await shortlistSearch(evaluator(f, { lambda1: 1, lambda2: 0 }).ev, { shortlist: 1, refreshEvery: 64, neighbours: false, maxSteps: 2 });
+    expect(withN.order).toEqual([6, 5]);
+    expect(without.order[1]).not.toBe(5);
+    // every step's scores are those of its prefix set, as a fresh evaluator finds them
+    const fresh = evaluator(f, { lambda1: 1, lambda2: 0 }).ev;
+    const prefix = new Uint8Array(N);
+    for (const step of withN.steps) {
+      prefix[step.region] = 1;
+      expect(step.value).toBeCloseTo((await fresh.evaluate([prefix])).value[0], 12);
+    }
+  });
+
+  it('refuses a shortlist or refresh period that is not a positive integer', async () => {
+    await expect(shortlistSearch(evaluator(linear, {}).ev, { shortlist: 0 })).rejects.toThrow(RangeError);
+    await expect(shortlistSearch(evaluator(linear, {}).ev, { refreshEvery: 1.5 })).rejects.toThrow(RangeError);
   });
 });
 

@@ -7,15 +7,17 @@
  *   of another colour or shape (IoU >= 0.5; target: the wrong query at that box);
  * - missed: a query naming a present object, scoring < 0.2 at the object's true box (target:
  *   the true box).
- * For each: VPS (64 SLICO regions, plain greedy), box Grad-CAM (cam-explain) and D-RISE (1000
+ * For each: VPS (64 SLICO regions, the default search), box Grad-CAM (cam-explain) and D-RISE (1000
  * masks), all scored the same way: regions revealed / removed in order of the method's
  * attribution, insertion / deletion AUC of the target score over the revealed / removed area.
+ * Every search (greedy, lazy, coarse-to-fine, shortlist) also runs on each detection: their
+ * forward passes and AUCs go into the README's searches table.
  * Flags: --per-group N (default 10), --scan N scenes (default 500), --regions N, --dry-run,
  * --from-results (re-render the saved results without measuring).
  */
 import { join } from 'node:path';
 import { cxcywhToXyxy, iou, OnnxModel, type Box, type PlanarImage } from '@gradloc/tensor-backend';
-import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, type DetectionTarget } from '@gradloc/vps-search';
+import { boxGradCam, dRise, searchDetection, faithfulness, OnnxGrounder, orderByMap, orderCurves, SetEvaluator, baselineImage, divide, DEFAULT_SEARCH, SEARCHES, type DetectionTarget, type SearchKind, type VpsResult } from '@gradloc/vps-search';
 import { generateSplitBatch, GROUNDER_QUERIES, groundingQueries, modelDir, openGrounder, queryIds, queryPhrases } from '@gradloc/models';
 import { replaceSection } from '@gradloc/bench-kit';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -91,10 +93,18 @@ async function measure(): Promise<Results> {
   const cases = await findCases(source.model, scan, perGroup);
   const detector = new OnnxGrounder({ model: source.model, encodeQuery: source.encodeQuery, owns: false });
   const rows: Row[] = [];
+  const searches: SearchRow[][] = [];
   for (const [i, c] of cases.entries()) {
     const { images } = generateSplitBatch('test', c.scene, 1);
     const image: PlanarImage = { data: images.data as Float32Array, height: detector.height, width: detector.width };
-    const vps = await searchDetection({ detector, image, target: c.target, regions: regionsWanted });
+    // every search on the same detection (the searches table); the VPS row is the default search's
+    const bySearch = new Map<SearchKind, VpsResult>();
+    for (const search of SEARCHES) bySearch.set(search, await searchDetection({ detector, image, target: c.target, regions: regionsWanted, search }));
+    searches.push(SEARCHES.map((search) => {
+      const m = bySearch.get(search)!.metrics;
+      return { search, passes: m.forwardPasses, insertion: m.insertionAuc, deletion: m.deletionAuc };
+    }));
+    const vps = bySearch.get(DEFAULT_SEARCH)!;
     rows.push({ group: c.group, method: 'VPS', insertion: vps.metrics.insertionAuc, deletion: vps.metrics.deletionAuc, highest: vps.metrics.highestConfidence, ms: vps.metrics.ms });
     // the baselines are scored on the same regions and baseline image as VPS
     const regions = divide(image, vps.regions);
@@ -113,12 +123,20 @@ async function measure(): Promise<Results> {
   await detector.release();
   await source.model.release();
   const root = join(modelDir('shapes-grounder'), '..', '..');
-  const result: Results = { perGroup, scan, regions: regionsWanted, cases, rows };
+  const result: Results = { perGroup, scan, regions: regionsWanted, cases, rows, searches };
   if (!process.argv.includes('--dry-run')) {
     mkdirSync(join(root, 'tools/reports/results'), { recursive: true });
     writeFileSync(join(root, RESULTS), `${JSON.stringify(result, null, 2)}\n`);
   }
   return result;
+}
+
+/** One search's cost and curves on one detection. */
+interface SearchRow {
+  readonly search: SearchKind;
+  readonly passes: number;
+  readonly insertion: number;
+  readonly deletion: number;
 }
 
 interface Results {
@@ -127,6 +145,8 @@ interface Results {
   readonly regions: number;
   readonly cases: readonly Case[];
   readonly rows: readonly Row[];
+  /** Per case, every search (VPS's row above is DEFAULT_SEARCH's). */
+  readonly searches: readonly (readonly SearchRow[])[];
 }
 
 const RESULTS = 'tools/reports/results/vps-table.json';
@@ -165,12 +185,38 @@ function render(r: Results): string {
   ].join('\n');
 }
 
+/** The searches compared on the same detections: passes and AUCs as means, and as ratios to plain greedy's. */
+function renderSearches(r: Results): string {
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const of = (search: SearchKind, pick: (x: SearchRow) => number): number => mean(r.searches.map((rows) => pick(rows.find((x) => x.search === search)!)));
+  const greedy = { passes: of('greedy', (x) => x.passes), ins: of('greedy', (x) => x.insertion) };
+  const lines = ['| search | forward passes (mean) | fewer than plain greedy | insertion AUC | % of plain greedy\'s | deletion AUC |', '|---|---|---|---|---|---|'];
+  for (const search of SEARCHES) {
+    const passes = of(search, (x) => x.passes);
+    const ins = of(search, (x) => x.insertion);
+    const name = search === DEFAULT_SEARCH ? `${search} (default)` : search;
+    lines.push(`| ${name} | ${passes.toFixed(0)} | ${(greedy.passes / passes).toFixed(2)}x | ${ins.toFixed(4)} | ${((ins / greedy.ins) * 100).toFixed(1)}% | ${of(search, (x) => x.deletion).toFixed(4)} |`);
+  }
+  return [
+    `The ${r.searches.length} detections of the table above (shapes-grounder, ${r.regions} SLICO regions, black baseline, l1 = l2 = 1), every search on each; "fewer" and "%" are ratios of the means.`,
+    '',
+    ...lines,
+    '',
+    'Produced by `npm run vps-table -w @gradloc/reports` with the table above.',
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const root = join(modelDir('shapes-grounder'), '..', '..');
   const results = process.argv.includes('--from-results') ? (JSON.parse(readFileSync(join(root, RESULTS), 'utf8')) as Results) : await measure();
   const table = render(results);
-  console.log(table);
-  if (!process.argv.includes('--dry-run')) replaceSection(join(root, 'packages/vps-search/README.md'), 'vps-table', table);
+  const searches = renderSearches(results);
+  console.log(`${table}\n\n${searches}`);
+  if (!process.argv.includes('--dry-run')) {
+    const readme = join(root, 'packages/vps-search/README.md');
+    replaceSection(readme, 'vps-table', table);
+    replaceSection(readme, 'vps-searches', searches);
+  }
 }
 
 await main();

@@ -57,7 +57,7 @@ export const vpsInput = z.object({
   box: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
   regions: z.number().int().min(4).max(256).default(64),
   lazy: z.boolean().default(false),
-  /** The greedy search (vps-search's SEARCHES); `lazy: true` is search 'lazy'. */
+  /** The search (vps-search's SEARCHES, default 'shortlist'); `lazy: true` is search 'lazy'. */
   search: z.enum(SEARCHES as unknown as [SearchKind, ...SearchKind[]]).optional(),
   baseline: z.enum(BASELINES as [BaselineKind, ...BaselineKind[]]).default('black'),
 });

@@ -13,7 +13,7 @@ import { stageReporter } from '../progress.js';
 import { writeFiles } from './cam-files.js';
 
 const HELP = `Usage: gradloc vps --model NAME|PATH --image IMG.png --query TEXT [--box x0,y0,x1,y1]
-                   [--regions N] [--search greedy|lazy|coarse-to-fine] [--group-size N]
+                   [--regions N] [--search shortlist|greedy|lazy|coarse-to-fine] [--group-size N]
                    --out MAP.npy [--png OVERLAY.png]
                    [--division slic|grid] [--baseline black|mean|blur] [--lambda1 L] [--lambda2 L]
                    [--batch-size N] [--models DIR] [--threads N]
@@ -34,10 +34,14 @@ loses when removed) for one detection. Prints one JSON line: {"insertion_auc", "
                     for the query. Give a box the model does not detect to explain a miss, or
                     a wrong query at a detected box to explain a misclassification.
   --regions N       sub-regions (default ${DEFAULT_REGIONS}); --division grid for a plain grid
-  --search S        greedy (default: plain greedy, the paper's), lazy (CELF: fewer forward
-                    passes, a worse order here) or coarse-to-fine (greedy over groups of
-                    neighbouring regions, then inside each group: far fewer passes; README
-                    "Searches"); --lazy is --search lazy
+  --search S        shortlist (default: all regions re-scored every 32 steps, between them
+                    the 2 best by their last score and the last pick's neighbours: about 6x
+                    fewer forward passes than plain greedy at ~98% of its insertion AUC),
+                    greedy (plain greedy, the paper's: 2 + n(n+1) passes), lazy (CELF: a
+                    worse order here) or coarse-to-fine (greedy over groups of neighbouring
+                    regions, then inside each); README "Searches"; --lazy is --search lazy
+  --shortlist N     regions shortlist re-scores between full rounds (default 2)
+  --refresh-every N shortlist's full round every N steps (default 32; 1 = plain greedy)
   --group-size N    regions per group of coarse-to-fine (default 4)
   --baseline B      what hidden pixels become (default black)
   --lambda1/2 L     weights of s_ins and 1 - s_del in F (default 1 and 1)
@@ -62,6 +66,8 @@ const FLAGS = {
   lazy: { type: 'boolean' },
   search: { type: 'string' },
   'group-size': { type: 'string' },
+  shortlist: { type: 'string' },
+  'refresh-every': { type: 'string' },
   out: { type: 'string' },
   png: { type: 'string' },
   division: { type: 'string' },
@@ -114,7 +120,7 @@ export const vpsCommand: Command = {
     const chosen = optionalChoice('vps', f, 'search', SEARCHES);
     if (chosen !== undefined && f.lazy && chosen !== 'lazy') throw new GradlocError('BAD_INPUT', `vps: --lazy contradicts --search ${chosen}`);
     const search = chosen ?? (f.lazy ? 'lazy' : undefined);
-    if (diverse !== undefined && (search !== undefined || f['group-size'] !== undefined)) throw new GradlocError('BAD_INPUT', 'vps: --search, --lazy and --group-size choose the greedy search; they do not apply with --diverse');
+    if (diverse !== undefined && (search !== undefined || ['group-size', 'shortlist', 'refresh-every'].some((k) => f[k] !== undefined))) throw new GradlocError('BAD_INPUT', 'vps: --search, --lazy, --group-size, --shortlist and --refresh-every choose the greedy search; they do not apply with --diverse');
     if (diverse !== undefined && !out.endsWith('.npy')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --out must end in .npy (MAP.npy gives MAP-1.npy ..), got '${out}'`);
     if (diverse !== undefined && png !== undefined && !png.endsWith('.png')) throw new GradlocError('BAD_INPUT', `vps: with --diverse, --png must end in .png, got '${png}'`);
     // decoded once, under the dashboard's pixel limit, before the model is opened
@@ -166,6 +172,8 @@ export const vpsCommand: Command = {
         ...common,
         search,
         groupSize: optionalInt('vps', f, 'group-size', 1),
+        shortlist: optionalInt('vps', f, 'shortlist', 1),
+        refreshEvery: optionalInt('vps', f, 'refresh-every', 1),
         onProgress: (step, total) => progress.update('search', step, total),
       });
       progress.done();

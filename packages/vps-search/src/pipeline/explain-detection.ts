@@ -22,7 +22,7 @@ import { inPicture, toPixels, type PixelBox } from './ground.js';
  */
 export const MISS_THRESHOLD = 0.1;
 
-export interface ExplainDetectionOptions extends Objective, SearchControl, Pick<VpsOptions, 'regions' | 'division' | 'baseline' | 'search' | 'groupSize' | 'lazy' | 'batchSize'> {
+export interface ExplainDetectionOptions extends Objective, SearchControl, Pick<VpsOptions, 'regions' | 'division' | 'baseline' | 'search' | 'groupSize' | 'shortlist' | 'refreshEvery' | 'neighbours' | 'lazy' | 'batchSize'> {
   readonly detector: Detector;
   readonly image: ImageInput;
   readonly query: string;

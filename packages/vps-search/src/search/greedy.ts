@@ -15,6 +15,19 @@ export async function emptySetScores(ev: SetEvaluator): Promise<SearchResult['in
   return { insertion, deletion, value: ev.value(ev.lambda1 !== 0 ? insertion : 0, ev.lambda2 !== 0 ? deletion : 1) };
 }
 
+/**
+ * One greedy step: F(S + v) for every candidate v, the best taken (ties to the first). Also
+ * returns every candidate's value, for searches that keep them (shortlist.ts).
+ */
+export async function greedyStep(ev: SetEvaluator, set: Uint8Array, candidates: readonly number[]): Promise<{ step: SearchStep; values: readonly number[] }> {
+  const before = ev.forwardPasses;
+  const s = await ev.evaluate(candidates.map((r) => withRegion(set, r)));
+  let best = 0;
+  for (let i = 1; i < candidates.length; i++) if (s.value[i] > s.value[best]) best = i;
+  const step = { region: candidates[best], value: s.value[best], insertion: s.insertion[best], deletion: s.deletion[best], forwardPasses: ev.forwardPasses - before };
+  return { step, values: s.value };
+}
+
 export async function greedySearch(ev: SetEvaluator, control: SearchControl = {}): Promise<SearchResult> {
   const t0 = performance.now();
   const n = ev.regions.count;
@@ -24,15 +37,10 @@ export async function greedySearch(ev: SetEvaluator, control: SearchControl = {}
   const order: number[] = [];
   const steps: SearchStep[] = [];
   for (let k = 0; k < total; k++) {
-    const before = ev.forwardPasses;
-    const candidates = [...Array(n).keys()].filter((r) => !set[r]);
-    const s = await ev.evaluate(candidates.map((r) => withRegion(set, r)));
-    let best = 0;
-    for (let i = 1; i < candidates.length; i++) if (s.value[i] > s.value[best]) best = i;
-    const region = candidates[best];
-    set = withRegion(set, region);
-    order.push(region);
-    steps.push({ region, value: s.value[best], insertion: s.insertion[best], deletion: s.deletion[best], forwardPasses: ev.forwardPasses - before });
+    const { step } = await greedyStep(ev, set, [...Array(n).keys()].filter((r) => !set[r]));
+    set = withRegion(set, step.region);
+    order.push(step.region);
+    steps.push(step);
     control.onProgress?.(k + 1, total);
   }
   return { order, steps, initial, forwardPasses: ev.forwardPasses, ms: performance.now() - t0 };
