@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AttrMap } from '../src/index.js';
-import { Graph, GraphBuilder, inferTypes } from '../src/index.js';
+import { buildGradGraph, Graph, GraphBuilder, inferTypes } from '../src/index.js';
+import { opModel } from '../src/testing/index.js';
 import { checkOp, uniform } from './window-helpers.js';
 
 /**
@@ -66,12 +67,41 @@ const convCases: ConvCase[] = [
   { name: 'W initializer, stride 1, group 2, dilation, asymmetric pads', x: [1, 4, 8, 9], w: [6, 2, 3, 2], attrs: { group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }, constWeight: true },
   { name: 'W initializer, stride 1, pads beyond the kernel (ConvTranspose fallback)', x: [1, 2, 5, 6], w: [3, 2, 2, 3], attrs: { pads: [2, 0, 1, 3] }, constWeight: true },
   { name: 'W initializer, 1-D and 3-D at stride 1', x: [1, 2, 4, 5, 3], w: [3, 2, 2, 3, 2], attrs: { pads: [1, 1, 0, 0, 1, 1] }, constWeight: true },
-  { name: 'W initializer, stride 2 (ConvTranspose)', x: [1, 2, 7, 9], w: [3, 2, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, constWeight: true },
+  { name: 'W initializer, stride 2, 8 input channels (ConvTranspose)', x: [1, 8, 7, 9], w: [3, 8, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, constWeight: true },
   { name: 'opset 13 model, group 2 + dilation', x: [1, 4, 9, 9], w: [4, 2, 3, 3], bias: true, attrs: { group: 2, dilations: [2, 1], pads: [1, 1, 1, 1] }, opset: 13 },
 ];
 
 describe('Conv gradients (X, W, B) against finite differences', () => {
   for (const c of convCases) it(c.name, () => checkConv('Conv', c));
+});
+
+/**
+ * Strided Conv with a constant weight and fewer than 8 input channels (an image stem): dX in
+ * sub-pixel form, one stride-1 Conv computing every stride phase, then a ConvTranspose with
+ * kernel = stride and a Slice (conv/sub-pixel.ts). Odd sizes, pads larger on one side, SAME,
+ * stride 3, kernels the stride does not divide and phase channels padded up to 16 exercise
+ * the phase offsets; each case also checks that the form was used.
+ */
+const subPixelCases: ConvCase[] = [
+  { name: 'ResNet stem: 7x7 stride 2 pads 3, 3 channels, even input', x: [1, 3, 16, 16], w: [8, 3, 7, 7], bias: true, attrs: { strides: [2, 2], pads: [3, 3, 3, 3] }, constWeight: true },
+  { name: '7x7 stride 2 pads 3 on odd 15x13, batch 2', x: [2, 3, 15, 13], w: [4, 3, 7, 7], attrs: { strides: [2, 2], pads: [3, 3, 3, 3] }, constWeight: true },
+  { name: '3x3 stride 2, asymmetric pads, 1 channel', x: [1, 1, 9, 8], w: [5, 1, 3, 3], bias: true, attrs: { strides: [2, 2], pads: [0, 1, 2, 0] }, constWeight: true },
+  { name: '4x3 stride 3, trailing input unused', x: [1, 2, 11, 10], w: [3, 2, 4, 3], attrs: { strides: [3, 3], pads: [1, 0, 0, 1] }, constWeight: true },
+  { name: 'SAME_UPPER stride 2, even kernel', x: [1, 3, 8, 7], w: [3, 3, 4, 2], attrs: { auto_pad: 'SAME_UPPER', strides: [2, 2] }, constWeight: true },
+  { name: '2x2 stride 2 (windows do not overlap), 5 channels', x: [1, 5, 6, 8], w: [4, 5, 2, 2], attrs: { strides: [2, 2] }, constWeight: true },
+  { name: 'opset 11 model', x: [1, 3, 9, 9], w: [4, 3, 3, 3], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] }, constWeight: true, opset: 11 },
+];
+
+describe('strided Conv with few input channels: dX in sub-pixel form, against finite differences', () => {
+  for (const c of subPixelCases) {
+    it(c.name, async () => {
+      const om = opModel('Conv', [{ name: 'x', value: uniform(c.x, 1) }, { name: 'w', value: uniform(c.w, 2), constant: true }], c.attrs, { opset: c.opset });
+      const gg = buildGradGraph(om.model.graph, { x: c.x }, { of: 'y0', wrt: ['x'] });
+      expect([...gg.graph.initializers.keys()].some((k) => k.includes('subpixel_weight'))).toBe(true);
+      await om.model.release();
+      await checkConv('Conv', c);
+    });
+  }
 });
 
 const convTransposeCases: ConvCase[] = [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, GraphBuilder, inferTypes, OnnxModel, rng, tensor, type AttrMap } from '../src/index.js';
 import { gradOf } from '../src/ops/registry.js';
+import { poolWindow } from '../src/ops/window/geometry.js';
 import { opModel } from '../src/testing/index.js';
 import { checkOp, expectInferredDims, uniform } from './window-helpers.js';
 
@@ -164,5 +165,65 @@ describe('MaxPool gradient with ties goes to the first max of each window', () =
       // +0 and -0 are the same gradient
       expect(Array.from(got, (v) => v + 0)).toEqual(Array.from(want, (v) => v + 0));
     });
+  }
+});
+
+/**
+ * The same in float32 (the dtype of every Conv net: the checks above run in float64), over
+ * every configuration of maxCases at opset >= 16, 1-D to 3-D: each window's dY must reach
+ * exactly the element onnxruntime's MaxPool picks, the first maximum in row-major window
+ * order, padding excluded. The expectation scans every window with the geometry the shape
+ * rules resolve (auto_pad, ceil_mode); inputs from {0, 1, 2} (ties everywhere) and from
+ * U(-1, 1). Sums of at most a few float32 seeds: compared to 1e-6.
+ */
+describe('MaxPool gradient in float32 routes dY to the first max of each window', () => {
+  /** Expected dX by scanning each window in row-major order. */
+  function firstMaxGrad(x: Float32Array, xd: readonly number[], attrs: AttrMap, seed: Float32Array): Float64Array {
+    const spatial = xd.slice(2);
+    const node = opModel('MaxPool', [{ name: 'x', value: tensor('float32', xd) }], attrs).model.graph.nodes[0];
+    const win = poolWindow(node.attrs, spatial, (m) => {
+      throw new Error(m);
+    });
+    const plane = spatial.reduce((a, v) => a * v, 1);
+    const outPlane = win.out.reduce((a, v) => a * v, 1);
+    const kernelSize = win.kernel.reduce((a, v) => a * v, 1);
+    const want = new Float64Array(x.length);
+    const unflat = (i: number, dims: readonly number[]): number[] => dims.map((_, a) => Math.floor(i / dims.slice(a + 1).reduce((p, v) => p * v, 1)) % dims[a]);
+    for (let p = 0; p < xd[0] * xd[1]; p++) {
+      for (let o = 0; o < outPlane; o++) {
+        const oi = unflat(o, win.out);
+        let best = -Infinity;
+        let at = -1;
+        for (let t = 0; t < kernelSize; t++) {
+          const ti = unflat(t, win.kernel);
+          const pos = oi.map((v, a) => v * win.strides[a] - win.padBegin[a] + ti[a] * win.dilations[a]);
+          if (pos.some((v, a) => v < 0 || v >= spatial[a])) continue;
+          const flat = pos.reduce((acc, v, a) => acc * spatial[a] + v, 0);
+          if (x[p * plane + flat] > best) [best, at] = [x[p * plane + flat], p * plane + flat];
+        }
+        want[at] += seed[p * outPlane + o];
+      }
+    }
+    return want;
+  }
+
+  const cases = maxCases.filter((c) => (c.opset ?? 17) >= 16 && !c.indices);
+  for (const c of cases) {
+    for (const values of ['ties', 'continuous'] as const) {
+      it(`${c.name}, ${values}`, async () => {
+        const r = rng(13);
+        const n = c.x.reduce((a, v) => a * v, 1);
+        const x = Float32Array.from({ length: n }, () => (values === 'ties' ? Math.floor(r() * 3) : r() * 2 - 1));
+        const om = opModel('MaxPool', [{ name: 'x', value: tensor('float32', c.x, x) }], c.attrs, { opset: c.opset });
+        const yDims = om.model.graph.outputs[0].dims as number[];
+        const seed = Float32Array.from({ length: yDims.reduce((a, v) => a * v, 1) }, () => r() - 0.5);
+        const got = (await om.model.vjp({ feeds: om.feeds, of: { output: 'y0', seed: tensor('float32', yDims, seed) }, wrt: ['x'] })).grads.x.data as Float32Array;
+        await om.model.release();
+        const want = firstMaxGrad(x, c.x, c.attrs, seed);
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        expect(worst).toBeLessThan(1e-6);
+      });
+    }
   }
 });

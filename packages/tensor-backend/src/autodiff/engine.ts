@@ -15,6 +15,7 @@ import { gradOf } from '../ops/registry.js';
 import { isFloat, type DType } from '../tensor/dtype.js';
 import { RuleContext } from './context.js';
 import type { RuleOverrides } from './types.js';
+import { foldBatchNorms } from './fold-batch-norm.js';
 import { fuseLayerNorms } from './fuse-layer-norm.js';
 import { isStopGradient } from './stop-gradient.js';
 
@@ -30,8 +31,9 @@ export interface GradSpec {
   /** Replace the gradient rule of some op types (e.g. guided backprop's Relu). */
   readonly overrides?: RuleOverrides;
   /**
-   * Re-fuse decomposed LayerNorms into LayerNormalization nodes first (default true; only
-   * where no intermediate is a target, wrt tensor or requested output).
+   * Simplify the forward first (default true): re-fuse decomposed LayerNorms into
+   * LayerNormalization nodes and fold inference BatchNorms into the Conv before them, only
+   * where no intermediate or folded weight is a target, wrt tensor or requested output.
    */
   readonly fuse?: boolean;
 }
@@ -80,6 +82,9 @@ export function buildGradGraph(
   fallback?: ReadonlyMap<string, ValueType>,
 ): GradGraph {
   const g = Graph.fromModel(source.toModel({ keepValueInfo: false }));
+  const keep = new Set([spec.of, ...spec.wrt, ...(spec.outputs ?? source.outputs.map((o) => o.name))]);
+  // before inference: the folded weights are new initializers that need types
+  if (spec.fuse !== false) foldBatchNorms(g, keep);
   const types = inferTypes(g, feeds, { fallback });
   const typeOf = (name: string): ValueType => {
     const t = types.types.get(name);
@@ -95,7 +100,7 @@ export function buildGradGraph(
   const opset = gradOpset(g.opset(''));
   if (opset !== g.opset('')) g.opsets.set(g.opsets.has('ai.onnx') ? 'ai.onnx' : '', opset);
   if (opset >= 17 && spec.fuse !== false) {
-    fuseLayerNorms(g, types, new Set([spec.of, ...spec.wrt, ...(spec.outputs ?? source.outputs.map((o) => o.name))]));
+    fuseLayerNorms(g, types, keep);
   }
 
   const order = topoSort(g);

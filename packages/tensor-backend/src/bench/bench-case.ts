@@ -10,12 +10,13 @@ import type { Target } from '../runtime/target.js';
 import type { BenchCase } from './cases.js';
 import { once, rss, timeInterleaved, type Timing } from '@gradloc/bench-kit';
 import { profileGradient, type GradProfile } from './profile.js';
+import { ratioLimit } from './report.js';
 
 export interface BenchSettings {
   readonly runs: number;
   readonly warmup: number;
-  /** Profile gradients whose fwd+bwd / fwd ratio exceeds this (Infinity: never, 0: always). */
-  readonly profileAbove: number;
+  /** Profile gradients: 'missed' those whose f+b / fwd ratio misses its limit (report.ts ratioLimit). */
+  readonly profile: 'missed' | 'all' | 'none';
 }
 
 export interface GradFigures {
@@ -108,9 +109,10 @@ export async function runCase(c: BenchCase, s: BenchSettings): Promise<CaseResul
   }
   await model.release();
 
-  const figures = async (k: Compiled, t: Timing | undefined): Promise<GradFigures> => {
+  const figures = async (kind: 'input' | 'weights', k: Compiled, t: Timing | undefined): Promise<GradFigures> => {
     const ratio = t && times ? t.medianMs / times.forward.medianMs : null;
-    const profile = ratio !== null && ratio > s.profileAbove ? await profileGradient(graph, feeds, target, k.wrt, 3) : undefined;
+    const above = s.profile === 'all' ? 0 : s.profile === 'none' ? Infinity : ratioLimit(c.id, kind);
+    const profile = ratio !== null && ratio > above ? await profileGradient(graph, feeds, target, k.wrt, 3) : undefined;
     const { transformMs, compileMs, nodes, peakRssMB } = k;
     return { transformMs, compileMs, medianMs: t?.medianMs ?? null, minMs: t?.minMs ?? null, ratio, peakRssMB, nodes, profile };
   };
@@ -121,8 +123,8 @@ export async function runCase(c: BenchCase, s: BenchSettings): Promise<CaseResul
     forwardNodes: graph.nodes.length,
     buildMs: built.ms,
     forward: times ? { medianMs: times.forward.medianMs, minMs: times.forward.minMs, peakRssMB: forwardRssMB } : undefined,
-    input: await figures(input, times?.input),
-    weights: await figures(weights, times?.weights),
+    input: await figures('input', input, times?.input),
+    weights: await figures('weights', weights, times?.weights),
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
   rss.stop();

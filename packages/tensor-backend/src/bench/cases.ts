@@ -19,6 +19,8 @@ export interface BenchCase {
   readonly inputWrt: string;
   /** Only time compilation (the ResNet-50 compile target). */
   readonly compileOnly?: boolean;
+  /** Limit on f+b(input) / fwd when it differs from TARGETS.maxRatio (report.ts). */
+  readonly inputLimit?: number;
 }
 
 const image = (g: Graph): Record<string, Tensor> => sampleFeeds(g, 1, { dims: { batch: 1 } });
@@ -41,6 +43,29 @@ export const CASES: readonly BenchCase[] = [
     output: 'logits',
     target: 'top-logit',
     inputWrt: 'input',
+  },
+  // Small models, where the backward's fixed costs (MaxPool backward, ReLU masks, layout
+  // copies) weigh most: half width (32 channels in the first stage instead of 64), a class
+  // logit w.r.t. the image.
+  {
+    id: 'resnet18h-64',
+    title: 'ResNet-18 half width 64x64',
+    build: () => buildResNet({ depth: 18, imageSize: 64, classes: 1000, seed: 1, channels: 32 }),
+    feeds: image,
+    output: 'logits',
+    target: 'top-logit',
+    inputWrt: 'input',
+    inputLimit: 3,
+  },
+  {
+    id: 'resnet18h-224',
+    title: 'ResNet-18 half width 224x224',
+    build: () => buildResNet({ depth: 18, imageSize: 224, classes: 1000, seed: 1, channels: 32 }),
+    feeds: image,
+    output: 'logits',
+    target: 'top-logit',
+    inputWrt: 'input',
+    inputLimit: 2.5,
   },
   {
     // ViT-Ti/16 (timm vit_tiny_patch16_224): 197 tokens, dim 192, 12 blocks, 3 heads

@@ -11,7 +11,8 @@
  * against each explicit count (threads.ts).
  *
  * Flags: --runs N (default 20), --warmup N (2), --only id,id (case ids, or 'threads'),
- * --profile (profile all), --no-profile.
+ * --profile (profile all), --no-profile, --write (put the table and verdicts into the
+ * README's `engine-bench` section; needs every case, so not with --only).
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { flag, has } from './args.js';
 import { runCase, type BenchSettings, type CaseResult } from './bench-case.js';
 import { CASES } from './cases.js';
-import { TARGETS, bottlenecks, table, verdicts } from './report.js';
+import { hasSection, replaceSection } from '@gradloc/bench-kit';
+import { bottlenecks, ownLimitSummary, table, verdicts } from './report.js';
 import { runThreads, type ThreadsResult } from './threads.js';
 
 const MARK = '@@gradloc-bench ';
@@ -29,8 +31,11 @@ const THREADS = 'threads';
 const settings: BenchSettings = {
   runs: Number(flag('runs') ?? 20),
   warmup: Number(flag('warmup') ?? 2),
-  profileAbove: has('no-profile') ? Infinity : has('profile') ? 0 : TARGETS.maxRatio,
+  profile: has('no-profile') ? 'none' : has('profile') ? 'all' : 'missed',
 };
+
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const SECTION = 'engine-bench';
 
 async function child(id: string): Promise<void> {
   if (id === THREADS) {
@@ -45,6 +50,14 @@ async function child(id: string): Promise<void> {
 
 function parent(): void {
   const only = flag('only')?.split(',');
+  const write = has('write');
+  // checked before minutes of measuring, not after
+  const refuse = !write ? undefined : only ? '--write replaces the whole README table: run every case (drop --only)' : !hasSection(README, SECTION) ? `${README} has no <!-- ${SECTION}:start --> ... <!-- ${SECTION}:end --> section` : undefined;
+  if (refuse) {
+    console.error(refuse);
+    process.exitCode = 2;
+    return;
+  }
   const cases = CASES.filter((c) => !only || only.includes(c.id));
   const self = fileURLToPath(import.meta.url);
   const passThrough = process.argv.slice(2).filter((a, i, all) => a !== '--only' && all[i - 1] !== '--only');
@@ -76,20 +89,33 @@ function parent(): void {
   const threadsLine = !only || only.includes(THREADS) ? spawnChild(THREADS, 'ResNet-18 224 forward by thread count') : undefined;
   const threads = threadsLine ? (JSON.parse(threadsLine) as ThreadsResult) : undefined;
 
-  console.log(`\n${table(results)}\n`);
-  console.log('f+b = one session run returning the forward output and the gradient (OnnxModel.vjp); input = image (GPT: token embeddings); W = all weights.');
-  console.log('x fwd = median f+b / median fwd (in brackets: min / min); compile = OnnxModel.compile (transform + serialise + onnxruntime session);');
-  console.log('RSS = sampled peak once the forward / + input-gradient / + all-weights sessions exist (cumulative); max = getrusage.\n');
+  // the report: printed, and with --write the same text (up to the profile) goes to the README
+  const lines = [
+    table(results),
+    '',
+    'f+b = one session run returning the forward output and the gradient (OnnxModel.vjp); input = image (GPT: token embeddings); W = all weights.',
+    'x fwd = median f+b / median fwd (in brackets: min / min); compile = OnnxModel.compile (transform + serialise + onnxruntime session);',
+    'RSS = sampled peak once the forward / + input-gradient / + all-weights sessions exist (cumulative); max = getrusage.',
+    '',
+  ];
   const v = verdicts(results);
-  for (const x of v) console.log(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
+  for (const x of v) lines.push(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
+  const small = ownLimitSummary(results);
+  if (small) lines.push('', small);
   if (threads) {
     const cells = Object.entries(threads.forward).map(([k, t]) => `${k === 'default' ? `default (${threads.defaultThreads})` : `${k} thread${k === '1' ? '' : 's'}`} ${t.medianMs.toFixed(1)} ms`);
-    console.log(`\nThreads, ResNet-18 224 plain forward (medians, interleaved): ${cells.join(', ')}; default / best (${threads.bestThreads}) = ${threads.defaultVsBest.toFixed(2)}`);
+    lines.push('', `Threads, ResNet-18 224 plain forward (medians, interleaved): ${cells.join(', ')}; default / best (${threads.bestThreads}) = ${threads.defaultVsBest.toFixed(2)}`);
   }
+  const load = { before: loadBefore, after: loadavg()[0] };
+  console.log(`\n${lines.join('\n')}`);
   const b = bottlenecks(results);
   if (b) console.log(`\nWhere the time goes (onnxruntime profile, kernel ms per run, by the rule that emitted the nodes):\n${b}`);
-  const load = { before: loadBefore, after: loadavg()[0] };
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s; load average before ${load.before.toFixed(2)}, after ${load.after.toFixed(2)} (above ~0.5 the figures are inflated by other processes)`);
+  if (write && !failures.length) {
+    const head = `${cpus().length} cores, node ${process.version}, medians of ${settings.runs} interleaved runs after ${settings.warmup} warm-up, load average ${load.before.toFixed(2)} -> ${load.after.toFixed(2)} (\`npm run bench -w @gradloc/tensor-backend -- --write\`):`;
+    replaceSection(README, SECTION, [head, '', '```', ...lines, '```'].join('\n'));
+    console.log(`wrote ${SECTION} into README.md`);
+  } else if (write) console.log(`README.md not written: ${failures.length} case(s) failed`);
   console.log(JSON.stringify({ bench: '@gradloc/tensor-backend', cores: cpus().length, node: process.version, load, settings, results, threads, verdicts: v, failures }));
   if (failures.length) process.exitCode = 1;
 }

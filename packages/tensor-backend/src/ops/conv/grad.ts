@@ -1,12 +1,14 @@
 /**
  * Gradients of Conv and ConvTranspose w.r.t. input, weight and bias. Conv's input gradient
- * is a ConvTranspose with the forward weights (at stride 1 a Conv with them flipped), and
- * ConvTranspose's is a Conv with them; weight gradients unfold and Gemm (ops/window/adjoint.ts).
+ * is a ConvTranspose with the forward weights (at stride 1 a Conv with them flipped, for a
+ * strided image stem a Conv per stride phase), and ConvTranspose's is a Conv with them;
+ * weight gradients unfold and Gemm (ops/window/adjoint.ts).
  */
 import type { GradContext, GradRule } from '../../autodiff/types.js';
 import { axesBut } from '../../shape/broadcast.js';
 import { correlate, flippedAdjoint, windowAdjoint, windowAttrs } from '../window/adjoint.js';
 import { convTransposeWindow, convWindow, kernelOf, type Window } from '../window/geometry.js';
+import { SUB_PIXEL_MAX_CHANNELS, subPixelInputGrad } from './sub-pixel.js';
 
 /** Bias gradient: dY summed over the batch and every spatial axis. */
 const biasGrad = (ctx: GradContext, dy: string): string => ctx.reduceSum(dy, axesBut(ctx.yDims(0).length, 1), false);
@@ -34,13 +36,20 @@ function adjointWeight(ctx: GradContext, group: number): string | undefined {
 /**
  * dX of Conv. At stride 1 a Conv with the flipped, regrouped kernel runs like the forward
  * (measured 1.0x, against 1.3-1.4x for ConvTranspose on dense 3x3 layers and 4-10x on
- * depthwise ones); otherwise, and when the weight is not a constant, a ConvTranspose.
+ * depthwise ones); strided with fewer than 8 input channels and a constant weight (an image
+ * stem), the sub-pixel form (sub-pixel.ts); otherwise, and when the weight is not a
+ * constant, a ConvTranspose.
  */
 function convInputGrad(ctx: GradContext, dy: string, win: Window, group: number): string {
   const inSpatial = ctx.xDims(0).slice(2);
   if (win.strides.every((s) => s === 1)) {
     const w = adjointWeight(ctx, group);
     const dx = w && flippedAdjoint(ctx, dy, w, win, inSpatial, group);
+    if (dx) return dx;
+  } else if (group === 1 && ctx.xDims(1)[1] < SUB_PIXEL_MAX_CHANNELS) {
+    // an image stem: the ConvTranspose's single-threaded column fold would dominate
+    const w = ctx.value(ctx.x[1]);
+    const dx = w && subPixelInputGrad(ctx, dy, w, win, inSpatial);
     if (dx) return dx;
   }
   return windowAdjoint(ctx, dy, ctx.x[1], win, inSpatial, group);
