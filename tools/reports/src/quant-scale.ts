@@ -6,6 +6,7 @@
  * 500M run takes minutes and 2 GB). Both are the built CLI in child processes, as users run
  * them: the wall time is the whole process measured here (start-up, loading, calibration,
  * quantization, writing), the peak RSS is the child's own `peak_rss_bytes`. Rows are medians.
+ * Then scale-latency.ts times the FP32 model and the last quantized copy (M = 1 and M = 64).
  * --write puts the table into packages/quant-gwq/README.md (the scale-table section) and
  * the runs into tools/reports/results/quant-scale.json. Temp folders go after each size.
  */
@@ -19,6 +20,7 @@ import { hasSection, replaceSection } from '@gradloc/bench-kit';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const BIN = join(ROOT, 'packages', 'cli', 'dist', 'bin.js');
+const LATENCY = join(import.meta.dirname, 'scale-latency.js');
 const README = join(ROOT, 'packages', 'quant-gwq', 'README.md');
 const SECTION = 'scale-table';
 const MB = 2 ** 20;
@@ -40,10 +42,14 @@ interface Run {
   readonly peakRssBytes?: number;
 }
 
+/** Median ms of the FP32 model and its quantized copy (scale-latency.ts). */
+type Latency = Readonly<Record<'m1' | 'm64', { readonly fp32: number; readonly quantized: number }>>;
+
 interface SizeResult {
   readonly size: GptSize;
   readonly made: Made;
   readonly runs: readonly Run[];
+  readonly latency: Latency;
 }
 
 function flag(name: string): string | undefined {
@@ -99,7 +105,13 @@ function measure(size: GptSize, runs: number): SizeResult {
       });
       console.error(`quant-scale: ${size}: ${(wallMs / 1000).toFixed(1)} s, peak RSS ${typeof peak === 'number' ? `${(peak / MB).toFixed(0)} MB` : '-'}`);
     }
-    return { size, made: { params: num(made, 'params'), weight_bytes: num(made, 'weight_bytes'), ms: num(made, 'ms') }, runs: out };
+    // the last run's output against the FP32 model, in a process of its own
+    const runsLatency = Number.parseInt(size, 10) <= 120 ? 20 : 10;
+    console.error(`quant-scale: ${size}: latency (${runsLatency} interleaved runs)`);
+    const lat = spawnSync(process.execPath, [LATENCY, join(dir, 'model.onnx'), join(dir, 'q.onnx'), String(runsLatency)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (lat.status !== 0) throw new Error(`scale-latency failed (exit ${lat.status ?? lat.signal})`);
+    const latency = JSON.parse(lat.stdout.trim().split('\n').at(-1) ?? '') as Latency;
+    return { size, made: { params: num(made, 'params'), weight_bytes: num(made, 'weight_bytes'), ms: num(made, 'ms') }, runs: out, latency };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -112,6 +124,7 @@ function medianPeak(runs: readonly Run[]): number | undefined {
 }
 
 const fixed = (v: number | undefined, digits: number, unit = ''): string => (v === undefined ? '-' : `${v.toFixed(digits)}${unit}`);
+const latencyCell = (l: { fp32: number; quantized: number }): string => `${l.quantized.toFixed(1)} / ${l.fp32.toFixed(1)} ms (${(l.quantized / l.fp32).toFixed(2)}x)`;
 const millions = (n: number): string => `${(n / 1e6).toFixed(1)}M`;
 
 function markdown(results: readonly SizeResult[]): string {
@@ -119,8 +132,8 @@ function markdown(results: readonly SizeResult[]): string {
   const head =
     `\`gradloc quantize --model DIR/model.onnx --out DIR/q.onnx\` with its defaults (GWQ 4-bit) on GPTs from \`gradloc make-gpt --vocab brown\` ` +
     `(random weights, context 128, every weight in external data). Time: the whole quantize process, medians of the runs (${runs}); ` +
-    `peak RSS: the process's maximum resident set. ${availableParallelism()} cores, node ${process.version}.`;
-  const rows = results.map(({ size, made, runs: rs }) => {
+    `peak RSS: the process's maximum resident set. Latency: a forward of 1 and of 64 tokens on plain onnxruntime sessions of the FP32 model and the quantized one, medians of interleaved runs (20 up to 120M, 10 above) in a separate process. ${availableParallelism()} cores, node ${process.version}.`;
+  const rows = results.map(({ size, made, runs: rs, latency }) => {
     const mid = (pick: (r: Run) => number): number => median(rs.map(pick));
     const peak = medianPeak(rs);
     return [
@@ -133,13 +146,15 @@ function markdown(results: readonly SizeResult[]): string {
       fixed(peak === undefined ? undefined : peak / made.weight_bytes, 2, 'x'),
       fixed(mid((r) => r.sizeBytes) / MB, 1, ' MB'),
       fixed(mid((r) => r.bitsPerWeight), 2),
+      latencyCell(latency.m1),
+      latencyCell(latency.m64),
     ];
   });
   return [
     head,
     '',
-    '| params | weights (FP32) | quantize time | calibration | quantization | peak RSS | peak RSS / FP32 weights | output | bits/weight |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| params | weights (FP32) | quantize time | calibration | quantization | peak RSS | peak RSS / FP32 weights | output | bits/weight | latency M=1: quantized / FP32 | latency M=64: quantized / FP32 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 }
