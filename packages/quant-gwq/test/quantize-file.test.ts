@@ -76,6 +76,17 @@ describe('quantizeModelFile', () => {
     expect(initializerBytes(streamed.graph)).toEqual(initializerBytes(whole.graph));
   });
 
+  it('reports progress: calibration runs count up to their total (a segment with nothing to learn, the embedding lookup, counted too), then every matrix', async () => {
+    const seen: [string, number, number][] = [];
+    const r = await quantizeModelFile({ path, method: 'gwq', bits: 4, group: 32, calibration: lmSamples(2), segmentParams: 1000, runtime: RUNTIME, onProgress: (stage, d, t) => seen.push([stage, d, t]) });
+    const calib = seen.filter(([s]) => s === 'calibrate');
+    expect(calib.length).toBeGreaterThan(0);
+    calib.forEach(([, d], i) => i > 0 && expect(d).toBeGreaterThan(calib[i - 1][1]));
+    expect(calib.at(-1)![1]).toBe(calib.at(-1)![2]);
+    const quant = seen.filter(([s]) => s === 'quantize');
+    expect(quant.at(-1)).toEqual(['quantize', r.report.matrices.length, r.report.matrices.length]);
+  });
+
   it('calibration samples of different shapes are refused with the reason', async () => {
     const a = lmSamples(1).samples[0];
     const short: Feeds = { input_ids: tensor('int64', [1, 4], [1, 2, 3, 4]), targets: tensor('int64', [1, 4], [2, 3, 4, 5]) };

@@ -148,6 +148,7 @@ export async function calibrateStreamed(canonical: Graph, sites: readonly Weight
     if (own.length === 0 && wrtInputs.length === 0 && stats.length === 0 && !hasLoss) {
       // nothing to learn here (e.g. an embedding lookup before the first product)
       done += n;
+      opts.onProgress?.(done, total);
       continue;
     }
     const g = withSeeds(segmentGraph(src, seg, [...seeded, ...stats, ...(hasLoss ? [LOSS] : [])], whole), seeded, hasLoss ? LOSS : undefined, types);
