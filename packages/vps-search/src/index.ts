@@ -2,7 +2,7 @@
  * @gradloc/vps-search: Visual Precision Search (Chen et al., CVPR 2025).
  * High-level entry points (pipeline/): `explainDetection` (picture in; map, overlay, metrics
  * out) and `ground` (picture and queries in; pixel boxes out). Below them: sub-region
- * divisions, the greedy and lazy-greedy searches (`searchDetection`), attribution maps,
+ * divisions, the searches (shortlist, plain, lazy and coarse-to-fine greedy; `searchDetection`), attribution maps,
  * faithfulness curves, and the D-RISE and box Grad-CAM baselines.
  */
 export { regionCentroids, regionMask, regionPixels, regionSizes, regionsFromLabels, type Regions } from './regions/types.js';

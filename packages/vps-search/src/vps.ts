@@ -1,7 +1,7 @@
 /**
  * Visual Precision Search (Chen et al., CVPR 2025) for one detection: divide the image into
- * sub-regions, greedily order them by F(S) = l1 * s_ins(S) + l2 * (1 - s_del(S)) (plain or
- * lazy greedy), turn the order into an attribution map, and read the faithfulness curves off
+ * sub-regions, greedily order them by F(S) = l1 * s_ins(S) + l2 * (1 - s_del(S)) (shortlist
+ * greedy by default; plain, lazy or coarse-to-fine greedy on request), turn the order into an attribution map, and read the faithfulness curves off
  * the search itself (no extra forward passes when every region is selected with both terms).
  */
 import { type PlanarImage } from '@gradloc/tensor-backend';
