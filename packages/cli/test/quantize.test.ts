@@ -79,6 +79,17 @@ describe('gradloc quantize', () => {
     expect(Math.abs(ppl('rtn8.onnx') / ppl('model.onnx') - 1)).toBeLessThan(0.005);
   });
 
+  it('defaults pick group 64 on brown-gpt; --format int8 writes into a new folder, stores what unpack stores and scores like it', () => {
+    const run = (format: string, out: string) => json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'rtn', '--format', format, '--out', out, '--threads', '2'], dir).stdout);
+    const int8 = run('int8', join('new', 'sub', 'int8.onnx'));
+    const unpack = run('unpack', 'unpack4.onnx');
+    expect(int8.group).toBe(64);
+    expect(int8.embeddings).toBe(2);
+    expect(int8.bits_per_weight).toBe(unpack.bits_per_weight);
+    expect(int8.size_bytes).toBe(statSync(join(dir, 'new', 'sub', 'int8.onnx')).size);
+    expect(Math.abs(ppl(join('new', 'sub', 'int8.onnx')) / ppl('unpack4.onnx') - 1)).toBeLessThan(0.01);
+  });
+
   it('3 bits go through standard-op unpacking; --outliers takes "0.5%"', () => {
     const out = json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'magnitude', '--bits', '3', '--group', '32', '--outliers', '0.5%', '--out', 'mag3.onnx', '--threads', '2'], dir).stdout);
     expect(out.outlier_fraction).toBeCloseTo(channelOutliers(0.005) / WEIGHTS, 6);

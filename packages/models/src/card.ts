@@ -3,9 +3,9 @@
  * are written by the training script from its own held-out evaluation, and `gradloc zoo eval`
  * recomputes them from the committed model.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GradlocError } from '@gradloc/tensor-backend';
+import { GradlocError, writeFileAtomic } from '@gradloc/tensor-backend';
 
 /** Held-out metrics by name (`accuracy`, `ap50`, `absent_max_score`, `top1`, `ppl`, ...). */
 export type Metrics = Record<string, number>;
@@ -60,9 +60,7 @@ export interface Card {
 
 export function writeCard(dir: string, card: Card): void {
   const path = join(dir, 'card.json');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(card, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeFileAtomic(path, `${JSON.stringify(card, null, 2)}\n`);
 }
 
 export function readCard(dir: string): Card {

@@ -6,6 +6,7 @@ export * from './quant/validate.js';
 export * from './export/storage.js';
 export * from './export/matmul-nbits.js';
 export * from './export/unpack.js';
+export * from './export/int8.js';
 export * from './export/outliers.js';
 export * from './export/embedding.js';
 export * from './export/replace.js';

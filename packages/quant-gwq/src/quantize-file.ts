@@ -18,7 +18,7 @@ import type { CalibrationInput } from './calib/calibrate.js';
 import { calibrationFor, parseCalibrationSpec, type CalibrationSpec } from './calibration-data/index.js';
 import { canonicalWeights, type WeightSite } from './graph/weight-sites.js';
 import { defaultCalibrationSpec, type QuantizedModel } from './quantize-model.js';
-import { quantizeGraph, quantizeRunEmbeddings, quantizeSite, quantRun, runReport, usesCalibration, yieldToLoop, type QuantizeOptions, type SiteResult } from './quantize.js';
+import { quantizedWidths, quantizeGraph, quantizeRunEmbeddings, quantizeSite, quantRun, runReport, usesCalibration, yieldToLoop, type QuantizeOptions, type SiteResult } from './quantize.js';
 import { calibrateStreamed, type WeightStat } from './stream/calibrate-stream.js';
 
 export interface QuantizeFileOptions extends Omit<QuantizeOptions, 'calibration' | 'calibrated' | 'runtime'>, ModelsOptions {
@@ -47,13 +47,13 @@ const isInput = (c: QuantizeFileOptions['calibration']): c is CalibrationInput =
 
 export async function quantizeModelFile(o: QuantizeFileOptions): Promise<StreamedQuantizedModel> {
   const { path, calibration: given, modelsDir, segmentParams, ...options } = o;
-  const run = quantRun(options);
+  const { fraction } = quantRun(options);
   const proto = loadModel(path, { loadExternalData: false });
   const reader = new ExternalDataReader(dirname(path));
   try {
     let calibration: CalibrationInput | undefined;
     let spec: CalibrationSpec | undefined;
-    if (usesCalibration({ ...options, outliers: run.fraction })) {
+    if (usesCalibration({ ...options, outliers: fraction })) {
       if (isInput(given)) calibration = given;
       else {
         // the model as calibrationFor reads it (inputs, metadata): weights stay unread
@@ -68,6 +68,7 @@ export async function quantizeModelFile(o: QuantizeFileOptions): Promise<Streame
       }
     }
     const { graph, sites } = canonicalWeights(Graph.fromModel(proto), options.filter, reader);
+    const run = quantRun(options, quantizedWidths(graph, sites, options.filter));
     const index = new Map(sites.map((s, i) => [s.weight, i]));
     const results = new Map<string, SiteResult>();
     let quantMs = 0;

@@ -9,18 +9,18 @@
 import { GradlocError, tensorFromProto, type Graph, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { calibrate, type Calibration, type CalibrationInput } from './calib/calibrate.js';
 import { canonicalWeights, passesFilter, type SiteFilter, type WeightSite } from './graph/weight-sites.js';
-import { embeddingsSupported, quantizeEmbeddings, type EmbeddingReport } from './export/embedding.js';
+import { embeddingsSupported, embeddingWidths, quantizeEmbeddings, type EmbeddingReport } from './export/embedding.js';
 import { replaceMatMul, resolveFormat, storageOf, type ExportFormat } from './export/replace.js';
 import { quantizeGptq } from './quant/gptq.js';
 import { needsCalibration, outlierMask, type Method, type OutlierUnit, type Sensitivity } from './quant/methods.js';
 import { quantizeRtn } from './quant/rtn.js';
-import { quantSpec, type QuantSpec } from './quant/spec.js';
+import { defaultGroup, quantSpec, type QuantSpec } from './quant/spec.js';
 
 export interface QuantizeOptions {
   readonly method: Method;
   /** 2, 3, 4 or 8 (default 4). */
   readonly bits?: number;
-  /** Group size along the input dimension (default 128). */
+  /** Group size along the input dimension (default: defaultGroup of the model's widths, 128 on widths that are multiples of 128). */
   readonly group?: number;
   /** Fraction of each matrix kept in FP16 (default 0.01; 'rtn' keeps none). */
   readonly outliers?: number;
@@ -111,9 +111,12 @@ export interface QuantRun {
   readonly opts: QuantizeOptions;
 }
 
-/** Checks the options and resolves the defaults (no model or data touched yet). */
-export function quantRun(opts: QuantizeOptions): QuantRun {
-  const spec = quantSpec(opts.bits ?? 4, opts.group ?? 128);
+/**
+ * Checks the options and resolves the defaults; `widths` (quantizedWidths) pick the default
+ * group. Called without them, before a model is read, it only checks.
+ */
+export function quantRun(opts: QuantizeOptions, widths: readonly number[] = []): QuantRun {
+  const spec = quantSpec(opts.bits ?? 4, opts.group ?? defaultGroup(widths));
   const requested = opts.outliers ?? DEFAULT_OUTLIERS;
   if (!(requested >= 0 && requested < 1)) throw new GradlocError('BAD_INPUT', `outliers must be a fraction in [0, 1) (got ${opts.outliers})`);
   return { spec, fraction: opts.method === 'rtn' ? 0 : requested, opts };
@@ -145,6 +148,11 @@ export function quantizeSite(graph: Graph, site: WeightSite, index: number, W: F
   const storage = storageOf(q, format);
   replaceMatMul(graph, site.node, q, { format, accuracyLevel: opts.accuracyLevel });
   return { matrix: { weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight }, totalBits: storage.totalBits };
+}
+
+/** The widths the group runs along: every matrix's K and every embedding table's row width. */
+export function quantizedWidths(graph: Graph, sites: readonly WeightSite[], filter?: SiteFilter): number[] {
+  return [...sites.map((s) => s.K), ...embeddingWidths(graph, (name, size) => passesFilter(filter, name, size))];
 }
 
 /** The embedding tables of `graph` quantized as the options ask (after the matrices). */
@@ -182,8 +190,9 @@ export function runReport(run: QuantRun, sites: readonly WeightSite[], results: 
 export const yieldToLoop = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function quantizeGraph(source: Graph, opts: QuantizeOptions): Promise<QuantizeResult> {
-  const run = quantRun(opts);
+  quantRun(opts);
   const { graph, sites } = canonicalWeights(source, opts.filter);
+  const run = quantRun(opts, quantizedWidths(graph, sites, opts.filter));
   const calibrating = usesCalibration({ ...opts, outliers: run.fraction });
   let cal: Calibration | undefined = calibrating ? opts.calibrated : undefined;
   if (cal && opts.gptq && [...cal.activations.values()].some((a) => !a.hessian)) {

@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './atomic-write.js';
 export * from './tensor/dtype.js';
 export * from './tensor/tensor.js';
 export * from './tensor/npy.js';

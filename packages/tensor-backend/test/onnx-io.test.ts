@@ -12,6 +12,7 @@ import {
   loadModel,
   readNpy,
   saveModel,
+  writeFileAtomic,
   tensorFromProto,
 } from '../src/index.js';
 
@@ -93,6 +94,24 @@ describe('ONNX I/O', () => {
     const missing = mkdtempSync(join(tmp, 'missing-'));
     expect(() => saveModel(join(missing, 'm.onnx'), model, { externalData: { location: 'no/such/dir.data', threshold: 0 } })).toThrow();
     expect(readdirSync(missing)).toEqual([]);
+  });
+
+  it('makes a missing output folder (inline and external data)', () => {
+    const model = loadModel(join(fixtures, 'external.onnx'));
+    const root = mkdtempSync(join(tmp, 'made-'));
+    saveModel(join(root, 'a', 'b', 'm.onnx'), model);
+    saveModel(join(root, 'c', 'm.onnx'), model, { externalData: { location: 'm.data', threshold: 0 } });
+    expect(loadModel(join(root, 'a', 'b', 'm.onnx')).graph!.initializer.map((t) => t.raw_data?.length)).toEqual(model.graph!.initializer.map((t) => t.raw_data?.length));
+    expect(readdirSync(join(root, 'c')).sort()).toEqual(['m.data', 'm.onnx']);
+  });
+
+  it('writeFileAtomic: the folder made, no temp left when the rename fails', () => {
+    const root = mkdtempSync(join(tmp, 'atomic-'));
+    writeFileAtomic(join(root, 'x', 'f.txt'), 'hello');
+    expect(readFileSync(join(root, 'x', 'f.txt'), 'utf8')).toBe('hello');
+    mkdirSync(join(root, 'dir'));
+    expect(() => writeFileAtomic(join(root, 'dir'), new Uint8Array([1]))).toThrow();
+    expect(readdirSync(root).sort()).toEqual(['dir', 'x']);
   });
 
   it('rejects external data that escapes the model folder or is missing', () => {

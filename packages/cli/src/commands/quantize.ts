@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isHfGrounderFolder } from '@gradloc/models';
 import { GradlocError, isExternal, loadModel, OnnxModel, saveModel, type ModelProto } from '@gradloc/tensor-backend';
-import { DEFAULT_CALIBRATION_SAMPLES, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantizeModelFile, quantSpec, resolveFormat, OUTLIER_UNITS, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
+import { DEFAULT_CALIBRATION_SAMPLES, EXPORT_FORMATS, METHODS, parseCalibrationSpec, QUANTIZED_FILE, quantizeHfFolder, quantizeModel, quantizeModelFile, quantSpec, resolveFormat, OUTLIER_UNITS, SENSITIVITIES, type Method, type QuantizeResult } from '@gradloc/quant-gwq';
 import { MODELS_FLAG, modelsOption, optionalChoice, optionalInt, optionalString, parseFlags, requireString, RUNTIME_FLAGS, runtimeOptions, type Flags } from '../args.js';
 import type { Command } from '../command.js';
 import { stageReporter } from '../progress.js';
@@ -33,7 +33,8 @@ path. An output above 1.5 GiB keeps its weights in Q.onnx.data beside it.
                     magnitude: largest |w|; hessian: largest E[x^2] w^2 (SpQR/OWQ-style);
                     random: uniform positions (control)
   --bits B          2, 3, 4 or 8 (default 4)
-  --group G         group size along the input dimension: 32, 64 or 128 (default 128)
+  --group G         group size along the input dimension: 32, 64 or 128 (default: the largest
+                    that divides every quantized width, 128 if none does; brown-gpt: 64)
   --outliers P      percent of each matrix kept in FP16 (default 1; "0.5" = 0.5%; ignored by rtn)
   --calib SPEC      CORPUS:SPLIT[:N[:SEED]]: brown:train:${DEFAULT_CALIBRATION_SAMPLES} (language models, next-token
                     loss) or shapes:train:${DEFAULT_CALIBRATION_SAMPLES} (grounders, distillation against the model's own
@@ -49,11 +50,13 @@ path. An output above 1.5 GiB keeps its weights in Q.onnx.data beside it.
   --no-embeddings   keep embedding tables (Gather on a weight) in FP32; by default they are
                     stored as B-bit groups read by com.microsoft.GatherBlockQuantized
   --format F        auto (default): com.microsoft MatMulNBits for 2/4/8 bits, standard-op
-                    unpacking otherwise; nbits or unpack to force one
+                    unpacking otherwise; nbits or unpack to force one; int8: stored as unpack,
+                    turned into int8 at session start and run by onnxruntime's integer GEMM
+                    (faster than FP32; costs resident memory, README "Int8 compute")
   --seed N          positions of the random method (default 0)
   --models DIR      the models folder holding brown-gpt/tokenizer.json for brown calibration
                     (default: $GRADLOC_MODELS, else a gradloc checkout's models/)
-  --out Q.onnx      written atomically; nothing is written on failure
+  --out Q.onnx      written atomically (its folder made if missing); nothing is written on failure
 
 A Hugging Face folder as --model (an OWL-ViT, OWLv2, Grounding DINO or CLIP export; README
 "Bring your own model") quantizes its onnx/model.onnx, calibrating on shapes scenes and the 42
@@ -122,16 +125,16 @@ export const quantizeCommand: Command = {
     const out = requireString('quantize', f, 'out');
     const method: Method = optionalChoice('quantize', f, 'method', METHODS) ?? 'gwq';
     const bits = optionalInt('quantize', f, 'bits', 1) ?? 4;
-    const group = optionalInt('quantize', f, 'group', 1) ?? 128;
+    const group = optionalInt('quantize', f, 'group', 1);
     const outliers = parseOutlierPercent(f);
     const sensitivity = optionalChoice('quantize', f, 'sensitivity', SENSITIVITIES);
-    const format = optionalChoice('quantize', f, 'format', ['auto', 'nbits', 'unpack'] as const);
+    const format = optionalChoice('quantize', f, 'format', EXPORT_FORMATS);
     const seed = optionalInt('quantize', f, 'seed', 0);
     const gptq = f.gptq === true;
     const outlierUnit = optionalChoice('quantize', f, 'outlier-unit', OUTLIER_UNITS);
     const embeddings = f['no-embeddings'] === true ? false : undefined;
     // checked before any model or data is loaded
-    resolveFormat(quantSpec(bits, group), format);
+    resolveFormat(quantSpec(bits, group ?? 128), format);
     const calib = optionalString(f, 'calib');
     if (calib !== undefined) parseCalibrationSpec(calib);
     const runtime = runtimeOptions('quantize', f);

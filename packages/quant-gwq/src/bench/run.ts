@@ -8,7 +8,9 @@
  * 1. Quantization wall time: GWQ 4-bit (calibration + quantization), RTN, GPTQ.
  * 2. Latency at M = 1 (decoding) and M = 64 (prefill), interleaved medians, FP32 against
  *    RTN 4-bit, GWQ 4-bit with 1% outliers as whole channels (the default) and as single
- *    weights (the paper's, a scatter), and GWQ at 3 bits (standard-op unpacking) and 2 bits.
+ *    weights (the paper's, a scatter), the default stored alike but computed in int8
+ *    (`format: 'int8'`), and GWQ at 3 bits (standard-op unpacking) and 2 bits. The group is
+ *    the package's default (defaultGroup: 64 on brown-gpt's widths).
  * 3. File size and the resident memory a loaded session adds (median of 3 fresh child
  *    processes each, onnxruntime itself loaded before the baseline).
  * 4. The outlier forms on single matrices (outlier-forms.ts): why outliers are channels by default.
@@ -28,7 +30,6 @@ const REPO_MODEL = fileURLToPath(new URL('../../../../models/brown-gpt/model.onn
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const VOCAB = 10_000;
 const CONTEXT = 64;
-const GROUP = 64;
 
 function model(): { graph: Graph; what: string } {
   if (existsSync(REPO_MODEL)) return { graph: Graph.fromModel(loadModel(REPO_MODEL)), what: 'brown-gpt (models/brown-gpt)' };
@@ -48,6 +49,7 @@ interface Quantized {
   readonly calibMs: number;
   readonly quantMs: number;
   readonly bpw: number;
+  readonly group: number;
   /** Also timed and measured (not only quantized). */
   readonly timed: boolean;
 }
@@ -63,19 +65,20 @@ async function main(): Promise<void> {
   const { graph, what } = model();
   const calibration = { loss: { kind: 'lm' as const }, samples: calibrationSamples(32) };
   const runtime = { threads: 2 };
-  const base = { method: 'gwq', bits: 4, group: GROUP, outliers: 0.01, calibration } as const;
+  const base = { method: 'gwq', bits: 4, outliers: 0.01, calibration } as const;
   const run = async (label: string, o: Omit<QuantizeOptions, 'runtime'>, timed = true): Promise<Quantized> => {
     const t0 = performance.now();
     const { graph: q, report } = await quantizeGraph(graph, { ...o, runtime });
     const bytes = encodeModel(q.toModel());
-    return { label, bytes, calibMs: report.calibMs, quantMs: performance.now() - t0 - report.calibMs, bpw: report.bitsPerWeight, timed };
+    return { label, bytes, calibMs: report.calibMs, quantMs: performance.now() - t0 - report.calibMs, bpw: report.bitsPerWeight, group: report.group, timed };
   };
   const results = [
-    await run('RTN 4-bit', { method: 'rtn', bits: 4, group: GROUP }),
+    await run('RTN 4-bit', { method: 'rtn', bits: 4 }),
     await run('GWQ 4-bit, 1% channels (default)', { ...base, outlierUnit: 'channel' }),
     await run('GWQ 4-bit, 1% single weights', { ...base, outlierUnit: 'weight' }),
     await run('GWQ 4-bit, 1% channels, FP32 embeddings', { ...base, outlierUnit: 'channel', embeddings: false }),
     await run('GWQ 4-bit, 1% channels, accuracy_level 4', { ...base, outlierUnit: 'channel', accuracyLevel: 4 }),
+    await run('GWQ 4-bit, 1% channels, int8 compute', { ...base, outlierUnit: 'channel', format: 'int8' }),
     await run('GWQ 3-bit, 1% channels (unpack)', { ...base, bits: 3, outlierUnit: 'channel' }),
     await run('GWQ 2-bit, 1% channels', { ...base, bits: 2, outlierUnit: 'channel' }),
     await run('GWQ 4-bit, 1% channels + GPTQ', { ...base, outlierUnit: 'channel', gptq: true }, false),
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
     }),
   ];
   const table = [
-    `${what}, group ${GROUP}, 32 calibration windows; latency: interleaved medians of ${runs} runs, 2 threads; session memory: RSS a loaded session adds after one M = 64 run (median of 3 fresh processes, onnxruntime loaded first). ${availableParallelism()} cores, node ${process.version}, load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}.`,
+    `${what}, group ${[...new Set(results.map((r) => r.group))].join('/')} (the default), 32 calibration windows; latency: interleaved medians of ${runs} runs, 2 threads; session memory: RSS a loaded session adds after one M = 64 run (median of 3 fresh processes, onnxruntime loaded first). ${availableParallelism()} cores, node ${process.version}, load average ${load0.toFixed(2)} -> ${load1.toFixed(2)}.`,
     '',
     '| | calibration | quantization | bits/weight | M=1 | M=64 | file | session memory |',
     '|---|---|---|---|---|---|---|---|',

@@ -31,8 +31,8 @@ export interface EmbeddingReport {
   readonly bitsPerWeight: number;
 }
 
-/** Tables quantizeEmbeddings can take: Gather on axis 0 of a float32 [V, D] initializer that nothing else reads, D a multiple of the group. */
-function embeddingGathers(graph: Graph, spec: QuantSpec, accept: (name: string, size: number) => boolean): { node: Node; V: number; D: number }[] {
+/** Gathers on axis 0 of a float32 [V, D] initializer that nothing else reads (tables the group may fit). */
+function tableGathers(graph: Graph): { node: Node; V: number; D: number }[] {
   const readers = new Map<string, number>();
   for (const n of graph.nodes) for (const i of n.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   const outputs = new Set(graph.outputs.map((o) => o.name));
@@ -41,9 +41,20 @@ function embeddingGathers(graph: Graph, spec: QuantSpec, accept: (name: string, 
     const table = graph.initializers.get(node.inputs[0]);
     if (!table || (table.data_type ?? 1) !== 1 || table.dims.length !== 2) return [];
     const [V, D] = table.dims.map(Number);
-    if (D % spec.group !== 0 || readers.get(node.inputs[0]) !== 1 || outputs.has(node.inputs[0]) || !accept(node.inputs[0], V * D)) return [];
+    if (readers.get(node.inputs[0]) !== 1 || outputs.has(node.inputs[0])) return [];
     return [{ node, V, D }];
   });
+}
+
+/** Row widths of the tables quantizeEmbeddings could take (they help choose the default group). */
+export const embeddingWidths = (graph: Graph, accept: (name: string, size: number) => boolean = () => true): number[] =>
+  tableGathers(graph)
+    .filter(({ node, V, D }) => accept(node.inputs[0], V * D))
+    .map((t) => t.D);
+
+/** Tables quantizeEmbeddings takes: tableGathers whose width is a multiple of the group, accepted by the filter. */
+function embeddingGathers(graph: Graph, spec: QuantSpec, accept: (name: string, size: number) => boolean): { node: Node; V: number; D: number }[] {
+  return tableGathers(graph).filter(({ node, V, D }) => D % spec.group === 0 && accept(node.inputs[0], V * D));
 }
 
 /**

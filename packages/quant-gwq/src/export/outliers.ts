@@ -28,7 +28,7 @@ const VALUE_BITS = 16;
 /** Indices fit uint16 when every index (< dim) is <= 65535. */
 const indexBits = (dim: number): number => (dim <= 65536 ? 16 : 32);
 
-function indexTensor(idx: ArrayLike<number>, dim: number): Tensor {
+export function outlierIndexTensor(idx: ArrayLike<number>, dim: number): Tensor {
   return dim <= 65536 ? tensor('uint16', [idx.length], Uint16Array.from(idx)) : tensor('int32', [idx.length], Int32Array.from(idx));
 }
 
@@ -97,7 +97,7 @@ function rounds(o: Outliers): Outliers[] {
 
 /** out = y [..., N] + X[..., rows] @ W_rows (any rank, symbolic leading dims); out is fresh unless given. */
 function emitDenseRows(b: GraphBuilder, e: Emit, q: QuantizedMatrix, l: OutlierLayout, x: string, y: string, hint: string, out?: string): string {
-  const idx = e.cast(b.initializer(indexTensor(l.rows, q.K), `${hint}.outlier_rows`), INT64);
+  const idx = e.cast(b.initializer(outlierIndexTensor(l.rows, q.K), `${hint}.outlier_rows`), INT64);
   const w = e.cast(b.initializer(tensor('float16', [l.rows.length, q.N], l.rowValues), `${hint}.outlier_row_values`), FLOAT);
   return b.op('Add', [y, e.matmul(b.op('Gather', [x, idx], { axis: -1 }), w)], {}, out ? { outputs: [out] } : {});
 }
@@ -108,8 +108,8 @@ function emitSparse(b: GraphBuilder, e: Emit, q: QuantizedMatrix, o: Outliers, x
   const parts = scatterAdd ? [o] : rounds(o);
   parts.forEach((p, r) => {
     const suffix = parts.length > 1 ? `_${r}` : '';
-    const kIdx = e.cast(b.initializer(indexTensor(p.k, q.K), `${hint}.outlier_k${suffix}`), INT64);
-    const nIdx = e.cast(b.initializer(indexTensor(p.n, q.N), `${hint}.outlier_n${suffix}`), INT64);
+    const kIdx = e.cast(b.initializer(outlierIndexTensor(p.k, q.K), `${hint}.outlier_k${suffix}`), INT64);
+    const nIdx = e.cast(b.initializer(outlierIndexTensor(p.n, q.N), `${hint}.outlier_n${suffix}`), INT64);
     const values = e.cast(b.initializer(tensor('float16', [p.value.length], p.value), `${hint}.outlier_values${suffix}`), FLOAT);
     const prod = b.op('Mul', [b.op('Gather', [xf, kIdx], { axis: 1 }), values]); // [M, nnz]
     const cols = b.op('Expand', [nIdx, b.op('Shape', [prod])]); // [M, nnz]

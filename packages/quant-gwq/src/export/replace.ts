@@ -6,14 +6,20 @@
 import { dtypeFromOnnx, GradlocError, type Graph, type Node } from '@gradloc/tensor-backend';
 import type { QuantizedMatrix } from '../quant/types.js';
 import { validateQuantized } from '../quant/validate.js';
+import { emitInt8MatMul } from './int8.js';
 import { emitMatMulNBits, NBITS_BITS, nbitsStorage, nbitsSupports } from './matmul-nbits.js';
 import { emitOutliers, outlierStorage } from './outliers.js';
 import { dropUnusedInitializers, spliceReplace } from './splice.js';
 import { totalStorage, type Storage } from './storage.js';
 import { emitUnpackedWeight, unpackStorage } from './unpack.js';
 
-/** 'nbits': com.microsoft MatMulNBits; 'unpack': standard ops; 'auto': nbits when it can hold q. */
-export type ExportFormat = 'auto' | 'nbits' | 'unpack';
+/**
+ * 'int8': stored like 'unpack', computed by onnxruntime's integer GEMM (int8.ts);
+ * 'nbits': com.microsoft MatMulNBits; 'unpack': standard ops, folded to a float weight at
+ * session start; 'auto': nbits when it can hold q, else unpack.
+ */
+export type ExportFormat = 'auto' | 'int8' | 'nbits' | 'unpack';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['auto', 'int8', 'nbits', 'unpack'];
 export type ResolvedFormat = Exclude<ExportFormat, 'auto'>;
 
 export interface ReplaceOptions {
@@ -23,7 +29,7 @@ export interface ReplaceOptions {
 }
 
 export function resolveFormat(q: Pick<QuantizedMatrix, 'bits' | 'group'>, format: ExportFormat = 'auto'): ResolvedFormat {
-  if (format === 'unpack') return 'unpack';
+  if (format === 'unpack' || format === 'int8') return format;
   if (nbitsSupports(q)) return 'nbits';
   if (format === 'nbits') {
     throw new GradlocError(
@@ -36,6 +42,7 @@ export function resolveFormat(q: Pick<QuantizedMatrix, 'bits' | 'group'>, format
 
 /** Bits the chosen format stores for q (see storage.ts for what is counted). */
 export function storageOf(q: QuantizedMatrix, format: ExportFormat = 'auto'): Storage {
+  // int8 stores what unpack stores; only the graph after the initializers differs
   const dense = resolveFormat(q, format) === 'nbits' ? nbitsStorage(q) : unpackStorage(q);
   return totalStorage(q.K, q.N, dense, outlierStorage(q));
 }
@@ -56,6 +63,11 @@ export function replaceMatMul(graph: Graph, node: Node, q: QuantizedMatrix, opts
   validateQuantized(q);
   const format = resolveFormat(q, opts.format);
   const outliers = q.outliers.value.length > 0;
+  if (format === 'int8') {
+    spliceReplace(graph, node, (b) => emitInt8MatMul(b, q, x, y, w, node.name || undefined));
+    dropUnusedInitializers(graph, [w]);
+    return;
+  }
   spliceReplace(graph, node, (b) => {
     const dense = outliers ? b.fresh(`${y}.dense`) : y;
     const name = node.name || undefined;

@@ -3,7 +3,8 @@
  * use rather than at module load, so the explanation methods work (and load fast) in
  * processes that never touch an image file.
  */
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 import { firstLine, GradlocError } from '../errors.js';
 import { heatmapRGB, overlay, type OverlayOptions } from './heatmap.js';
 import type { ColormapName } from './colormap.js';
@@ -108,12 +109,9 @@ export async function encodePNG(image: RgbImage): Promise<Uint8Array> {
 /** Writes a PNG atomically (temp file + rename), so a failure never leaves half a file. */
 export async function writePNG(path: string, image: RgbImage): Promise<void> {
   const bytes = await encodePNG(image);
-  const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeFileAtomic(path, bytes);
   } catch (e) {
-    rmSync(tmp, { force: true });
     throw new GradlocError('BAD_INPUT', `cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
   }
 }

@@ -3,7 +3,8 @@
  * model in files named by `location`, at `offset`/`length`, as large Hugging Face exports do).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tempPathFor } from '../atomic-write.js';
 import { dirname, join } from 'node:path';
 import { GradlocError } from '../errors.js';
 import { decodeMessage, encodeMessage } from './protobuf.js';
@@ -72,13 +73,15 @@ export interface SaveOptions {
 
 /**
  * Writes atomically: temp files + rename, so a crash never leaves a truncated model; on a
- * failure the temp files are removed.
+ * failure the temp files are removed. Both temps are complete before either is renamed, so a
+ * model never points into a data file of another save (writeFileAtomic does one file).
  */
 export function saveModel(path: string, model: ModelProto, opts: SaveOptions = {}): void {
   const ext = opts.externalData;
   const dataPath = ext ? join(dirname(path), ext.location) : '';
-  const tmpData = ext ? `${dataPath}.tmp-${process.pid}` : '';
-  const tmp = `${path}.tmp-${process.pid}`;
+  const tmpData = ext ? tempPathFor(dataPath) : '';
+  const tmp = tempPathFor(path);
+  mkdirSync(dirname(path), { recursive: true });
   try {
     const toWrite = ext ? writeExternalData(model, tmpData, ext.location, ext.threshold ?? 1024) : model;
     writeFileSync(tmp, encodeModel(toWrite));

@@ -2,7 +2,8 @@
  * NumPy .npy (format 1.0-3.0) read/write. Little- and big-endian, C and Fortran order
  * on read; writes little-endian C order, version 1.0 (2.0 when the header needs it).
  */
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
 import { GradlocError } from '../errors.js';
 import { ARRAY_OF, BYTES, type DType } from './dtype.js';
 import { sizeOf, type Tensor } from './tensor.js';
@@ -121,7 +122,5 @@ export function readNpy(path: string): Tensor {
 
 /** Writes atomically (temp file + rename) so a failed run never leaves half a file. */
 export function writeNpy(path: string, t: Tensor): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, encodeNpy(t));
-  renameSync(tmp, path);
+  writeFileAtomic(path, encodeNpy(t));
 }
