@@ -42,10 +42,20 @@ function textInputs(g: Graph, b: GraphBuilder): void {
   if (!maskNode) throw notZoo('no padding mask (Greater(input_ids, 0))');
   replaceNode(g, maskNode, rewired(maskNode, IDS, MASK));
 
-  // the token embedding: a Gather, or quant-gwq's GatherBlockQuantized in a quantized model
-  const lookup = g.nodes.find((n) => (n.op === 'Gather' || n.op === 'GatherBlockQuantized') && n.inputs[1] === IDS);
-  const add = lookup && g.nodes.find((n) => n.op === 'Add' && n.inputs.includes(lookup.outputs[0]));
-  const table = add?.inputs.find((i) => i !== lookup?.outputs[0]);
+  // the token embedding: a Gather, quant-gwq's GatherBlockQuantized in a quantized model, or
+  // any lookup subgraph; with the mask rewired it is all that reads input_ids, and the first
+  // Add after it that adds an initializer adds the position table
+  const fromIds = new Set([IDS]);
+  let add: Node | undefined;
+  for (const n of g.nodes) {
+    if (!n.inputs.some((i) => fromIds.has(i))) continue;
+    if (n.op === 'Add' && n.inputs.some((i) => g.initializers.has(i))) {
+      add = n;
+      break;
+    }
+    for (const o of n.outputs) fromIds.add(o);
+  }
+  const table = add?.inputs.find((i) => !fromIds.has(i));
   if (!add || !table || !g.initializers.has(table)) throw notZoo('no position-embedding table added to the token embeddings');
   // table[0 : L] with L = input_ids.shape[1]
   const length = b.op('Slice', [b.op('Shape', [IDS]), b.ints([1]), b.ints([2]), b.ints([0])]);
