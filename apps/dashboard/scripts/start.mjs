@@ -2,7 +2,8 @@
 /**
  * `npm start`: the dashboard on the embedded default, in one command.
  *   1. build the server (tsc) and the pages (next build) when missing or older than the sources
- *   2. apply the database migrations (prisma migrate deploy; SQLite file in apps/dashboard/data)
+ *   2. apply the database migrations (prisma migrate deploy; SQLite file in apps/dashboard/data;
+ *      on Postgres the app's own applier, which needs no Prisma engine download)
  *   3. serve on http://127.0.0.1:3000 (HOST / PORT override) beside one job worker process,
  *      restarted if it dies (it recovers the jobs it was running), and print the URL.
  *      GRADLOC_EMBEDDED_WORKER=0 leaves the jobs to separate workers (docker-compose.yml).
@@ -85,7 +86,18 @@ if (!existsSync(buildId) || newest(pageSources) > statSync(buildId).mtimeMs) {
 const { loadEnv } = await import(serverOut.replace('index.js', 'env.js'));
 const settings = loadEnv(env);
 env.DATABASE_URL = settings.databaseUrl;
-run('prisma migrate deploy', [bin('prisma', 'build/index.js'), 'migrate', 'deploy'], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (/^postgres(ql)?:\/\//.test(settings.databaseUrl)) {
+  // Prisma migrates Postgres only with its downloaded schema engine: the app's own applier
+  // runs the same migration files and keeps Prisma's history table (src/server/pg-migrate.ts)
+  const { applyPostgresMigrations } = await import(serverOut.replace('index.js', 'pg-migrate.js'));
+  try {
+    const applied = await applyPostgresMigrations(settings.databaseUrl, join(app, 'prisma', 'postgres', 'migrations'));
+    if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
+  } catch (e) {
+    console.error(`dashboard: the database migration failed: ${e.message}`);
+    process.exit(1);
+  }
+} else run('prisma migrate deploy', [bin('prisma', 'build/index.js'), 'migrate', 'deploy'], { stdio: ['ignore', 'ignore', 'inherit'] });
 say(`database ${settings.databaseUrl.startsWith('file:') ? settings.databaseUrl.slice(5) : settings.databaseUrl.replace(/\/\/[^@]*@/, '//***@')} is up to date`);
 
 // 3. the web server and the worker

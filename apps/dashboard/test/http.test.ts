@@ -19,14 +19,14 @@ beforeAll(async () => {
   process.env.GRADLOC_MAX_UPLOAD_BYTES = String(256 * 1024);
   process.env.GRADLOC_API_TOKEN = 'a shared secret';
   process.env.GRADLOC_THREADS = '1';
-  migrate(`file:${join(dir, 'gradloc.db')}`);
+  await migrate(`file:${join(dir, 'gradloc.db')}`);
   ({ handleTrpc: handle, handleApiIndex: index } = await import('../src/server/index.js'));
 });
 afterAll(async () => {
-  const { serverState } = await import('../src/server/index.js');
+  const { disconnectDb, serverState } = await import('../src/server/index.js');
   const s = await serverState();
   await s.services.release();
-  await s.db.$disconnect();
+  await disconnectDb(s.db);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,15 +1,17 @@
 /**
  * Jobs end to end on a real SQLite database: the worker runs them with live progress (seen
- * through the jobs.watch subscription), cancellation, and recovery of jobs whose worker died.
+ * through the jobs.watch subscription); then the lifecycle suite (cancellation, recovery of
+ * jobs whose worker died, concurrent claims) that postgres.test.ts runs on Postgres too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, decodeNpy, imageBatch, OnnxModel, planarFromRgb } from '@gradloc/tensor-backend';
 import { baselineImage, bestDetection, divide, SetEvaluator } from '@gradloc/vps-search';
 import { downloadResponse, jobFileName } from '../src/server/jobs/files.js';
 import { brownPerplexity, modelDir } from '@gradloc/models';
-import { JobStore, JobWorker, MAX_ATTEMPTS, type JobView, type QuantResult, type VpsDiverseResult, type VpsResult } from '../src/server/index.js';
+import { JobStore, JobWorker, type JobView, type QuantResult, type VpsDiverseResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
 import { dataUrl, scenePng } from './helpers/images.js';
+import { jobLifecycleSuite, until } from './helpers/job-suite.js';
 
 let app: TestApp;
 let store: JobStore;
@@ -19,16 +21,6 @@ beforeAll(async () => {
   store = new JobStore(app.db);
 });
 afterAll(async () => app?.close());
-
-async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await f();
-    if (ok(v)) return v;
-    if (Date.now() - t0 > ms) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a quantization job', () => {
   it('runs to completion with rising progress on jobs.watch, and its perplexities match an independent evaluation', async () => {
@@ -178,71 +170,4 @@ describe('a diverse VPS job', () => {
   });
 });
 
-describe('cancellation', () => {
-  it('cancels a queued job at once and a running one at its next progress report', async () => {
-    const queued = await app.caller().quant.run({ method: 'rtn' });
-    const c = await app.caller().jobs.cancel({ id: queued.id });
-    expect(c.status).toBe('cancelled');
-    await expect(app.caller().jobs.cancel({ id: queued.id })).rejects.toThrow(/already cancelled/);
-
-    const { bytes, scene } = await scenePng(1);
-    const job = await app.caller().vps.explain({ image: dataUrl(bytes), query: scene.objects[0].phrases[0], regions: 64 });
-    const worker = new JobWorker(store, app.services, { concurrency: 1, heartbeatMs: 50, log: quiet });
-    await worker.start();
-    await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.stage.startsWith('search step'));
-    const t0 = Date.now();
-    await app.caller().jobs.cancel({ id: job.id });
-    const done = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status === 'cancelled');
-    expect(Date.now() - t0).toBeLessThan(10_000);
-    expect(done.error).toBe('cancelled by request');
-    expect(done.result).toBeNull();
-    await worker.stop(true);
-  });
-});
-
-describe('recovery after a worker dies', () => {
-  it('re-queues a job whose worker stopped heartbeating, runs it, and fails it once attempts are used up', async () => {
-    const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
-    // a worker that claimed the job and then died: its heartbeat goes stale
-    const dead = 'dead-worker';
-    expect((await store.claim(dead))?.id).toBe(job.id);
-    await app.db.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
-    const logs: string[] = [];
-    const worker = new JobWorker(store, app.services, { concurrency: 1, staleMs: 30_000, heartbeatMs: 100, log: (l) => logs.push(l) });
-    await worker.start();
-    const done = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status === 'succeeded' || j.status === 'failed');
-    await worker.stop(true);
-    expect(done.status).toBe('succeeded');
-    expect(done.attempts).toBe(2);
-    expect(logs.some((l) => l === `job ${job.id}: its worker stopped; re-queued`)).toBe(true);
-    // the dead worker's late write cannot overwrite the new state
-    expect((await store.finish(job.id, dead, { status: 'failed', error: 'late' })).count).toBe(0);
-
-    // a job that already used its attempts is failed with the reason instead
-    const again = await app.caller().quant.run({ method: 'rtn' });
-    await store.claim(dead);
-    await app.db.job.update({ where: { id: again.id }, data: { attempts: MAX_ATTEMPTS, heartbeatAt: new Date(0) } });
-    expect(await store.recover(1000)).toEqual({ requeued: [], failed: [again.id] });
-    const failed = await app.caller().jobs.get({ id: again.id });
-    expect(failed.status).toBe('failed');
-    expect(failed.error).toBe(`its worker stopped (crash or restart) during each of ${MAX_ATTEMPTS} attempts; not retried again`);
-  });
-
-  it('a sole worker re-runs the jobs left running at start; a stopping worker hands its jobs back', async () => {
-    const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
-    await store.claim('previous-process');
-    // the heartbeat is fresh, but the only worker is new: the job was interrupted
-    const sole = new JobWorker(store, app.services, { concurrency: 1, sole: true, log: quiet });
-    await sole.start();
-    const rerun = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status === 'succeeded' || j.status === 'failed');
-    await sole.stop(true);
-    expect([rerun.status, rerun.attempts]).toEqual(['succeeded', 2]);
-
-    const other = await app.caller().quant.run({ method: 'rtn' });
-    expect((await store.claim('stopping-worker'))?.attempts).toBe(1);
-    expect(await store.requeueOwn('stopping-worker')).toBe(1);
-    const back = await store.get(other.id);
-    expect([back?.status, back?.attempts, back?.stage]).toEqual(['queued', 0, 're-queued: its worker was stopped']);
-    await app.caller().jobs.cancel({ id: other.id });
-  });
-});
+jobLifecycleSuite('SQLite', () => app);

@@ -5,7 +5,7 @@
  */
 export { appRouter, createCaller, type AppRouter } from './router.js';
 export { createContext, type Context } from './context.js';
-export { createDb, isPostgresUrl, type Db } from './db.js';
+export { createDb, disconnectDb, isPostgresUrl, type Db } from './db.js';
 export { loadEnv, type Env } from './env.js';
 export { createServices, type Services } from './services/index.js';
 export { JobStore, MAX_ATTEMPTS, type JobView } from './jobs/store.js';

@@ -4,7 +4,7 @@
  * running at start was interrupted and is recovered at once; without it (several workers,
  * docker-compose.yml) a job is recovered when its heartbeat goes stale.
  */
-import { createDb } from './db.js';
+import { createDb, disconnectDb } from './db.js';
 import { loadEnv } from './env.js';
 import { JobStore } from './jobs/store.js';
 import { JobWorker } from './jobs/worker.js';
@@ -25,7 +25,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void worker
       .stop()
       .then(() => services.release())
-      .then(() => db.$disconnect())
+      .then(() => disconnectDb(db))
       .finally(() => process.exit(0));
   });
 }

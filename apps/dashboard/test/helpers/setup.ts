@@ -1,16 +1,22 @@
 /**
- * A real SQLite database per test file, migrated by the real `prisma migrate deploy`, and the
- * server's services over the shipped models.
+ * A real database per test file - SQLite migrated by the real `prisma migrate deploy`, or a
+ * Postgres URL (a throwaway cluster, helpers/postgres.ts) migrated by the app's own
+ * applyPostgresMigrations - and the server's services over the shipped models.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCaller, createContext, createDb, createServices, loadEnv, type Db, type Env, type Services } from '../../src/server/index.js';
+import { createCaller, createContext, createDb, createServices, disconnectDb, isPostgresUrl, loadEnv, type Db, type Env, type Services } from '../../src/server/index.js';
+import { applyPostgresMigrations } from '../../src/server/pg-migrate.js';
 
 export const APP = join(import.meta.dirname, '..', '..');
 
-export function migrate(databaseUrl: string): void {
+export async function migrate(databaseUrl: string): Promise<void> {
+  if (isPostgresUrl(databaseUrl)) {
+    await applyPostgresMigrations(databaseUrl, join(APP, 'prisma', 'postgres', 'migrations'));
+    return;
+  }
   execFileSync(process.execPath, [join(APP, '..', '..', 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'deploy'], {
     cwd: APP,
     env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: '1', CHECKPOINT_DISABLE: '1' },
@@ -30,7 +36,7 @@ export interface TestApp {
 export async function testApp(vars: Record<string, string> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'gradloc-dashboard-'));
   const env = loadEnv({ GRADLOC_DATA_DIR: dir, GRADLOC_THREADS: '1', ...vars });
-  migrate(env.databaseUrl);
+  await migrate(env.databaseUrl);
   const db = await createDb(env.databaseUrl);
   const services = createServices(env);
   return {
@@ -41,7 +47,7 @@ export async function testApp(vars: Record<string, string> = {}): Promise<TestAp
     caller: (token) => createCaller(createContext(db, services, new Headers(token ? { authorization: `Bearer ${token}` } : {}))),
     async close() {
       await services.release();
-      await db.$disconnect();
+      await disconnectDb(db);
       rmSync(dir, { recursive: true, force: true });
     },
   };

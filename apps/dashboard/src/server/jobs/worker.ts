@@ -124,8 +124,28 @@ export class JobWorker {
       clearInterval(timer);
       await beating;
     }
-    const r = await this.store.finish(job.id, this.id, end);
-    this.log(`job ${job.id} ${end.status}${r.count ? '' : ' (but it was no longer ours: not recorded)'}`);
+    const r = await this.recording(job.id, () => this.store.finish(job.id, this.id, end));
+    if (r) this.log(`job ${job.id} ${end.status}${r.count ? '' : ' (but it was no longer ours: not recorded)'}`);
+  }
+
+  /**
+   * Writes a finished job's end, retrying while the database is unreachable (a restart, a
+   * failover): the work is done, and giving up would leave the job to be re-run from scratch
+   * once its heartbeat goes stale. Retries for about a minute, then leaves it to recovery.
+   */
+  private async recording<T>(id: string, write: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0, wait = 100; ; attempt++, wait = Math.min(wait * 2, 5_000)) {
+      try {
+        return await write();
+      } catch (e) {
+        if (attempt >= 15) {
+          this.log(`job ${id}: could not record its end (${(e as Error).message}); recovery will re-queue it`);
+          return undefined;
+        }
+        this.log(`job ${id}: database unreachable while recording its end (${(e as Error).message}); retrying in ${wait} ms`);
+        await sleep(wait);
+      }
+    }
   }
 
   /** Stops claiming; running jobs are handed back to the queue unless `drain` waits for them. */

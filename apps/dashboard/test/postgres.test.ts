@@ -1,0 +1,95 @@
+/**
+ * The Postgres path on a real Postgres: a throwaway cluster (helpers/postgres.ts) migrated by
+ * the app's own applyPostgresMigrations, then the job lifecycle suite SQLite runs
+ * (helpers/job-suite.ts), and the migration history Prisma reads.
+ *
+ * Without Postgres binaries the file skips with a message; under CI it fails instead.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPostgresMigrations, migrationNames } from '../src/server/pg-migrate.js';
+import { JobStore, JobWorker } from '../src/server/index.js';
+import { jobLifecycleSuite, until } from './helpers/job-suite.js';
+import { postgresBinaries, startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { APP, testApp, type TestApp } from './helpers/setup.js';
+
+const MIGRATIONS = join(APP, 'prisma', 'postgres', 'migrations');
+const available = postgresBinaries() !== null;
+if (!available) {
+  if (process.env.CI) throw new Error('CI: no Postgres binaries (.ci/run installs Debian\'s postgresql)');
+  console.warn('postgres.test.ts: no Postgres binaries here (Debian\'s postgresql package): SKIPPED');
+}
+
+let pg: PostgresCluster;
+let app: TestApp;
+
+describe.skipIf(!available)('Postgres', () => {
+  beforeAll(async () => {
+    pg = await startPostgres();
+    app = await testApp({ DATABASE_URL: pg.url });
+  }, 120_000);
+  afterAll(async () => {
+    await app?.close(); // disconnectDb: bounded, the restart test leaves Prisma's pool unable to close
+    pg?.stop();
+  }, 120_000);
+
+  describe('migrations without the schema engine', () => {
+    it('recorded as Prisma records them, and applied once', async () => {
+      const rows = await app.db.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }[]>(
+        'SELECT migration_name, checksum, finished_at, applied_steps_count FROM "_prisma_migrations" ORDER BY migration_name',
+      );
+      const names = migrationNames(MIGRATIONS);
+      expect(names.length).toBeGreaterThan(0);
+      expect(rows.map((r) => r.migration_name)).toEqual(names);
+      for (const r of rows) {
+        expect(r.checksum).toBe(createHash('sha256').update(readFileSync(join(MIGRATIONS, r.migration_name, 'migration.sql'))).digest('hex'));
+        expect(r.finished_at).not.toBeNull();
+        expect(r.applied_steps_count).toBe(1);
+      }
+      // a second deploy (another process starting) has nothing to do
+      expect(await applyPostgresMigrations(pg.url, MIGRATIONS)).toEqual([]);
+      // the table the migration made is there, with its index
+      const indexes = await app.db.$queryRawUnsafe<{ indexname: string }[]>(`SELECT indexname::text AS indexname FROM pg_indexes WHERE tablename = 'Job'`);
+      expect(indexes.map((i) => i.indexname).sort()).toEqual(['Job_pkey', 'Job_status_createdAt_idx']);
+    });
+
+    it('refuses a migration changed after it was applied, and one that failed before', async () => {
+      const [first] = migrationNames(MIGRATIONS);
+      await app.db.$executeRawUnsafe(`UPDATE "_prisma_migrations" SET checksum = 'x' WHERE migration_name = '${first}'`);
+      await expect(applyPostgresMigrations(pg.url, MIGRATIONS)).rejects.toThrow(new RegExp(`migration ${first} was changed after it was applied`));
+      const good = createHash('sha256').update(readFileSync(join(MIGRATIONS, first, 'migration.sql'))).digest('hex');
+      await app.db.$executeRawUnsafe(`UPDATE "_prisma_migrations" SET checksum = '${good}' WHERE migration_name = '${first}'`);
+      await app.db.$executeRawUnsafe(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ('f', 'c', 'zz_broken')`);
+      await expect(applyPostgresMigrations(pg.url, MIGRATIONS)).rejects.toThrow(/migration zz_broken failed earlier/);
+      await app.db.$executeRawUnsafe(`DELETE FROM "_prisma_migrations" WHERE id = 'f'`);
+      expect(await applyPostgresMigrations(pg.url, MIGRATIONS)).toEqual([]);
+    });
+  });
+
+  jobLifecycleSuite('Postgres', () => app);
+
+  describe('faults', () => {
+    /** Polls through a database that may be restarting (a failed read counts as not yet). */
+    const settled = (id: string, ok: (status: string) => boolean) =>
+      until(
+        () => app.caller().jobs.get({ id }).then((j) => j, () => undefined),
+        (j) => j !== undefined && ok(j.status),
+      );
+
+    it('Postgres restarted during a job: the job finishes once and its result is recorded', async () => {
+      const logs: string[] = [];
+      const worker = new JobWorker(new JobStore(app.db), app.services, { concurrency: 1, heartbeatMs: 100, log: (l) => logs.push(l) });
+      const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 8 });
+      await worker.start();
+      await settled(job.id, (s) => s === 'running');
+      pg.restart(); // every connection dropped while the job computes
+      const done = await settled(job.id, (s) => s !== 'queued' && s !== 'running');
+      await worker.stop(true);
+      expect(logs.filter((l) => /heartbeat failed|database unreachable|database error/.test(l)).length).toBeGreaterThan(0);
+      expect([done?.status, done?.attempts]).toEqual(['succeeded', 1]);
+      expect((done?.result as { bits?: number } | null)?.bits).toBe(8);
+    });
+  });
+});
