@@ -218,7 +218,8 @@ export class OnnxModel {
     const all = [...this.compiled.values()];
     this.compiled.clear();
     for (const p of all) await (await p.catch(() => undefined))?.session.release();
-    if (this.forwardSession) await (await this.forwardSession).release();
+    // a session that failed to load has nothing to release (its error went to the run that asked)
+    if (this.forwardSession) await (await this.forwardSession.catch(() => undefined))?.release();
     this.forwardSession = undefined;
   }
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { firstLine, GradlocError } from '../errors.js';
+import { GradlocError, ortMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
 
@@ -90,8 +90,8 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
     try {
       session = await ort.InferenceSession.create(model, sessionOptions(wanted, opts));
     } catch (e) {
-      if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e)}`, { cause: e });
-      why = firstLine(e);
+      if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${ortMessage(e)}`, { cause: e });
+      why = ortMessage(e);
       unavailable.set(wanted, why);
       warnFallback(wanted, why);
     }
@@ -101,7 +101,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
     try {
       session = await ort.InferenceSession.create(model, sessionOptions('cpu', opts));
     } catch (e2) {
-      throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${firstLine(e2)}`, { cause: e2 });
+      throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${ortMessage(e2)}`, { cause: e2 });
     }
   }
   const s = session;
@@ -121,7 +121,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
         if (into) result = await s.run(ortFeeds, fetchesInto(outputs ?? s.outputNames, into));
         else result = outputs ? await s.run(ortFeeds, [...outputs]) : await s.run(ortFeeds);
       } catch (e) {
-        throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${firstLine(e)}`, { cause: e });
+        throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${ortMessage(e)}`, { cause: e });
       }
       const out: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(result)) out[k] = into?.[k] ?? fromOrt(v, k);
