@@ -22,6 +22,7 @@ export * from './autodiff/unbroadcast.js';
 export * from './autodiff/stop-gradient.js';
 export * from './autodiff/straight-through.js';
 export * from './runtime/session.js';
+export * from './runtime/kserve.js';
 export * from './runtime/target.js';
 export * from './runtime/model.js';
 export * from './ir/promote.js';

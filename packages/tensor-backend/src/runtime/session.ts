@@ -10,6 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { GradlocError, ortMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
+import { createRemoteSession, type RemoteOptions } from './kserve.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 
@@ -27,6 +28,11 @@ export interface RuntimeOptions {
    * when several sessions alternate, which otherwise slow each other.
    */
   readonly spinning?: boolean;
+  /**
+   * Run on a remote model server (KServe v2 over HTTP: Triton, KServe, MLServer) instead of
+   * onnxruntime in this process: each model is deployed there once (kserve.ts).
+   */
+  readonly remote?: RemoteOptions;
 }
 
 /** Providers that failed once in this process: later sessions go straight to the CPU. */
@@ -43,8 +49,8 @@ export function setWarningHandler(fn: (message: string) => void): void {
 export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** The provider actually in use. */
-  readonly executionProvider: ExecutionProvider;
+  /** The provider actually in use ('remote': a model server, RuntimeOptions.remote). */
+  readonly executionProvider: ExecutionProvider | 'remote';
   /**
    * `into`: preallocated tensors (same dtype and dims as the outputs) that onnxruntime writes
    * those outputs into; they are returned as given. Saves allocating large outputs on every
@@ -78,6 +84,7 @@ function cudaMissing(): string | undefined {
 }
 
 export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}): Promise<Session> {
+  if (opts.remote) return createRemoteSession(opts.remote, model);
   const wanted = opts.executionProvider ?? 'cpu';
   let ep: ExecutionProvider = wanted;
   let session: ort.InferenceSession | undefined;
