@@ -12,15 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPostgresMigrations, migrationNames } from '../src/server/pg-migrate.js';
 import { JobStore, JobWorker } from '../src/server/index.js';
 import { jobLifecycleSuite, until } from './helpers/job-suite.js';
-import { postgresBinaries, startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresAvailable, startPostgres, type PostgresCluster } from './helpers/postgres.js';
 import { APP, testApp, type TestApp } from './helpers/setup.js';
 
 const MIGRATIONS = join(APP, 'prisma', 'postgres', 'migrations');
-const available = postgresBinaries() !== null;
-if (!available) {
-  if (process.env.CI) throw new Error('CI: no Postgres binaries (.ci/run installs Debian\'s postgresql)');
-  console.warn('postgres.test.ts: no Postgres binaries here (Debian\'s postgresql package): SKIPPED');
-}
+const available = postgresAvailable('postgres.test.ts');
 
 let pg: PostgresCluster;
 let app: TestApp;

@@ -31,6 +31,8 @@ const schema = z.object({
   GRADLOC_HF_GROUNDERS: z.string().default(''),
   /** Jobs one worker runs at once. */
   GRADLOC_WORKER_CONCURRENCY: positiveInt(1),
+  /** A running job whose heartbeat is older than this (ms) belongs to a dead worker: re-queued by the others. */
+  GRADLOC_STALE_MS: positiveInt(15_000),
   /** onnxruntime intra-op threads per session (default: every core, as the engine defaults). */
   GRADLOC_THREADS: z.coerce.number().int().positive().optional(),
 });
@@ -43,6 +45,7 @@ export interface Env {
   readonly maxPixels: number;
   readonly hfModels: ReadonlyMap<string, string>;
   readonly workerConcurrency: number;
+  readonly staleMs: number;
   readonly threads: number | undefined;
 }
 
@@ -70,6 +73,7 @@ export function loadEnv(source: Readonly<Record<string, string | undefined>> = p
     maxPixels: e.GRADLOC_MAX_PIXELS,
     hfModels: new Map([...parseFolders(e.GRADLOC_HF_GROUNDERS, 'GRADLOC_HF_GROUNDERS'), ...parseFolders(e.GRADLOC_HF_MODELS, 'GRADLOC_HF_MODELS')]),
     workerConcurrency: e.GRADLOC_WORKER_CONCURRENCY,
+    staleMs: e.GRADLOC_STALE_MS,
     threads: e.GRADLOC_THREADS,
   };
 }

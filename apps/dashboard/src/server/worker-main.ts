@@ -13,7 +13,7 @@ import { createServices } from './services/index.js';
 const env = loadEnv();
 const db = await createDb(env.databaseUrl);
 const services = createServices(env);
-const worker = new JobWorker(new JobStore(db), services, { concurrency: env.workerConcurrency, sole: process.argv.includes('--sole') });
+const worker = new JobWorker(new JobStore(db), services, { concurrency: env.workerConcurrency, staleMs: env.staleMs, sole: process.argv.includes('--sole') });
 await worker.start();
 console.log(`worker: ${worker.id} running up to ${env.workerConcurrency} job(s) at once`);
 
