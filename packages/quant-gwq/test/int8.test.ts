@@ -149,10 +149,19 @@ describe('int8 form', () => {
     expect(Object.keys(int8).filter((n) => n.startsWith('proj.weight')).length).toBeGreaterThanOrEqual(4);
   });
 
-  it('refuses single-weight outliers below opset 18 (their column maxima need ScatterElements max)', () => {
+  it('refuses single-weight outliers below opset 18 (their column maxima need ScatterElements max), and any model below 13', () => {
     const q = randomQuantized(601, { K: 32, N: 4, bits: 4, group: 16, at: [[2, 1]] });
     const t = tinyLinear(q, { opset: 17 });
     expect(() => replaceMatMul(t.graph, t.graph.nodes.find((n) => n.op === 'MatMul')!, q, { format: 'int8' })).toThrow(/opset >= 18/);
+    const plain = randomQuantized(603, { K: 32, N: 4, bits: 4, group: 16 });
+    const old = tinyLinear(plain, { opset: 12 });
+    expect(() => replaceMatMul(old.graph, old.graph.nodes.find((n) => n.op === 'MatMul')!, plain, { format: 'int8' })).toThrow(/opset >= 13 \(per-axis QuantizeLinear\), the model has 12/);
+  });
+
+  it('runs at opset 13 (the lowest it takes)', async () => {
+    const r = await runInt8({ K: 48, N: 6, bits: 4, group: 16, at: rows([5], 6) }, 604, 13);
+    expect(r.codes.length).toBe(48 * 6);
+    expect(r.y.every((v) => Number.isFinite(v))).toBe(true);
   });
 
   it('an all-zero column gets codes 0 (no division by a zero scale)', async () => {

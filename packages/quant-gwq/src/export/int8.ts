@@ -43,9 +43,14 @@ const HUGE = 3.0e38;
 /** n zeros made in the graph (an initializer would be stored bytes the storage count does not know). */
 const zerosOf = (b: GraphBuilder, e: Emit, dtype: 'float32' | 'int8', n: number): string => e.expand(b.scalar(0, dtype, 'zero'), [n]);
 
-/** True when the int8 form can hold q's outliers at this opset. */
-export function int8Supports(q: QuantizedMatrix, opset: number): boolean {
-  return opset >= SCATTER_MAX_OPSET || outlierLayout(q).sparse.value.length === 0;
+/** QuantizeLinear takes a per-axis scale from opset 13. */
+const MIN_INT8_OPSET = 13;
+
+/** Why the int8 form cannot hold q at this opset, or undefined when it can. */
+export function int8Refusal(q: QuantizedMatrix, opset: number): string | undefined {
+  if (opset < MIN_INT8_OPSET) return `the int8 form needs opset >= ${MIN_INT8_OPSET} (per-axis QuantizeLinear), the model has ${opset}`;
+  if (opset < SCATTER_MAX_OPSET && outlierLayout(q).sparse.value.length > 0) return `the int8 form needs opset >= ${SCATTER_MAX_OPSET} for single-weight outliers, the model has ${opset}`;
+  return undefined;
 }
 
 /**
@@ -64,9 +69,8 @@ export function emitInt8Weight(b: GraphBuilder, e: Emit, q: QuantizedMatrix, hin
   const { K, N, group } = q;
   const G = groupsOf(K, group);
   const layout = outlierLayout(q);
-  if (!int8Supports(q, b.graph.opset(''))) {
-    throw new GradlocError('UNSUPPORTED_OP', `the int8 form needs opset >= ${SCATTER_MAX_OPSET} for single-weight outliers, the model has ${b.graph.opset('')}`);
-  }
+  const refusal = int8Refusal(q, b.graph.opset(''));
+  if (refusal) throw new GradlocError('UNSUPPORTED_OP', refusal);
   const parts = emitUnpackedParts(b, e, q, hint);
   let d = b.op('Sub', [parts.codes, parts.zeros]);
   if (G * group > K) {
