@@ -17,6 +17,12 @@ import { postgresAvailable, startPostgres, type PostgresCluster } from './helper
 import { APP, migrate } from './helpers/setup.js';
 
 const WORKER = join(APP, 'dist', 'server', 'worker-main.js');
+/**
+ * When the survivor takes the dead worker's job over. Not lower: a job's CPU-bound stretches
+ * hold up its worker's heartbeat timer (one event loop), and with 3 s a live job under CI's
+ * load was once taken over and run a second time.
+ */
+const STALE_MS = 10_000;
 const available = postgresAvailable('postgres-faults.test.ts');
 
 let pg: PostgresCluster;
@@ -26,7 +32,7 @@ const workers: ChildProcess[] = [];
 
 function startWorker(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, DATABASE_URL: pg.url, GRADLOC_DATA_DIR: dataDir, GRADLOC_STALE_MS: '3000', GRADLOC_THREADS: '1' },
+    env: { ...process.env, DATABASE_URL: pg.url, GRADLOC_DATA_DIR: dataDir, GRADLOC_STALE_MS: String(STALE_MS), GRADLOC_THREADS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   workers.push(child);
