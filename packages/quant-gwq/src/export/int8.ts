@@ -18,9 +18,9 @@
  * dequantization to float32 precision, unlike the other forms; tests bound the difference by
  * an emulation of both roundings.
  */
-import { Emit, GradlocError, type GraphBuilder, tensor } from '@gradloc/tensor-backend';
+import { Emit, GradlocError, type GraphBuilder } from '@gradloc/tensor-backend';
 import { groupsOf, type QuantizedMatrix } from '../quant/types.js';
-import { outlierLayout, outlierIndexTensor } from './outliers.js';
+import { emitStoredEntries, emitStoredRows, outlierLayout } from './outliers.js';
 import { emitUnpackedParts } from './unpack.js';
 
 /**
@@ -82,22 +82,10 @@ export function emitInt8Weight(b: GraphBuilder, e: Emit, q: QuantizedMatrix, hin
   const dMax = e.max(e.reduce('ReduceMax', d, [2], true), e.neg(e.reduce('ReduceMin', d, [2], true)));
   const maxima = [e.reduce('ReduceMax', e.mul(dMax, parts.scales), [1, 2], false)]; // [N]
 
-  let rowIdx = '';
-  let rowValues = '';
-  if (layout.rows.length > 0) {
-    rowIdx = e.cast(b.initializer(outlierIndexTensor(layout.rows, K), `${hint}.outlier_rows`), INT64);
-    rowValues = e.cast(b.initializer(tensor('float16', [layout.rows.length, N], layout.rowValues), `${hint}.outlier_row_values`), FLOAT);
-    maxima.push(e.reduce('ReduceMax', e.abs(rowValues), [0], false));
-  }
-  let sparseK = '';
-  let sparseN = '';
-  let sparseValues = '';
-  if (layout.sparse.value.length > 0) {
-    sparseK = e.cast(b.initializer(outlierIndexTensor(layout.sparse.k, K), `${hint}.outlier_k`), INT64);
-    sparseN = e.cast(b.initializer(outlierIndexTensor(layout.sparse.n, N), `${hint}.outlier_n`), INT64);
-    sparseValues = e.cast(b.initializer(tensor('float16', [layout.sparse.value.length], layout.sparse.value), `${hint}.outlier_values`), FLOAT);
-    maxima.push(b.op('ScatterElements', [zerosOf(b, e, 'float32', N), sparseN, e.abs(sparseValues)], { axis: 0, reduction: 'max' }));
-  }
+  const rows = layout.rows.length > 0 ? emitStoredRows(b, e, q, layout, hint) : undefined;
+  if (rows) maxima.push(e.reduce('ReduceMax', e.abs(rows.values), [0], false));
+  const sparse = layout.sparse.value.length > 0 ? emitStoredEntries(b, e, q, layout.sparse, hint) : undefined;
+  if (sparse) maxima.push(b.op('ScatterElements', [zerosOf(b, e, 'float32', N), sparse.n, e.abs(sparse.values)], { axis: 0, reduction: 'max' }));
   const amax = maxima.length === 1 ? maxima[0] : b.op('Max', maxima);
   const scale = e.div(amax, b.scalar(INT8_RANGE, 'float32', 'int8_range')); // [N]
   // an all-zero column has scale 0: quantize it with 1 (its values are 0 either way)
@@ -111,18 +99,18 @@ export function emitInt8Weight(b: GraphBuilder, e: Emit, q: QuantizedMatrix, hin
 
   const quantizeAt = (values: string, scales: string, axis: number, count: number): string =>
     b.op('QuantizeLinear', [values, scales, zerosOf(b, e, 'int8', count)], { axis });
-  if (rowIdx) {
+  if (rows) {
     // a stored row holds 0 where the dense part holds the weight and the dense part 0 at
     // every outlier, so the row's codes are the sum of both (added in int32: no int8 Add)
     const r = layout.rows.length;
-    const q8 = e.transpose(quantizeAt(rowValues, colScale, 1, N), [1, 0]); // [N, r]
-    const cols = b.op('Expand', [e.reshape(rowIdx, [1, r]), b.ints([N, r], 'shape')]);
+    const q8 = e.transpose(quantizeAt(rows.values, colScale, 1, N), [1, 0]); // [N, r]
+    const cols = b.op('Expand', [e.reshape(rows.idx, [1, r]), b.ints([N, r], 'shape')]);
     const sum = e.cast(e.add(e.cast(b.op('GatherElements', [w, cols], { axis: 1 }), INT32), e.cast(q8, INT32)), INT8);
     w = b.op('ScatterElements', [w, cols, sum], { axis: 1 });
   }
-  if (sparseValues) {
-    const q8 = quantizeAt(sparseValues, b.op('Gather', [colScale, sparseN], { axis: 0 }), 0, layout.sparse.value.length);
-    w = b.op('ScatterND', [w, e.concat([e.unsqueeze(sparseN, [1]), e.unsqueeze(sparseK, [1])], 1), q8]);
+  if (sparse) {
+    const q8 = quantizeAt(sparse.values, b.op('Gather', [colScale, sparse.n], { axis: 0 }), 0, layout.sparse.value.length);
+    w = b.op('ScatterND', [w, e.concat([e.unsqueeze(sparse.n, [1]), e.unsqueeze(sparse.k, [1])], 1), q8]);
   }
   return { codes: e.transpose(w, [1, 0]), scale: colScale };
 }

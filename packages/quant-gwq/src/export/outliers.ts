@@ -28,7 +28,7 @@ const VALUE_BITS = 16;
 /** Indices fit uint16 when every index (< dim) is <= 65535. */
 const indexBits = (dim: number): number => (dim <= 65536 ? 16 : 32);
 
-export function outlierIndexTensor(idx: ArrayLike<number>, dim: number): Tensor {
+function outlierIndexTensor(idx: ArrayLike<number>, dim: number): Tensor {
   return dim <= 65536 ? tensor('uint16', [idx.length], Uint16Array.from(idx)) : tensor('int32', [idx.length], Int32Array.from(idx));
 }
 
@@ -95,10 +95,30 @@ function rounds(o: Outliers): Outliers[] {
   return parts.map((p) => ({ k: Uint32Array.from(p.k), n: Uint32Array.from(p.n), value: Uint16Array.from(p.v) }));
 }
 
+/**
+ * The stored dense rows (the bits outlierStorage counts) as graph values: their input indices
+ * (int64 [rows]) and FP16 values widened to float32 [rows, N]. Every form that reads outliers
+ * reads them through this and emitStoredEntries, so all store the same initializers.
+ */
+export function emitStoredRows(b: GraphBuilder, e: Emit, q: QuantizedMatrix, l: OutlierLayout, hint: string): { idx: string; values: string } {
+  return {
+    idx: e.cast(b.initializer(outlierIndexTensor(l.rows, q.K), `${hint}.outlier_rows`), INT64),
+    values: e.cast(b.initializer(tensor('float16', [l.rows.length, q.N], l.rowValues), `${hint}.outlier_row_values`), FLOAT),
+  };
+}
+
+/** The stored sparse entries (o: all of them, or one round) as graph values: k, n (int64) and values (float32). */
+export function emitStoredEntries(b: GraphBuilder, e: Emit, q: QuantizedMatrix, o: Outliers, hint: string, suffix = ''): { k: string; n: string; values: string } {
+  return {
+    k: e.cast(b.initializer(outlierIndexTensor(o.k, q.K), `${hint}.outlier_k${suffix}`), INT64),
+    n: e.cast(b.initializer(outlierIndexTensor(o.n, q.N), `${hint}.outlier_n${suffix}`), INT64),
+    values: e.cast(b.initializer(tensor('float16', [o.value.length], o.value), `${hint}.outlier_values${suffix}`), FLOAT),
+  };
+}
+
 /** out = y [..., N] + X[..., rows] @ W_rows (any rank, symbolic leading dims); out is fresh unless given. */
 function emitDenseRows(b: GraphBuilder, e: Emit, q: QuantizedMatrix, l: OutlierLayout, x: string, y: string, hint: string, out?: string): string {
-  const idx = e.cast(b.initializer(outlierIndexTensor(l.rows, q.K), `${hint}.outlier_rows`), INT64);
-  const w = e.cast(b.initializer(tensor('float16', [l.rows.length, q.N], l.rowValues), `${hint}.outlier_row_values`), FLOAT);
+  const { idx, values: w } = emitStoredRows(b, e, q, l, hint);
   return b.op('Add', [y, e.matmul(b.op('Gather', [x, idx], { axis: -1 }), w)], {}, out ? { outputs: [out] } : {});
 }
 
@@ -108,9 +128,7 @@ function emitSparse(b: GraphBuilder, e: Emit, q: QuantizedMatrix, o: Outliers, x
   const parts = scatterAdd ? [o] : rounds(o);
   parts.forEach((p, r) => {
     const suffix = parts.length > 1 ? `_${r}` : '';
-    const kIdx = e.cast(b.initializer(outlierIndexTensor(p.k, q.K), `${hint}.outlier_k${suffix}`), INT64);
-    const nIdx = e.cast(b.initializer(outlierIndexTensor(p.n, q.N), `${hint}.outlier_n${suffix}`), INT64);
-    const values = e.cast(b.initializer(tensor('float16', [p.value.length], p.value), `${hint}.outlier_values${suffix}`), FLOAT);
+    const { k: kIdx, n: nIdx, values } = emitStoredEntries(b, e, q, p, hint, suffix);
     const prod = b.op('Mul', [b.op('Gather', [xf, kIdx], { axis: 1 }), values]); // [M, nnz]
     const cols = b.op('Expand', [nIdx, b.op('Shape', [prod])]); // [M, nnz]
     if (scatterAdd) {
