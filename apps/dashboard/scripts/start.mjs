@@ -88,10 +88,11 @@ const settings = loadEnv(env);
 env.DATABASE_URL = settings.databaseUrl;
 if (/^postgres(ql)?:\/\//.test(settings.databaseUrl)) {
   // Prisma migrates Postgres only with its downloaded schema engine: the app's own applier
-  // runs the same migration files and keeps Prisma's history table (src/server/pg-migrate.ts)
-  const { applyPostgresMigrations } = await import(serverOut.replace('index.js', 'pg-migrate.js'));
+  // runs the same migration files and keeps Prisma's history table (src/server/pg-migrate.ts);
+  // then the job engine's (graphile-worker's) schema
+  const { migratePostgres } = await import(serverOut.replace('index.js', 'pg-migrate.js'));
   try {
-    const applied = await applyPostgresMigrations(settings.databaseUrl, join(app, 'prisma', 'postgres', 'migrations'));
+    const applied = await migratePostgres(settings.databaseUrl, join(app, 'prisma', 'postgres', 'migrations'));
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
   } catch (e) {
     console.error(`dashboard: the database migration failed: ${e.message}`);

@@ -18,7 +18,7 @@ let store: JobStore;
 const quiet = (): void => {};
 beforeAll(async () => {
   app = await testApp();
-  store = new JobStore(app.db);
+  store = app.jobs;
 });
 afterAll(async () => app?.close());
 

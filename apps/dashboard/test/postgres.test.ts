@@ -1,5 +1,5 @@
 /**
- * The Postgres path on a real Postgres: a throwaway cluster (helpers/postgres.ts) migrated by
+ * The Postgres path on a real Postgres: a throwaway cluster (scripts/postgres-cluster.mjs) migrated by
  * the app's own applyPostgresMigrations, then the job lifecycle suite SQLite runs
  * (helpers/job-suite.ts), and the migration history Prisma reads.
  *
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPostgresMigrations, migrationNames } from '../src/server/pg-migrate.js';
 import { JobStore, JobWorker } from '../src/server/index.js';
 import { jobLifecycleSuite, until } from './helpers/job-suite.js';
-import { postgresAvailable, startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresAvailable, startPostgres, type PostgresCluster } from '../scripts/postgres-cluster.mjs';
 import { APP, testApp, type TestApp } from './helpers/setup.js';
 
 const MIGRATIONS = join(APP, 'prisma', 'postgres', 'migrations');
@@ -66,6 +66,63 @@ describe.skipIf(!available)('Postgres', () => {
 
   jobLifecycleSuite('Postgres', () => app);
 
+  describe('on graphile-worker', () => {
+    const entries = (id: string) =>
+      app.db.$queryRawUnsafe<{ task_identifier: string; payload: unknown; locked_by: string | null }[]>(
+        `SELECT t.identifier AS task_identifier, j.payload, j.locked_by
+           FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id WHERE j.key = $1`,
+        id,
+      );
+    const quiet = (): void => {};
+
+    it('a new job has one engine entry, keyed by its id; an idle worker is woken by NOTIFY, not by polling', async () => {
+      expect(app.jobs.queue.engine).toBe('graphile-worker');
+      // an hour between polls: only the engine's NOTIFY can wake this worker for a job queued after its start
+      const worker = new JobWorker(app.jobs, app.services, { concurrency: 1, pollMs: 3_600_000, heartbeatMs: 100, log: quiet });
+      await worker.start();
+      expect(worker.engine).toBe('graphile-worker');
+      await new Promise((r) => setTimeout(r, 500)); // past the engine's first look at the queue
+      const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
+      const queued = await entries(job.id);
+      expect(queued.map((e) => [e.task_identifier, e.payload])).toEqual([['gradloc_job', { id: job.id }]]);
+      const running = await until(() => app.db.job.findUnique({ where: { id: job.id } }), (j) => j?.status !== 'queued');
+      // the row records which engine slot runs it: <process worker id>/<graphile-worker id>
+      expect(running?.workerId).toMatch(new RegExp(`^${worker.id}/worker-[0-9a-f]+$`));
+      const done = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status === 'succeeded' || j.status === 'failed');
+      await worker.stop(true);
+      expect([done.status, done.attempts]).toEqual(['succeeded', 1]);
+      expect(await entries(job.id)).toEqual([]); // the engine completed (deleted) its entry
+    });
+
+    it('live progress is woken by the row trigger when what clients see changes, not by heartbeats', async () => {
+      const job = await app.jobs.create('quant', { method: 'rtn' });
+      const stop = new AbortController();
+      const sub = await app.jobs.subscribe(job.id);
+      const next = (ms: number): Promise<'woken' | 'quiet'> =>
+        Promise.race([sub.wait(600_000, stop.signal).then(() => 'woken' as const), new Promise<'quiet'>((r) => setTimeout(() => r('quiet'), ms))]);
+      try {
+        // a change made by another connection (as a worker's would be)
+        const woken = next(30_000);
+        await app.db.job.update({ where: { id: job.id }, data: { progress: 0.5, stage: 'step 1/2' } });
+        expect(await woken).toBe('woken');
+        // a heartbeat-only write stays silent
+        const beat = next(1_500);
+        await app.db.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date() } });
+        expect(await beat).toBe('quiet');
+        // a change that landed before the wait began is not missed
+        stop.abort(); // ends the wait left pending by the quiet round
+        await app.db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
+        await new Promise((r) => setTimeout(r, 300));
+        const again = new AbortController();
+        expect(await Promise.race([sub.wait(600_000, again.signal).then(() => 'woken'), new Promise((r) => setTimeout(() => r('quiet'), 30_000))])).toBe('woken');
+        again.abort();
+      } finally {
+        sub.close();
+        await app.caller().jobs.cancel({ id: job.id }).catch(() => undefined);
+      }
+    });
+  });
+
   describe('faults', () => {
     /** Polls through a database that may be restarting (a failed read counts as not yet). */
     const settled = (id: string, ok: (status: string) => boolean) =>
@@ -76,7 +133,7 @@ describe.skipIf(!available)('Postgres', () => {
 
     it('Postgres restarted during a job: the job finishes once and its result is recorded', async () => {
       const logs: string[] = [];
-      const worker = new JobWorker(new JobStore(app.db), app.services, { concurrency: 1, heartbeatMs: 100, log: (l) => logs.push(l) });
+      const worker = new JobWorker(app.jobs, app.services, { concurrency: 1, heartbeatMs: 100, log: (l) => logs.push(l) });
       const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 8 });
       await worker.start();
       await settled(job.id, (s) => s === 'running');

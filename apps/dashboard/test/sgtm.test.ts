@@ -54,7 +54,7 @@ describe('sgtm.train', () => {
   });
 
   it('trains as a job with step progress; the result has the losses before and after ablation and the model files', async () => {
-    const store = new JobStore(app.db);
+    const store = app.jobs;
     const worker = new JobWorker(store, app.services, { concurrency: 1, heartbeatMs: 50, log: () => undefined });
     const job = await app.caller().sgtm.train({ method: 'sgtm', undiscovered: 10, steps: 30, evalWindows: 2 });
     const seen: JobView[] = [];

@@ -3,6 +3,7 @@
  * Built by the HTTP route per request, and directly by tests (createCaller) with their own db.
  */
 import type { Db } from './db.js';
+import { jobQueue } from './jobs/queues/index.js';
 import { JobStore } from './jobs/store.js';
 import type { Services } from './services/index.js';
 
@@ -17,5 +18,5 @@ export interface Context {
 export function createContext(db: Db, services: Services, headers?: Headers): Context {
   const auth = headers?.get('authorization') ?? undefined;
   const token = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-  return { db, jobs: new JobStore(db), services, token };
+  return { db, jobs: new JobStore(db, jobQueue(db, services.env.databaseUrl)), services, token };
 }

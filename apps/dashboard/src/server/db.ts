@@ -9,6 +9,7 @@ import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from '../generated/sqlite/client.js';
 import { PrismaClient as PostgresClient } from '../generated/postgres/client.js';
+import { closeJobQueue } from './jobs/queues/index.js';
 
 export type Db = SqliteClient;
 export type { Job } from '../generated/sqlite/client.js';
@@ -48,6 +49,7 @@ export async function disconnectDb(db: Db, ms = 5_000): Promise<'closed' | 'time
     timer.unref();
   });
   try {
+    await Promise.race([closeJobQueue(db), late]);
     return await Promise.race([db.$disconnect().then(() => 'closed' as const), late]);
   } finally {
     clearTimeout(timer);

@@ -10,6 +10,7 @@ export { loadEnv, type Env } from './env.js';
 export { createServices, type Services } from './services/index.js';
 export { JobStore, MAX_ATTEMPTS, type JobView } from './jobs/store.js';
 export { JobWorker, type WorkerOptions } from './jobs/worker.js';
+export { jobQueue, migrateJobEngine, type JobQueue } from './jobs/queues/index.js';
 export { serverState } from './state.js';
 export type { QuantResult } from './jobs/runners/quant.js';
 export type { VpsResult } from './jobs/runners/vps.js';

@@ -15,6 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { migrateJobEngine } from './jobs/queues/graphile.js';
 
 /** Prisma's advisory lock key for migrations (the same number, so the two exclude each other). */
 const PRISMA_LOCK = 72707369;
@@ -83,4 +84,11 @@ export async function applyPostgresMigrations(url: string, dir: string): Promise
   } finally {
     await client.end();
   }
+}
+
+/** Everything a Postgres deployment needs before it serves: the app's migrations, then the job engine's schema. */
+export async function migratePostgres(url: string, dir: string): Promise<string[]> {
+  const applied = await applyPostgresMigrations(url, dir);
+  await migrateJobEngine(url);
+  return applied;
 }

@@ -6,6 +6,7 @@
  */
 import { createDb, disconnectDb } from './db.js';
 import { loadEnv } from './env.js';
+import { jobQueue } from './jobs/queues/index.js';
 import { JobStore } from './jobs/store.js';
 import { JobWorker } from './jobs/worker.js';
 import { createServices } from './services/index.js';
@@ -13,9 +14,9 @@ import { createServices } from './services/index.js';
 const env = loadEnv();
 const db = await createDb(env.databaseUrl);
 const services = createServices(env);
-const worker = new JobWorker(new JobStore(db), services, { concurrency: env.workerConcurrency, staleMs: env.staleMs, sole: process.argv.includes('--sole') });
+const worker = new JobWorker(new JobStore(db, jobQueue(db, env.databaseUrl)), services, { concurrency: env.workerConcurrency, staleMs: env.staleMs, sole: process.argv.includes('--sole') });
 await worker.start();
-console.log(`worker: ${worker.id} running up to ${env.workerConcurrency} job(s) at once`);
+console.log(`worker: ${worker.id} running up to ${env.workerConcurrency} job(s) at once (queue: ${worker.engine})`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

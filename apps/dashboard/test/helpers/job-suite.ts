@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JobStore, JobWorker, MAX_ATTEMPTS } from '../../src/server/index.js';
+import { Heartbeats } from '../../src/server/jobs/heartbeat.js';
 import { dataUrl, scenePng } from './images.js';
 import type { TestApp } from './setup.js';
 
@@ -25,7 +26,7 @@ export async function until<T>(f: () => Promise<T>, ok: (v: T) => boolean, ms = 
 
 /** Registers the suite under `backend`; `app` is the file's TestApp (made in its beforeAll). */
 export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
-  const store = (): JobStore => new JobStore(app().db);
+  const store = (): JobStore => new JobStore(app().db, app().jobs.queue);
   describe(`job lifecycle on ${backend}`, () => {
   describe('cancellation', () => {
     it('cancels a queued job at once and a running one at its next progress report', async () => {
@@ -54,7 +55,7 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
       const job = await app().caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
       // a worker that claimed the job and then died: its heartbeat goes stale
       const dead = 'dead-worker';
-      expect((await store().claim(dead))?.id).toBe(job.id);
+      expect((await store().claimNext(dead))?.id).toBe(job.id);
       await app().db.job.update({ where: { id: job.id }, data: { heartbeatAt: new Date(Date.now() - 60_000) } });
       const logs: string[] = [];
       const worker = new JobWorker(store(), app().services, { concurrency: 1, staleMs: 30_000, heartbeatMs: 100, log: (l) => logs.push(l) });
@@ -69,7 +70,7 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
 
       // a job that already used its attempts is failed with the reason instead
       const again = await app().caller().quant.run({ method: 'rtn' });
-      await store().claim(dead);
+      await store().claimNext(dead);
       await app().db.job.update({ where: { id: again.id }, data: { attempts: MAX_ATTEMPTS, heartbeatAt: new Date(0) } });
       expect(await store().recover(1000)).toEqual({ requeued: [], failed: [again.id] });
       const failed = await app().caller().jobs.get({ id: again.id });
@@ -79,7 +80,7 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
 
     it('a sole worker re-runs the jobs left running at start; a stopping worker hands its jobs back', async () => {
       const job = await app().caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
-      await store().claim('previous-process');
+      await store().claimNext('previous-process');
       // the heartbeat is fresh, but the only worker is new: the job was interrupted
       const sole = new JobWorker(store(), app().services, { concurrency: 1, sole: true, log: quiet });
       await sole.start();
@@ -88,12 +89,40 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
       expect([rerun.status, rerun.attempts]).toEqual(['succeeded', 2]);
 
       const other = await app().caller().quant.run({ method: 'rtn' });
-      expect((await store().claim('stopping-worker'))?.attempts).toBe(1);
+      expect((await store().claimNext('stopping-worker'))?.attempts).toBe(1);
       expect(await store().requeueOwn('stopping-worker')).toBe(1);
       const back = await store().get(other.id);
       expect([back?.status, back?.attempts, back?.stage]).toEqual(['queued', 0, 're-queued: its worker was stopped']);
       await app().caller().jobs.cancel({ id: other.id });
     });
+  });
+
+  it('heartbeats and cancellation reach a job whose thread is blocked', async () => {
+    const job = await store().create('quant', { method: 'rtn' });
+    expect((await store().claim(job.id, 'busy-worker'))?.status).toBe('running');
+    const logs: string[] = [];
+    const beats = new Heartbeats({ databaseUrl: app().env.databaseUrl, intervalMs: 100 }, (l) => logs.push(l));
+    try {
+      await beats.started();
+      const beat = beats.watch(job.id, 'busy-worker');
+      beat.report(0.25, 'step 1/4');
+      // this thread blocked for 1.5 s (as by a long synchronous kernel): no timer of its own can run
+      const blockedAt = Date.now();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_500);
+      const row = await app().db.job.findUnique({ where: { id: job.id } });
+      expect(row!.heartbeatAt!.getTime()).toBeGreaterThan(blockedAt + 500);
+      expect([row!.progress, row!.stage]).toEqual([0.25, 'step 1/4']);
+      // a cancel requested while the job is blocked is in its flag when it next looks, with no await between
+      expect(beat.cancelled).toBe(false);
+      await app().db.job.update({ where: { id: job.id }, data: { cancelRequested: true } });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_500);
+      expect(beat.cancelled).toBe(true);
+      beat.stop();
+      expect(logs).toEqual([]);
+    } finally {
+      await beats.close();
+      await store().finish(job.id, 'busy-worker', { status: 'cancelled', error: 'cancelled by request' });
+    }
   });
 
     it('concurrent claims hand every queued job to exactly one worker', async () => {
@@ -105,7 +134,7 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
         claimed.map(async (mine, w) => {
           const s = store();
           for (;;) {
-            const j = await s.claim(`claimer-${w}`);
+            const j = await s.claimNext(`claimer-${w}`);
             if (!j) {
               // claim gives up after a few lost races; it is empty only when nothing is queued
               const left = await app().db.job.count({ where: { status: 'queued', id: { in: [...ids] } } });

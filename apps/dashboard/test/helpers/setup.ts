@@ -1,20 +1,20 @@
 /**
  * A real database per test file - SQLite migrated by the real `prisma migrate deploy`, or a
- * Postgres URL (a throwaway cluster, helpers/postgres.ts) migrated by the app's own
+ * Postgres URL (a throwaway cluster, scripts/postgres-cluster.mjs) migrated by the app's own
  * applyPostgresMigrations - and the server's services over the shipped models.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCaller, createContext, createDb, createServices, disconnectDb, isPostgresUrl, loadEnv, type Db, type Env, type Services } from '../../src/server/index.js';
-import { applyPostgresMigrations } from '../../src/server/pg-migrate.js';
+import { createCaller, createContext, createDb, createServices, disconnectDb, isPostgresUrl, jobQueue, JobStore, loadEnv, type Db, type Env, type Services } from '../../src/server/index.js';
+import { migratePostgres } from '../../src/server/pg-migrate.js';
 
 export const APP = join(import.meta.dirname, '..', '..');
 
 export async function migrate(databaseUrl: string): Promise<void> {
   if (isPostgresUrl(databaseUrl)) {
-    await applyPostgresMigrations(databaseUrl, join(APP, 'prisma', 'postgres', 'migrations'));
+    await migratePostgres(databaseUrl, join(APP, 'prisma', 'postgres', 'migrations'));
     return;
   }
   execFileSync(process.execPath, [join(APP, '..', '..', 'node_modules', 'prisma', 'build', 'index.js'), 'migrate', 'deploy'], {
@@ -29,6 +29,8 @@ export interface TestApp {
   readonly env: Env;
   readonly db: Db;
   readonly services: Services;
+  /** The job store the app's procedures use (on this database's queue). */
+  readonly jobs: JobStore;
   caller(token?: string): ReturnType<typeof createCaller>;
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function testApp(vars: Record<string, string> = {}): Promise<TestAp
     env,
     db,
     services,
+    jobs: new JobStore(db, jobQueue(db, env.databaseUrl)),
     caller: (token) => createCaller(createContext(db, services, new Headers(token ? { authorization: `Bearer ${token}` } : {}))),
     async close() {
       await services.release();

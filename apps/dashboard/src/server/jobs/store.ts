@@ -10,10 +10,13 @@
  *
  * Every transition is a conditional update (WHERE status = ...), so two workers can never
  * claim the same job and a late write from a dead worker cannot overwrite a newer state.
+ * Every transition into `queued` also makes the job runnable in the queue's engine, in the
+ * same transaction (queues/queue.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Job } from '../db.js';
 import type { JobKind } from '../schemas.js';
+import type { Claimer, JobQueue, Subscription } from './queues/index.js';
 
 /** A job is started at most this many times (the first run and one re-run after a crash). */
 export const MAX_ATTEMPTS = 2;
@@ -49,11 +52,26 @@ export function jobView(j: Job): JobView {
   };
 }
 
-export class JobStore {
-  constructor(private readonly db: Db) {}
+/** Matches the rows a worker process holds: its id, or its id + '/' + an engine slot (graphile-worker). */
+const heldBy = (workerId: string) => ({ OR: [{ workerId }, { workerId: { startsWith: `${workerId}/` } }] });
+
+export class JobStore implements Claimer {
+  constructor(
+    private readonly db: Db,
+    readonly queue: JobQueue,
+  ) {}
 
   async create(kind: JobKind, input: unknown): Promise<Job> {
-    return this.db.job.create({ data: { id: randomUUID(), kind, input: JSON.stringify(input) } });
+    return this.db.$transaction(async (tx) => {
+      const job = await tx.job.create({ data: { id: randomUUID(), kind, input: JSON.stringify(input) } });
+      await this.queue.dispatch(tx, job.id);
+      return job;
+    });
+  }
+
+  /** Follows one job's changes (live progress); see JobQueue.subscribe. */
+  subscribe(id: string): Promise<Subscription> {
+    return this.queue.subscribe(id);
   }
 
   get(id: string): Promise<Job | null> {
@@ -76,17 +94,23 @@ export class JobStore {
     return this.get(id);
   }
 
+  /** Job `id`, now running under `workerId`, or null when it is not queued (cancelled, or another worker took it). */
+  async claim(id: string, workerId: string): Promise<Job | null> {
+    const now = new Date();
+    const won = await this.db.job.updateMany({
+      where: { id, status: 'queued' },
+      data: { status: 'running', workerId, heartbeatAt: now, startedAt: now, attempts: { increment: 1 }, progress: 0, stage: 'starting' },
+    });
+    return won.count === 1 ? this.get(id) : null;
+  }
+
   /** The oldest queued job, now running under `workerId`, or null when none is left. */
-  async claim(workerId: string): Promise<Job | null> {
+  async claimNext(workerId: string): Promise<Job | null> {
     for (let tries = 0; tries < 5; tries++) {
       const next = await this.db.job.findFirst({ where: { status: 'queued' }, orderBy: { createdAt: 'asc' } });
       if (!next) return null;
-      const now = new Date();
-      const won = await this.db.job.updateMany({
-        where: { id: next.id, status: 'queued' },
-        data: { status: 'running', workerId, heartbeatAt: now, startedAt: now, attempts: { increment: 1 }, progress: 0, stage: 'starting' },
-      });
-      if (won.count === 1) return this.get(next.id);
+      const job = await this.claim(next.id, workerId);
+      if (job) return job;
       // another worker took it: look again
     }
     return null;
@@ -109,14 +133,13 @@ export class JobStore {
   }
 
   /**
-   * Jobs left running by a worker that stopped (heartbeat older than `staleMs`, or any running
-   * job of a worker id in `deadWorkers`): re-queued when they have attempts left, else failed
+   * Jobs left running by a worker that stopped (heartbeat older than `staleMs`): re-queued when they have attempts left, else failed
    * with the reason (jobs being cancelled become cancelled). Returns what was done, for the log.
    */
-  async recover(staleMs: number, deadWorkers: readonly string[] = []): Promise<{ requeued: string[]; failed: string[] }> {
+  async recover(staleMs: number): Promise<{ requeued: string[]; failed: string[] }> {
     const cutoff = new Date(Date.now() - staleMs);
     const orphans = await this.db.job.findMany({
-      where: { status: 'running', OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }, ...(deadWorkers.length ? [{ workerId: { in: [...deadWorkers] } }] : [])] },
+      where: { status: 'running', OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null }] },
     });
     const requeued: string[] = [];
     const failed: string[] = [];
@@ -127,24 +150,37 @@ export class JobStore {
         const r = await this.db.job.updateMany({ where: guard, data: { status: 'cancelled', stage: 'cancelled', finishedAt: new Date() } });
         if (r.count) failed.push(j.id);
       } else if (j.attempts < MAX_ATTEMPTS) {
-        const r = await this.db.job.updateMany({ where: guard, data: { status: 'queued', workerId: null, progress: 0, stage: `re-queued: its worker stopped during attempt ${j.attempts}` } });
-        if (r.count) requeued.push(j.id);
+        const r = await this.requeue(guard, { stage: `re-queued: its worker stopped during attempt ${j.attempts}` });
+        if (r) requeued.push(j.id);
       } else {
         const error = `its worker stopped (crash or restart) during each of ${j.attempts} attempts; not retried again`;
         const r = await this.db.job.updateMany({ where: guard, data: { status: 'failed', error, stage: 'failed', finishedAt: new Date() } });
         if (r.count) failed.push(j.id);
       }
     }
+    // what the dead workers still hold in the engine is freed now, not hours later
+    await this.queue.release(orphans.map((j) => j.workerId ?? ''));
     return { requeued, failed };
+  }
+
+  /** A running row back to queued, and runnable in the engine, in one transaction; false when the guard no longer matched. */
+  private requeue(guard: { id: string; status: string; workerId: string | null }, data: { stage: string; attempts?: { decrement: number } }): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const r = await tx.job.updateMany({ where: guard, data: { status: 'queued', workerId: null, progress: 0, ...data } });
+      if (r.count) await this.queue.dispatch(tx, guard.id);
+      return r.count === 1;
+    });
   }
 
   /** A worker shutting down cleanly hands its running jobs back (the attempt does not count). */
   async requeueOwn(workerId: string): Promise<number> {
-    const r = await this.db.job.updateMany({
-      where: { workerId, status: 'running', cancelRequested: false },
-      data: { status: 'queued', workerId: null, progress: 0, attempts: { decrement: 1 }, stage: 're-queued: its worker was stopped' },
-    });
-    await this.db.job.updateMany({ where: { workerId, status: 'running', cancelRequested: true }, data: { status: 'cancelled', stage: 'cancelled', finishedAt: new Date() } });
-    return r.count;
+    const held = await this.db.job.findMany({ where: { ...heldBy(workerId), status: 'running' }, select: { id: true, workerId: true, cancelRequested: true } });
+    let n = 0;
+    for (const j of held) {
+      const guard = { id: j.id, status: 'running', workerId: j.workerId };
+      if (j.cancelRequested) await this.db.job.updateMany({ where: guard, data: { status: 'cancelled', stage: 'cancelled', finishedAt: new Date() } });
+      else if (await this.requeue(guard, { stage: 're-queued: its worker was stopped', attempts: { decrement: 1 } })) n++;
+    }
+    return n;
   }
 }

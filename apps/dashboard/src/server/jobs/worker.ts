@@ -1,7 +1,8 @@
 /**
- * The job worker: claims queued jobs (up to `concurrency` at once), runs them off the request
- * path, writes progress and a heartbeat to the database, honours cancellation, and sweeps for
- * jobs whose worker died (store.recover). The embedded default runs one in its own process
+ * The job worker: takes jobs from the database's queue (queues/: graphile-worker on Postgres,
+ * the local queue on SQLite; up to `concurrency` at once), runs them off the request path,
+ * writes progress and a heartbeat to the database, honours cancellation, and sweeps for jobs
+ * whose worker died (store.recover). The embedded default runs one in its own process
  * beside the web server (worker-main.ts); docker-compose.yml runs it as a service.
  */
 import { hostname } from 'node:os';
@@ -13,13 +14,15 @@ import type { Services } from '../services/index.js';
 import { JobCancelled, type JobContext } from './context.js';
 import { runJob } from './runners/index.js';
 import { saveJobFile } from './files.js';
+import { Heartbeats } from './heartbeat.js';
+import type { Claimed, QueueRunner } from './queues/index.js';
 import type { JobStore } from './store.js';
 
 export interface WorkerOptions {
   readonly concurrency: number;
-  /** How often to look for queued jobs (ms). */
+  /** How often the local queue (SQLite) looks for queued jobs (ms); graphile-worker is woken by NOTIFY and polls only as a fallback (default 2 s). */
   readonly pollMs?: number;
-  /** How often a running job's progress and heartbeat are written (ms). */
+  /** How often a running job's progress and heartbeat are written (ms), from the heartbeat thread. */
   readonly heartbeatMs?: number;
   /** A running job whose heartbeat is older than this belongs to a dead worker (ms). */
   readonly staleMs?: number;
@@ -28,14 +31,18 @@ export interface WorkerOptions {
   readonly log?: (line: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** How long a stopping worker waits for handed-back jobs to notice (their next progress report). */
+const HANDBACK_WAIT_MS = 5_000;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 const isKind = (k: string): k is JobKind => (JOB_KINDS as readonly string[]).includes(k);
 
 export class JobWorker {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly running = new Map<string, Promise<void>>();
-  private stopping = false;
-  private loop: Promise<void> | undefined;
+  private runner: QueueRunner | undefined;
+  private heartbeats: Heartbeats | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping = Promise.resolve();
+  private readonly running = new Set<string>();
   private readonly log: (line: string) => void;
 
   constructor(
@@ -50,9 +57,19 @@ export class JobWorker {
     return this.running.size;
   }
 
+  /** The queue's engine ('local' on SQLite, 'graphile-worker' on Postgres). */
+  get engine(): string {
+    return this.store.queue.engine;
+  }
+
   async start(): Promise<void> {
+    this.heartbeats = new Heartbeats({ databaseUrl: this.services.env.databaseUrl, intervalMs: this.o.heartbeatMs ?? 500 }, this.log);
+    await this.heartbeats.started();
     await this.sweep(this.o.sole ? 0 : this.staleMs);
-    this.loop = this.run();
+    this.runner = await this.store.queue.work(this.store, (c) => this.execute(c), { concurrency: this.o.concurrency, workerId: this.id, pollMs: this.o.pollMs, log: this.log });
+    this.sweeper = setInterval(() => {
+      this.sweeping = this.sweeping.then(() => this.sweep(this.staleMs)).catch((e: Error) => this.log(`database error: ${e.message}`));
+    }, this.staleMs / 3);
   }
 
   private get staleMs(): number {
@@ -65,66 +82,42 @@ export class JobWorker {
     for (const id of r.failed) this.log(`job ${id}: its worker stopped; not re-run (attempts used up, or it was being cancelled)`);
   }
 
-  private async run(): Promise<void> {
-    let lastSweep = Date.now();
-    while (!this.stopping) {
-      try {
-        while (this.running.size < this.o.concurrency && !this.stopping) {
-          const job = await this.store.claim(this.id);
-          if (!job) break;
-          const p = this.execute(job).finally(() => this.running.delete(job.id));
-          this.running.set(job.id, p);
-        }
-        if (Date.now() - lastSweep > this.staleMs / 3) {
-          lastSweep = Date.now();
-          await this.sweep(this.staleMs);
-        }
-      } catch (e) {
-        this.log(`database error: ${(e as Error).message}`); // keep going: the next poll retries
-      }
-      await sleep(this.o.pollMs ?? 250);
+  private async execute({ job, workerId }: Claimed): Promise<void> {
+    this.running.add(job.id);
+    try {
+      await this.executeClaimed(job, workerId);
+    } finally {
+      this.running.delete(job.id);
     }
   }
 
-  private async execute(job: Job): Promise<void> {
+  private async executeClaimed(job: Job, workerId: string): Promise<void> {
     this.log(`job ${job.id} (${job.kind}) started, attempt ${job.attempts}`);
-    let latest = { progress: 0, stage: 'starting' };
-    let cancel = false;
+    const beat = this.heartbeats!.watch(job.id, workerId);
     const ctx: JobContext = {
       services: this.services,
       jobId: job.id,
       saveFile: (name, bytes) => saveJobFile(this.services.env.dataDir, job.id, name, bytes),
       report: (progress, stage) => {
-        if (cancel) throw new JobCancelled();
-        latest = { progress: Math.min(1, Math.max(0, progress)), stage };
+        if (beat.cancelled) throw new JobCancelled();
+        beat.report(Math.min(1, Math.max(0, progress)), stage);
       },
     };
-    let beating = Promise.resolve();
-    const beat = (): void => {
-      beating = beating
-        .then(() => this.store.heartbeat(job.id, this.id, latest.progress, latest.stage))
-        .then((r) => {
-          if (r.cancel) cancel = true;
-        })
-        .catch((e: Error) => this.log(`job ${job.id}: heartbeat failed: ${e.message}`));
-    };
-    const timer = setInterval(beat, this.o.heartbeatMs ?? 500);
     let end: Parameters<JobStore['finish']>[2];
     try {
       if (!isKind(job.kind)) throw new Error(`unknown job kind '${job.kind}'`);
       const result = await runJob(job.kind, JSON.parse(job.input), ctx);
-      end = cancel ? { status: 'cancelled', error: 'cancelled by request' } : { status: 'succeeded', result };
+      end = beat.cancelled ? { status: 'cancelled', error: 'cancelled by request' } : { status: 'succeeded', result };
     } catch (e) {
-      if (e instanceof JobCancelled || cancel) end = { status: 'cancelled', error: 'cancelled by request' };
+      if (e instanceof JobCancelled || beat.cancelled) end = { status: 'cancelled', error: 'cancelled by request' };
       else {
         end = { status: 'failed', error: publicMessage(e) };
         this.log(`job ${job.id} failed: ${(e as Error).stack ?? String(e)}`);
       }
     } finally {
-      clearInterval(timer);
-      await beating;
+      beat.stop();
     }
-    const r = await this.recording(job.id, () => this.store.finish(job.id, this.id, end));
+    const r = await this.recording(job.id, () => this.store.finish(job.id, workerId, end));
     if (r) this.log(`job ${job.id} ${end.status}${r.count ? '' : ' (but it was no longer ours: not recorded)'}`);
   }
 
@@ -148,14 +141,23 @@ export class JobWorker {
     }
   }
 
-  /** Stops claiming; running jobs are handed back to the queue unless `drain` waits for them. */
+  /**
+   * Stops claiming. Running jobs are handed back to the queue (another worker, or the next
+   * start, runs them) unless `drain` waits for them; a handed-back job stops at its next
+   * progress report, and this waits for that at most `HANDBACK_WAIT_MS`.
+   */
   async stop(drain = false): Promise<void> {
-    this.stopping = true;
-    await this.loop;
-    if (drain) await Promise.allSettled(this.running.values());
-    else {
-      const n = await this.store.requeueOwn(this.id);
-      if (n) this.log(`stopped: ${n} running job(s) handed back to the queue`);
+    clearInterval(this.sweeper);
+    await this.sweeping;
+    if (this.runner) {
+      if (drain) await this.runner.idle();
+      else {
+        await this.runner.stop();
+        const n = await this.store.requeueOwn(this.id);
+        if (n) this.log(`stopped: ${n} running job(s) handed back to the queue`);
+        await Promise.race([this.runner.idle(), sleep(HANDBACK_WAIT_MS)]);
+      }
     }
+    await this.heartbeats?.close();
   }
 }

@@ -6,11 +6,6 @@ import { jobProcedure, publicProcedure, router } from '../trpc.js';
 import type { Context } from '../context.js';
 
 const id = z.object({ id: z.uuid('a job id is a UUID') });
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 async function mustGet(ctx: Context, jobId: string) {
   const j = await ctx.jobs.get(jobId);
@@ -18,8 +13,12 @@ async function mustGet(ctx: Context, jobId: string) {
   return j;
 }
 
-/** How often a subscription looks at the job's row (the worker writes it a few times a second). */
-const WATCH_MS = 250;
+/**
+ * The longest a subscription waits before looking at its job's row again. It is woken sooner
+ * by the queue: at once by Postgres NOTIFY (graphile-worker), every 250 ms on SQLite; this
+ * bound only matters if a notification is lost while the listening connection reconnects.
+ */
+const WATCH_MS = 5_000;
 
 export const jobsRouter = router({
   list: publicProcedure
@@ -52,16 +51,22 @@ export const jobsRouter = router({
   }),
   /** Live progress (SSE): the job's state whenever it changes, ending when the job ends. */
   watch: publicProcedure.meta({ description: "Live progress (server-sent events): the job's state whenever it changes, until it ends." }).input(id).subscription(async function* ({ ctx, input, signal }) {
-    let last = '';
-    while (!signal?.aborted) {
-      const view: JobView = jobView(await mustGet(ctx, input.id));
-      const key = `${view.status}|${view.progress}|${view.stage}|${view.cancelRequested}`;
-      if (key !== last) {
-        last = key;
-        yield view;
+    // subscribed before the first read: a change between the read and the wait still wakes it
+    const changes = await ctx.jobs.subscribe(input.id);
+    try {
+      let last = '';
+      while (!signal?.aborted) {
+        const view: JobView = jobView(await mustGet(ctx, input.id));
+        const key = `${view.status}|${view.progress}|${view.stage}|${view.cancelRequested}`;
+        if (key !== last) {
+          last = key;
+          yield view;
+        }
+        if (isTerminal(view.status)) return;
+        await changes.wait(WATCH_MS, signal);
       }
-      if (isTerminal(view.status)) return;
-      await sleep(WATCH_MS, signal);
+    } finally {
+      changes.close();
     }
   }),
 });

@@ -1,5 +1,5 @@
 /**
- * A throwaway Postgres cluster for the tests: initdb into a temp folder, started on a free
+ * A throwaway Postgres cluster for the tests and the job-engine benchmark: initdb into a temp folder, started on a free
  * loopback port with its socket in that folder, stopped and deleted at the end. Debian's
  * postgresql package provides the binaries (.ci/run installs it); initdb refuses to run as
  * root, so under root the cluster is made and run as the `postgres` user.
@@ -9,21 +9,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-
-export interface PostgresCluster {
-  /** postgres://postgres@127.0.0.1:PORT/postgres (trust authentication, loopback only). */
-  readonly url: string;
-  readonly port: number;
-  /** pg_ctl restart (-m fast): drops every connection, as a database restart does. */
-  restart(): void;
-  stop(): void;
-}
+import { freePort } from './launch.mjs';
 
 /** The folder holding initdb and pg_ctl: PATH, else Debian's /usr/lib/postgresql/<version>/bin. */
-export function postgresBinaries(): string | null {
+export function postgresBinaries() {
   const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' });
   if (which.status === 0 && which.stdout.trim()) {
     const dir = which.stdout.trim().replace(/\/pg_ctl$/, '');
@@ -40,25 +31,14 @@ export function postgresBinaries(): string | null {
  * Whether the Postgres tests can run here: false (with a loud warning) without the binaries,
  * and under CI (CI=true) a thrown error instead, so a missing package cannot pass for green.
  */
-export function postgresAvailable(file: string): boolean {
+export function postgresAvailable(file) {
   if (postgresBinaries() !== null) return true;
   if (process.env.CI) throw new Error(`CI: no Postgres binaries for ${file} (.ci/run installs Debian's postgresql)`);
   console.warn(`${file}: no Postgres binaries here (Debian's postgresql package): SKIPPED`);
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startPostgres(): Promise<PostgresCluster> {
+export async function startPostgres() {
   const bin = postgresBinaries();
   if (!bin) throw new Error('no Postgres binaries (install Debian\'s postgresql package)');
   const root = mkdtempSync(join(tmpdir(), 'gradloc-pg-'));
@@ -69,7 +49,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     chownSync(root, uid, gid);
     chmodSync(root, 0o700);
   }
-  const run = (tool: string, args: string[]): void => {
+  const run = (tool, args) => {
     const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
     const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: root });
     if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
@@ -78,7 +58,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
   const port = await freePort();
   const options = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`;
-  const ctl = (action: string, extra: string[] = []) => run('pg_ctl', [action, '-D', data, '-w', '-t', '60', '-l', join(root, 'log'), ...extra]);
+  const ctl = (action, extra = []) => run('pg_ctl', [action, '-D', data, '-w', '-t', '60', '-l', join(root, 'log'), ...extra]);
   ctl('start', ['-o', options]);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
