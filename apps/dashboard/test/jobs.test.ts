@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, decodeNpy, imageBatch, OnnxModel, planarFromRgb } from '@gradloc/tensor-backend';
 import { baselineImage, bestDetection, divide, SetEvaluator } from '@gradloc/vps-search';
-import { downloadResponse, jobFileName } from '../src/server/jobs/files.js';
+import sharp from 'sharp';
+import { downloadResponse, jobFileName, readJobFile } from '../src/server/jobs/files.js';
 import { brownPerplexity, modelDir } from '@gradloc/models';
 import { JobStore, JobWorker, type JobView, type QuantResult, type VpsDiverseResult, type VpsResult } from '../src/server/index.js';
 import { testApp, type TestApp } from './helpers/setup.js';
@@ -64,7 +65,7 @@ describe('a quantization job', () => {
     expect(r.outlierPercent).toBeCloseTo(1, 1);
     expect([r.evalWindows, r.evalWindowsTotal]).toEqual([8, 1899]);
     // the quantized model is kept for download, and it is the model that was scored
-    const response = downloadResponse(app.services.env.dataDir, r.modelUrl);
+    const response = await downloadResponse(app.services.blobs, r.modelUrl);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="brown-gpt-gwq-4bit\.onnx"$/);
     const bytes = new Uint8Array(await response.arrayBuffer());
     expect(bytes.length).toBe(r.sizeBytes);
@@ -74,8 +75,8 @@ describe('a quantization job', () => {
     } finally {
       await downloaded.release();
     }
-    expect(downloadResponse(app.services.env.dataDir, r.modelUrl.replace('.onnx', '.npy')).status).toBe(404);
-    expect(downloadResponse(app.services.env.dataDir, `/api/jobs/${job.id}/..%2F..%2Fgradloc.db`).status).toBe(404);
+    expect((await downloadResponse(app.services.blobs, r.modelUrl.replace('.onnx', '.npy'))).status).toBe(404);
+    expect((await downloadResponse(app.services.blobs, `/api/jobs/${job.id}/..%2F..%2Fgradloc.db`)).status).toBe(404);
     // the history list carries the result table
     const listed = await app.caller().jobs.list({ kind: 'quant', status: 'succeeded', results: true });
     expect((listed.find((j) => j.id === job.id)?.result as QuantResult).ppl).toBe(r.ppl);
@@ -104,7 +105,17 @@ describe('a VPS job', () => {
     await worker.stop(true);
     expect(done.status).toBe('succeeded');
     const r = done.result as VpsResult;
-    expect(r.overlay).toMatch(/^data:image\/png;base64,/);
+    // the upload and the overlay live in the blob store; the row holds their URLs
+    const phrase = scene.objects[0].phrases[0];
+    const row = await app.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(JSON.parse(row.input).image).toBe(`/api/jobs/${job.id}/upload.png`);
+    expect(row.input.length).toBeLessThan(500);
+    expect(Buffer.from((await readJobFile(app.services.blobs, `/api/jobs/${job.id}/upload.png`))!).equals(bytes)).toBe(true);
+    expect(r.overlay).toBe(`/api/jobs/${job.id}/shapes-grounder-gwq4-vps-${phrase.replace(/ /g, '-')}-overlay.png`);
+    expect(row.result!.length).toBeLessThan(8_000);
+    const overlay = await downloadResponse(app.services.blobs, r.overlay);
+    expect(overlay.headers.get('content-type')).toBe('image/png');
+    expect(await sharp(Buffer.from(await overlay.arrayBuffer())).metadata()).toMatchObject({ width: 192, height: 192 });
     expect(r.missed).toBe(false);
     const o = scene.objects[0].box;
     expect(r.box[0]).toBeLessThan(o[2] * 2);
@@ -115,9 +126,8 @@ describe('a VPS job', () => {
     expect(r.curves.deletion[0]).toBeCloseTo(r.score, 4);
     expect(r.forwardPasses).toBeGreaterThan(9);
     // the map for download, named for what it explains: the upload's size (scenePng(0, 2) is 192 x 192), values in [0, 1]
-    const phrase = scene.objects[0].phrases[0];
     expect(r.mapUrl).toBe(`/api/jobs/${job.id}/shapes-grounder-gwq4-vps-${phrase.replace(/ /g, '-')}-map.npy`);
-    const map = decodeNpy(new Uint8Array(await downloadResponse(app.services.env.dataDir, r.mapUrl).arrayBuffer()));
+    const map = decodeNpy(new Uint8Array(await (await downloadResponse(app.services.blobs, r.mapUrl)).arrayBuffer()));
     expect(map.dims).toEqual([192, 192]);
     expect(Math.max(...(map.data as Float32Array))).toBeCloseTo(1, 5);
   });
@@ -162,8 +172,9 @@ describe('a diverse VPS job', () => {
     const again = await ev.evaluate(masks);
     r.explanations.forEach((e, i) => expect(e.value).toBeCloseTo(again.value[i], 4));
     for (const e of r.explanations) {
-      expect(e.overlay).toMatch(/^data:image\/png;base64,/);
-      const map = decodeNpy(new Uint8Array(await downloadResponse(app.services.env.dataDir, e.mapUrl).arrayBuffer()));
+      const overlay = await downloadResponse(app.services.blobs, e.overlay);
+      expect(await sharp(Buffer.from(await overlay.arrayBuffer())).metadata()).toMatchObject({ width: 192, height: 192 });
+      const map = decodeNpy(new Uint8Array(await (await downloadResponse(app.services.blobs, e.mapUrl)).arrayBuffer()));
       expect(map.dims).toEqual([192, 192]);
     }
     expect(r.diversity).toBeGreaterThan(0);

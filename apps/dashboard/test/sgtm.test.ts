@@ -73,11 +73,11 @@ describe('sgtm.train', () => {
     expect(r.calibrated).not.toBeNull();
     expect(r.tokensPerSec).toBeGreaterThan(0);
     for (const url of Object.values(r.files)) {
-      const res = downloadResponse(app.services.env.dataDir, url);
+      const res = await downloadResponse(app.services.blobs, url);
       expect(res.status).toBe(200);
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100);
     }
-    const card = (await downloadResponse(app.services.env.dataDir, r.files['card.json']).json()) as { metrics: Record<string, number> };
+    const card = (await (await downloadResponse(app.services.blobs, r.files['card.json'])).json()) as { metrics: Record<string, number> };
     expect(card.metrics).toEqual(r.full);
   });
 });

@@ -33,6 +33,8 @@ const schema = z.object({
   GRADLOC_WORKER_CONCURRENCY: positiveInt(1),
   /** A running job whose heartbeat is older than this (ms) belongs to a dead worker: re-queued by the others. */
   GRADLOC_STALE_MS: positiveInt(15_000),
+  /** Finished jobs (and their files) older than this many days are deleted by the workers; 0 keeps them for good. */
+  GRADLOC_JOB_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** onnxruntime intra-op threads per session (default: every core, as the engine defaults). */
   GRADLOC_THREADS: z.coerce.number().int().positive().optional(),
 });
@@ -46,6 +48,7 @@ export interface Env {
   readonly hfModels: ReadonlyMap<string, string>;
   readonly workerConcurrency: number;
   readonly staleMs: number;
+  readonly retentionDays: number;
   readonly threads: number | undefined;
 }
 
@@ -74,6 +77,7 @@ export function loadEnv(source: Readonly<Record<string, string | undefined>> = p
     hfModels: new Map([...parseFolders(e.GRADLOC_HF_GROUNDERS, 'GRADLOC_HF_GROUNDERS'), ...parseFolders(e.GRADLOC_HF_MODELS, 'GRADLOC_HF_MODELS')]),
     workerConcurrency: e.GRADLOC_WORKER_CONCURRENCY,
     staleMs: e.GRADLOC_STALE_MS,
+    retentionDays: e.GRADLOC_JOB_RETENTION_DAYS,
     threads: e.GRADLOC_THREADS,
   };
 }

@@ -36,5 +36,5 @@ export async function handleTrpc(req: Request): Promise<Response> {
 /** GET /api/jobs/<id>/<file>: a file a job kept for download (jobs/files.ts). */
 export async function handleDownload(req: Request): Promise<Response> {
   const { services } = await serverState();
-  return downloadResponse(services.env.dataDir, new URL(req.url).pathname);
+  return downloadResponse(services.blobs, new URL(req.url).pathname);
 }

@@ -115,4 +115,6 @@ export const JOB_INPUTS = { vps: vpsInput, 'vps-diverse': vpsDiverseInput, quant
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
-export const isTerminal = (s: string): boolean => s === 'succeeded' || s === 'failed' || s === 'cancelled';
+/** The statuses a job ends in. */
+export const TERMINAL_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+export const isTerminal = (s: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(s);

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JobStore, JobWorker, MAX_ATTEMPTS } from '../../src/server/index.js';
+import { fileUrl, readJobFile, saveJobFile } from '../../src/server/jobs/files.js';
 import { Heartbeats } from '../../src/server/jobs/heartbeat.js';
 import { dataUrl, scenePng } from './images.js';
 import type { TestApp } from './setup.js';
@@ -95,6 +96,28 @@ export function jobLifecycleSuite(backend: string, app: () => TestApp): void {
       expect([back?.status, back?.attempts, back?.stage]).toEqual(['queued', 0, 're-queued: its worker was stopped']);
       await app().caller().jobs.cancel({ id: other.id });
     });
+  });
+
+  it('retention deletes jobs that ended before the cutoff, with their files, and nothing else', async () => {
+    const blobs = app().services.blobs;
+    const old = await store().create('quant', { method: 'rtn' });
+    const recent = await store().create('quant', { method: 'rtn' });
+    const running = await store().create('quant', { method: 'rtn' });
+    await store().claim(running.id, 'retention-worker');
+    await app().db.job.update({ where: { id: running.id }, data: { startedAt: new Date(0) } });
+    for (const j of [old, recent]) await app().caller().jobs.cancel({ id: j.id });
+    await app().db.job.update({ where: { id: old.id }, data: { finishedAt: new Date(Date.now() - 40 * 86_400_000) } });
+    for (const j of [old, recent, running]) await saveJobFile(blobs, j.id, 'upload.png', new Uint8Array([1, 2, 3]));
+    const cutoff = new Date(Date.now() - 30 * 86_400_000);
+    expect(await store().expire(cutoff, blobs)).toEqual([old.id]);
+    expect(await store().get(old.id)).toBeNull();
+    expect(await readJobFile(blobs, fileUrl(old.id, 'upload.png'))).toBeUndefined();
+    for (const j of [recent, running]) {
+      expect(await store().get(j.id)).not.toBeNull();
+      expect(await readJobFile(blobs, fileUrl(j.id, 'upload.png'))).toEqual(new Uint8Array([1, 2, 3]));
+    }
+    expect(await store().expire(cutoff, blobs)).toEqual([]);
+    await store().finish(running.id, 'retention-worker', { status: 'cancelled', error: 'cancelled by request' });
   });
 
   it('heartbeats and cancellation reach a job whose thread is blocked', async () => {

@@ -10,7 +10,8 @@ import { isTerminal, quantResultOf, vpsDiverseResultOf, vpsResultOf } from '../.
 
 /** The stored input without the uploaded picture (megabytes of base64 help nobody). */
 function inputSummary(input: unknown): string {
-  return JSON.stringify(input, (key, value: unknown) => (key === 'image' && typeof value === 'string' ? `(image, ${value.length} characters)` : value), 2);
+  // an upload is a URL of the job's file; older rows hold it inline
+  return JSON.stringify(input, (key, value: unknown) => (key === 'image' && typeof value === 'string' && value.length > 200 ? `(image, ${value.length} characters)` : value), 2);
 }
 
 export function JobDetails({ id }: { id: string }) {

@@ -10,7 +10,8 @@ function vpsDownloads(r: VpsResult): DownloadSpec[] {
   const name = (what: string, ext: string) => fileName([r.model, 'vps', r.query, what], ext);
   const points = r.curves.fractions.map((f, i) => ({ fraction: f, insertion: r.curves.insertion[i], deletion: r.curves.deletion[i] }));
   return [
-    { label: 'overlay PNG', filename: name('overlay', 'png'), make: () => dataUrlBlob(r.overlay) },
+    // kept by the job on the server (a URL); results from before that hold the PNG inline
+    r.overlay.startsWith('data:') ? { label: 'overlay PNG', filename: name('overlay', 'png'), make: () => dataUrlBlob(r.overlay) } : { label: 'overlay PNG', href: r.overlay },
     // results written before jobs kept files have no map to download
     ...(r.mapUrl ? [{ label: 'map .npy', href: r.mapUrl }] : []),
     { label: 'curves CSV', filename: name('curves', 'csv'), make: () => csvBlob(points, ['fraction', 'insertion', 'deletion']) },

@@ -10,8 +10,8 @@ export class JobCancelled extends Error {
 export interface JobContext {
   readonly services: Services;
   readonly jobId: string;
-  /** Keeps a file for download with the job's result; returns its URL (jobs/files.ts). */
-  saveFile(name: string, bytes: Uint8Array): string;
+  /** Keeps a file for download with the job's result, in the blob store; returns its URL (jobs/files.ts). */
+  saveFile(name: string, bytes: Uint8Array): Promise<string>;
   /**
    * Progress in [0, 1] and what the job is doing. Synchronous (package progress callbacks are);
    * the worker writes the latest value to the database a few times a second. Throws

@@ -1,11 +1,10 @@
 /**
- * Files a job produces for download (a quantized model, a map as .npy), kept on disk under
- * <GRADLOC_DATA_DIR>/jobs/<job id>/ rather than in the job's row; the row's result holds their
- * URLs. Names come from the runners (never from a request), ids are the jobs' UUIDs, and
- * reading checks both, so no request can name a path of its own.
+ * A job's files - its upload, result images, maps (.npy), quantized models - kept in the blob
+ * store under jobs/<job id>/<name> rather than in the job's row; the row holds their URLs.
+ * Names come from the server (never from a request), ids are the jobs' UUIDs, and reading
+ * checks both, so no request can name a key of its own.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { BlobStore } from '../blobs/store.js';
 
 /** What the runners may name a file: a short plain name with an extension. */
 const FILE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}\.[a-z0-9]{1,8}$/;
@@ -30,37 +29,39 @@ export function jobFileName(parts: readonly string[], extension: string): string
 /** The download URL of a job's file (served by handleDownload). */
 export const fileUrl = (jobId: string, name: string): string => `${DOWNLOAD_PREFIX}/${jobId}/${name}`;
 
-const dirOf = (dataDir: string, jobId: string): string => join(dataDir, 'jobs', jobId);
+const keyOf = (jobId: string, name: string): string => `jobs/${jobId}/${name}`;
 
-/** Writes a job's file atomically (a re-run replaces it) and returns its download URL. */
-export function saveJobFile(dataDir: string, jobId: string, name: string, bytes: Uint8Array): string {
+/** Keeps a job's file (a re-run replaces it) and returns its download URL. */
+export async function saveJobFile(blobs: BlobStore, jobId: string, name: string, bytes: Uint8Array): Promise<string> {
   if (!JOB_ID.test(jobId) || !FILE_NAME.test(name)) throw new Error(`bad job file ${jobId}/${name}`);
-  const dir = dirOf(dataDir, jobId);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${name}.tmp-${process.pid}`);
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, join(dir, name));
+  await blobs.put(keyOf(jobId, name), bytes);
   return fileUrl(jobId, name);
 }
 
-/** A job's file, or undefined when the id or name is not one a runner could have written, or it does not exist. */
-export function readJobFile(dataDir: string, jobId: string, name: string): Uint8Array | undefined {
-  if (!JOB_ID.test(jobId) || !FILE_NAME.test(name)) return undefined;
-  const path = join(dirOf(dataDir, jobId), name);
-  return existsSync(path) ? readFileSync(path) : undefined;
+/** The job id and file name of a download URL (/api/jobs/<id>/<name>), or undefined when it is not one the server could have made. */
+export function parseFileUrl(url: string): { jobId: string; name: string } | undefined {
+  if (!url.startsWith(`${DOWNLOAD_PREFIX}/`)) return undefined;
+  const parts = url.slice(DOWNLOAD_PREFIX.length).split('/').filter(Boolean);
+  return parts.length === 2 && JOB_ID.test(parts[0]) && FILE_NAME.test(parts[1]) ? { jobId: parts[0], name: parts[1] } : undefined;
 }
 
-export function removeJobFiles(dataDir: string, jobId: string): void {
-  if (JOB_ID.test(jobId)) rmSync(dirOf(dataDir, jobId), { recursive: true, force: true });
+/** A job's file by its URL, or undefined when the URL is not one the server could have made, or the file does not exist. */
+export async function readJobFile(blobs: BlobStore, url: string): Promise<Uint8Array | undefined> {
+  const f = parseFileUrl(url);
+  return f ? blobs.get(keyOf(f.jobId, f.name)) : undefined;
 }
 
-const TYPES: Readonly<Record<string, string>> = { onnx: 'application/octet-stream', npy: 'application/octet-stream', png: 'image/png', json: 'application/json', csv: 'text/csv; charset=utf-8' };
+export async function removeJobFiles(blobs: BlobStore, jobId: string): Promise<void> {
+  if (JOB_ID.test(jobId)) await blobs.removeAll(`jobs/${jobId}`);
+}
+
+const TYPES: Readonly<Record<string, string>> = { onnx: 'application/octet-stream', npy: 'application/octet-stream', png: 'image/png', jpeg: 'image/jpeg', json: 'application/json', csv: 'text/csv; charset=utf-8' };
 
 /** GET /api/jobs/<id>/<name>: the file as an attachment, 404 otherwise. */
-export function downloadResponse(dataDir: string, pathname: string): Response {
-  const parts = pathname.slice(DOWNLOAD_PREFIX.length).split('/').filter(Boolean);
-  const bytes = parts.length === 2 ? readJobFile(dataDir, parts[0], parts[1]) : undefined;
+export async function downloadResponse(blobs: BlobStore, pathname: string): Promise<Response> {
+  const bytes = await readJobFile(blobs, pathname);
   if (!bytes) return Response.json({ error: { message: `no such file: ${pathname}` } }, { status: 404 });
-  const ext = parts[1].split('.').pop() ?? '';
-  return new Response(bytes, { headers: { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'content-disposition': `attachment; filename="${parts[1]}"`, 'content-length': String(bytes.length) } });
+  const name = pathname.split('/').pop() ?? '';
+  const ext = name.split('.').pop() ?? '';
+  return new Response(bytes, { headers: { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'content-disposition': `attachment; filename="${name}"`, 'content-length': String(bytes.length) } });
 }

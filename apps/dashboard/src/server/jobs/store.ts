@@ -15,7 +15,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Job } from '../db.js';
-import type { JobKind } from '../schemas.js';
+import { TERMINAL_STATUSES, type JobKind } from '../schemas.js';
+import type { BlobStore } from '../blobs/store.js';
+import { removeJobFiles } from './files.js';
 import type { Claimer, JobQueue, Subscription } from './queues/index.js';
 
 /** A job is started at most this many times (the first run and one re-run after a crash). */
@@ -61,9 +63,10 @@ export class JobStore implements Claimer {
     readonly queue: JobQueue,
   ) {}
 
-  async create(kind: JobKind, input: unknown): Promise<Job> {
+  /** Queues a job (`id`: when its files were kept before the row, e.g. its upload). */
+  async create(kind: JobKind, input: unknown, id: string = randomUUID()): Promise<Job> {
     return this.db.$transaction(async (tx) => {
-      const job = await tx.job.create({ data: { id: randomUUID(), kind, input: JSON.stringify(input) } });
+      const job = await tx.job.create({ data: { id, kind, input: JSON.stringify(input) } });
       await this.queue.dispatch(tx, job.id);
       return job;
     });
@@ -170,6 +173,18 @@ export class JobStore implements Claimer {
       if (r.count) await this.queue.dispatch(tx, guard.id);
       return r.count === 1;
     });
+  }
+
+  /**
+   * Deletes jobs that ended before `cutoff`, files first (a failure leaves the row, and the
+   * next sweep tries again), at most `limit` per call; returns their ids.
+   */
+  async expire(cutoff: Date, blobs: BlobStore, limit = 200): Promise<string[]> {
+    const old = await this.db.job.findMany({ where: { status: { in: [...TERMINAL_STATUSES] }, finishedAt: { lt: cutoff } }, select: { id: true }, orderBy: { finishedAt: 'asc' }, take: limit });
+    for (const j of old) await removeJobFiles(blobs, j.id);
+    const ids = old.map((j) => j.id);
+    if (ids.length) await this.db.job.deleteMany({ where: { id: { in: ids }, status: { in: [...TERMINAL_STATUSES] } } });
+    return ids;
   }
 
   /** A worker shutting down cleanly hands its running jobs back (the attempt does not count). */

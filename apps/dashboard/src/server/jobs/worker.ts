@@ -31,6 +31,7 @@ export interface WorkerOptions {
   readonly log?: (line: string) => void;
 }
 
+const EXPIRY_EVERY_MS = 3_600_000;
 /** How long a stopping worker waits for handed-back jobs to notice (their next progress report). */
 const HANDBACK_WAIT_MS = 5_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
@@ -80,6 +81,18 @@ export class JobWorker {
     const r = await this.store.recover(staleMs);
     for (const id of r.requeued) this.log(`job ${id}: its worker stopped; re-queued`);
     for (const id of r.failed) this.log(`job ${id}: its worker stopped; not re-run (attempts used up, or it was being cancelled)`);
+    await this.expire();
+  }
+
+  private lastExpiry = 0;
+
+  /** Retention (GRADLOC_JOB_RETENTION_DAYS): jobs that ended longer ago go, with their files; looked at hourly. */
+  private async expire(): Promise<void> {
+    const days = this.services.env.retentionDays;
+    if (days <= 0 || Date.now() - this.lastExpiry < EXPIRY_EVERY_MS) return;
+    this.lastExpiry = Date.now();
+    const gone = await this.store.expire(new Date(Date.now() - days * 86_400_000), this.services.blobs);
+    if (gone.length) this.log(`retention: deleted ${gone.length} job(s) that ended more than ${days} day(s) ago, with their files`);
   }
 
   private async execute({ job, workerId }: Claimed): Promise<void> {
@@ -97,7 +110,7 @@ export class JobWorker {
     const ctx: JobContext = {
       services: this.services,
       jobId: job.id,
-      saveFile: (name, bytes) => saveJobFile(this.services.env.dataDir, job.id, name, bytes),
+      saveFile: (name, bytes) => saveJobFile(this.services.blobs, job.id, name, bytes),
       report: (progress, stage) => {
         if (beat.cancelled) throw new JobCancelled();
         beat.report(Math.min(1, Math.max(0, progress)), stage);

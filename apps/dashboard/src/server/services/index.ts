@@ -3,6 +3,8 @@
  * models. One instance per process (the server's, or the worker's).
  */
 import type { RuntimeOptions } from '@gradloc/tensor-backend';
+import { LocalBlobStore } from '../blobs/local.js';
+import type { BlobStore } from '../blobs/store.js';
 import type { Env } from '../env.js';
 import { Explainers } from './explainers.js';
 import { Grounders } from './grounders.js';
@@ -12,6 +14,8 @@ import { TextExplainers } from './text-explainers.js';
 
 export interface Services {
   readonly env: Env;
+  /** Uploads and job files (blobs/): a folder under the data directory. */
+  readonly blobs: BlobStore;
   readonly registry: ModelRegistry;
   readonly grounders: Grounders;
   readonly explainers: Explainers;
@@ -31,6 +35,7 @@ export function createServices(env: Env): Services {
   const textExplainers = new TextExplainers(registry, runtime);
   return {
     env,
+    blobs: new LocalBlobStore(env.dataDir),
     registry,
     grounders,
     explainers,

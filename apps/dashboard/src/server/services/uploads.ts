@@ -25,20 +25,26 @@ function bytesOf(text: string, limits: UploadLimits): Buffer {
   const approx = Math.floor((body.length * 3) / 4);
   if (approx > limits.maxBytes + 2) throw new GradlocError('BAD_INPUT', `the image is ${mib(approx)}; the limit is ${mib(limits.maxBytes)}`);
   if (!BASE64.test(body)) throw new GradlocError('BAD_INPUT', 'the image must be base64 or a data: URL (data:image/png;base64,...)');
-  const bytes = Buffer.from(body, 'base64');
-  if (bytes.length > limits.maxBytes) throw new GradlocError('BAD_INPUT', `the image is ${mib(bytes.length)}; the limit is ${mib(limits.maxBytes)}`);
-  return bytes;
+  return Buffer.from(body, 'base64'); // its exact size is checked by decodeUploadBytes
 }
 
 export interface DecodedUpload {
   readonly image: RgbImage;
   readonly format: 'png' | 'jpeg';
+  /** The file as uploaded. */
+  readonly bytes: Uint8Array;
 }
 
 /** The upload decoded by the image module (format sniffed from the bytes, pixels checked from the header). */
-export async function decodeUpload(text: string, limits: UploadLimits): Promise<DecodedUpload> {
-  const image = await decodeImage(bytesOf(text, limits), 'the upload', { maxPixels: limits.maxPixels, formats: ACCEPTED });
-  return { image, format: image.format as DecodedUpload['format'] };
+export function decodeUpload(text: string, limits: UploadLimits): Promise<DecodedUpload> {
+  return decodeUploadBytes(bytesOf(text, limits), limits);
+}
+
+/** An upload's file (as kept by a job) decoded under the same checks. */
+export async function decodeUploadBytes(bytes: Uint8Array, limits: UploadLimits): Promise<DecodedUpload> {
+  if (bytes.length > limits.maxBytes) throw new GradlocError('BAD_INPUT', `the image is ${mib(bytes.length)}; the limit is ${mib(limits.maxBytes)}`);
+  const image = await decodeImage(bytes, 'the upload', { maxPixels: limits.maxPixels, formats: ACCEPTED });
+  return { image, format: image.format as DecodedUpload['format'], bytes };
 }
 
 export async function pngDataUrl(image: RgbImage): Promise<string> {

@@ -60,7 +60,7 @@ export async function runQuant(input: QuantInput, ctx: JobContext) {
       quantMs: Math.round(report.quantMs),
       matrices: report.matrices.length,
       /** The quantized model, for download. */
-      modelUrl: ctx.saveFile(`${entry.name}-${input.method}-${report.bits}bit.onnx`, bytes),
+      modelUrl: await ctx.saveFile(`${entry.name}-${input.method}-${report.bits}bit.onnx`, bytes),
     };
   } finally {
     await model.release();

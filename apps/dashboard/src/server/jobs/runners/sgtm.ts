@@ -34,7 +34,8 @@ export async function runSgtm(input: SgtmTrainInput, ctx: JobContext) {
         if (line.startsWith('training done')) ctx.report(0.86, 'scoring the test splits: full, ablated, ablated + calibrated');
       },
     });
-    const files = Object.fromEntries(FILES.map((f) => [f, ctx.saveFile(`sgtm-${input.method}-${input.undiscovered}pct-${f}`, readFileSync(join(dir, f)))]));
+    const files: Record<string, string> = {};
+    for (const f of FILES) files[f] = await ctx.saveFile(`sgtm-${input.method}-${input.undiscovered}pct-${f}`, readFileSync(join(dir, f)));
     return {
       method: input.method,
       undiscovered: input.undiscovered,

@@ -5,8 +5,7 @@
  */
 import { explainDiverse } from '@gradloc/vps-search';
 import type { VpsDiverseInput } from '../../schemas.js';
-import { pngDataUrl } from '../../services/uploads.js';
-import { openVpsJob, saveMap, vpsHeader } from './vps.js';
+import { openVpsJob, saveMap, saveOverlay, vpsHeader } from './vps.js';
 import type { JobContext } from '../context.js';
 
 export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
@@ -26,9 +25,10 @@ export async function runVpsDiverse(input: VpsDiverseInput, ctx: JobContext) {
       insertion: e.insertion,
       deletion: e.deletion,
       regions: [...e.regions],
-      overlay: await pngDataUrl(e.overlay),
+      /** The set's overlay (PNG): its URL. */
+      overlay: await saveOverlay(ctx, name, input.query, `set-${i + 1}-overlay`, e.overlay),
       /** The set's map as .npy. */
-      mapUrl: saveMap(ctx, name, input.query, `set-${i + 1}`, e.map),
+      mapUrl: await saveMap(ctx, name, input.query, `set-${i + 1}`, e.map),
     });
   }
   return {

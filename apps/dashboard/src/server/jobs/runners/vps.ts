@@ -3,10 +3,10 @@
  * same entry point as `gradloc vps` (vps-search's explainDetection). The result keeps the
  * overlay (the explained box drawn on it), the metrics and both curves.
  */
-import { encodeNpy, tensor } from '@gradloc/tensor-backend';
+import { encodeNpy, encodePNG, tensor, type RgbImage } from '@gradloc/tensor-backend';
 import { explainDetection, type BaselineKind } from '@gradloc/vps-search';
 import type { VpsInput } from '../../schemas.js';
-import { decodeUpload, pngDataUrl } from '../../services/uploads.js';
+import { jobUpload } from '../uploads.js';
 import { span, type JobContext } from '../context.js';
 import { jobFileName } from '../files.js';
 
@@ -14,7 +14,7 @@ import { jobFileName } from '../files.js';
 export async function openVpsJob(input: { image: string; model?: string; query: string; box?: number[]; regions: number; baseline: BaselineKind }, ctx: JobContext) {
   const { services } = ctx;
   ctx.report(0, 'decoding the image');
-  const { image: picture } = await decodeUpload(input.image, { maxBytes: services.env.maxUploadBytes, maxPixels: services.env.maxPixels });
+  const picture = await jobUpload(services, input.image);
   ctx.report(0.01, 'opening the model');
   const { name, detector } = await services.grounders.open(input.model);
   return { name, target: { detector, image: picture, query: input.query, box: input.box, regions: input.regions, baseline: input.baseline } };
@@ -24,8 +24,12 @@ export async function openVpsJob(input: { image: string; model?: string; query: 
 export const vpsHeader = (model: string, query: string, r: { box: number[]; score: number; missed: boolean }) => ({ model, query, box: r.box, score: r.score, missed: r.missed });
 
 /** Keeps a map (float32 [H, W] in [0, 1] at the upload's size) as a job file; returns its URL. */
-export const saveMap = (ctx: JobContext, model: string, query: string, what: string, map: { width: number; height: number; data: Float32Array }): string =>
+export const saveMap = (ctx: JobContext, model: string, query: string, what: string, map: { width: number; height: number; data: Float32Array }): Promise<string> =>
   ctx.saveFile(jobFileName([model, 'vps', query, what], 'npy'), encodeNpy(tensor('float32', [map.height, map.width], map.data)));
+
+/** Keeps an overlay as a PNG job file; returns its URL (the result holds the URL, not the image). */
+export const saveOverlay = async (ctx: JobContext, model: string, query: string, what: string, overlay: RgbImage): Promise<string> =>
+  ctx.saveFile(jobFileName([model, 'vps', query, what], 'png'), await encodePNG(overlay));
 
 export async function runVps(input: VpsInput, ctx: JobContext) {
   const { name, target } = await openVpsJob(input, ctx);
@@ -37,9 +41,10 @@ export async function runVps(input: VpsInput, ctx: JobContext) {
   ctx.report(0.99, 'rendering');
   return {
     ...vpsHeader(name, input.query, r),
-    overlay: await pngDataUrl(r.overlay),
+    /** The overlay (PNG, the explained box drawn on it): its URL. */
+    overlay: await saveOverlay(ctx, name, input.query, 'overlay', r.overlay),
     /** The attribution map as .npy. */
-    mapUrl: saveMap(ctx, name, input.query, 'map', r.map),
+    mapUrl: await saveMap(ctx, name, input.query, 'map', r.map),
     insertionAuc: r.insertionAuc,
     deletionAuc: r.deletionAuc,
     highestConfidence: r.highestConfidence,
