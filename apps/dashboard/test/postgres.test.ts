@@ -94,6 +94,52 @@ describe.skipIf(!available)('Postgres', () => {
       expect(await entries(job.id)).toEqual([]); // the engine completed (deleted) its entry
     });
 
+    it('a hand-over that fails on a database error is retried by the engine, with backoff', async () => {
+      const job = await app.jobs.create('quant', { method: 'rtn' });
+      const tries: number[] = [];
+      let ran = '';
+      // a claimer whose first claim fails as an unreachable database would
+      const flaky = {
+        claim: async (id: string, workerId: string) => {
+          tries.push(Date.now());
+          if (tries.length === 1) throw new Error('connection terminated unexpectedly');
+          return app.jobs.claim(id, workerId);
+        },
+        claimNext: async () => null,
+      };
+      const runner = await app.jobs.queue.work(flaky, async ({ job: j }) => void (ran = j.id), { concurrency: 1, workerId: 'retry-test', log: quiet });
+      try {
+        await until(async () => ran, (r) => r === job.id, 60_000);
+      } finally {
+        await runner.idle();
+      }
+      expect(tries.length).toBe(2);
+      // graphile-worker's backoff after a first failure: exp(1) s
+      expect(tries[1] - tries[0]).toBeGreaterThan(2_000);
+      const row = await app.db.job.findUniqueOrThrow({ where: { id: job.id } });
+      expect([row.status, row.attempts]).toEqual(['running', 1]);
+      expect(await entries(job.id)).toEqual([]);
+      await app.jobs.finish(job.id, row.workerId!, { status: 'cancelled', error: 'cancelled by request' });
+    });
+
+    it('a worker stopped mid-job hands the job back; another worker runs it once', async () => {
+      const job = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 200 });
+      const first = new JobWorker(app.jobs, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
+      await first.start();
+      await until(() => app.db.job.findUnique({ where: { id: job.id } }), (j) => j?.status === 'running' && j.progress > 0.05);
+      await first.stop(); // SIGTERM's path: no drain
+      const back = await app.db.job.findUniqueOrThrow({ where: { id: job.id } });
+      expect([back.status, back.attempts, back.stage]).toEqual(['queued', 0, 're-queued: its worker was stopped']);
+      // the engine has a fresh entry for it, free for any worker
+      expect((await entries(job.id)).map((e) => e.locked_by)).toEqual([null]);
+      const second = new JobWorker(app.jobs, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
+      await second.start();
+      const done = await until(() => app.caller().jobs.get({ id: job.id }), (j) => j.status === 'succeeded' || j.status === 'failed');
+      await second.stop(true);
+      expect([done.status, done.attempts]).toEqual(['succeeded', 1]);
+      expect(await entries(job.id)).toEqual([]);
+    });
+
     it('live progress is woken by the row trigger when what clients see changes, not by heartbeats', async () => {
       const job = await app.jobs.create('quant', { method: 'rtn' });
       const stop = new AbortController();
