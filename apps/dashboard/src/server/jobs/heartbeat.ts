@@ -4,7 +4,8 @@
  * heartbeat back until a live job looked dead and was run a second time. The beats are
  * written from a worker thread instead (heartbeat-thread.ts); the job posts its progress to
  * the thread, and reads cancellation from a flag in shared memory, so both work however busy
- * the job's thread is.
+ * the job's thread is. The other side of this: a heartbeat now says the worker process is
+ * alive, not that the job makes progress; a job stuck for good keeps beating until cancelled.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

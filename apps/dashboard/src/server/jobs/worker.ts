@@ -43,6 +43,7 @@ export class JobWorker {
   private heartbeats: Heartbeats | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping = Promise.resolve();
+  private lastExpiry = 0;
   private readonly running = new Set<string>();
   private readonly log: (line: string) => void;
 
@@ -83,8 +84,6 @@ export class JobWorker {
     for (const id of r.failed) this.log(`job ${id}: its worker stopped; not re-run (attempts used up, or it was being cancelled)`);
     await this.expire();
   }
-
-  private lastExpiry = 0;
 
   /** Retention (GRADLOC_JOB_RETENTION_DAYS): jobs that ended longer ago go, with their files; looked at hourly. */
   private async expire(): Promise<void> {
