@@ -6,19 +6,10 @@
  */
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { encodeModel, Graph, GraphBuilder, tensor } from '@gradloc/tensor-backend';
+import { encodeModel, Graph, GraphBuilder, rng, tensor } from '@gradloc/tensor-backend';
 
-/** mulberry32: small, seeded, good enough to pick mutations. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// the project's one seeded PRNG (tensor-backend's mulberry32): the same sequences as before
+export { rng };
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 
 // ---- PNG pieces ----
