@@ -136,8 +136,9 @@ export class JobStore implements Claimer {
   }
 
   /**
-   * Jobs left running by a worker that stopped (heartbeat older than `staleMs`): re-queued when they have attempts left, else failed
-   * with the reason (jobs being cancelled become cancelled). Returns what was done, for the log.
+   * Jobs left running by a worker that stopped (heartbeat older than `staleMs`): re-queued when
+   * they have attempts left, else failed with the reason (jobs being cancelled become
+   * cancelled). Returns what was done, for the log.
    */
   async recover(staleMs: number): Promise<{ requeued: string[]; failed: string[] }> {
     const cutoff = new Date(Date.now() - staleMs);
