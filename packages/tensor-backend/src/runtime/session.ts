@@ -11,6 +11,7 @@ import { GradlocError, ortMessage } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fromOrt, toOrt } from './ort-tensor.js';
 import { createRemoteSession, type RemoteOptions } from './kserve.js';
+import { createThreadedOrt, type OrtHandle, type OrtTensorFields } from './thread.js';
 
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
 
@@ -28,6 +29,13 @@ export interface RuntimeOptions {
    * when several sessions alternate, which otherwise slow each other.
    */
   readonly spinning?: boolean;
+  /**
+   * Run on a worker thread of the session's own (default false). onnxruntime-node computes
+   * on the thread that calls `run`, so a server calling it from its event loop answers
+   * nothing else meanwhile; with `thread` the loop stays free and runs queue on the
+   * session's thread (thread.ts). Costs a copy of the inputs per run.
+   */
+  readonly thread?: boolean;
   /**
    * Run on a remote model server (KServe v2 over HTTP: Triton, KServe, MLServer) instead of
    * onnxruntime in this process: each model is deployed there once (kserve.ts).
@@ -83,11 +91,28 @@ function cudaMissing(): string | undefined {
   return existsSync(join(dir, 'libonnxruntime_providers_cuda.so')) ? undefined : `no CUDA provider library in ${dir}`;
 }
 
+/** onnxruntime on this thread: `run` blocks it for the whole computation. */
+async function openHere(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtHandle> {
+  const s = await ort.InferenceSession.create(model, options);
+  return {
+    inputNames: s.inputNames,
+    outputNames: s.outputNames,
+    run(feeds, outputs, into) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = toOrt(t);
+      if (into) return s.run(ortFeeds, fetchesInto(outputs ?? s.outputNames, into));
+      return outputs ? s.run(ortFeeds, [...outputs]) : s.run(ortFeeds);
+    },
+    release: () => s.release(),
+  };
+}
+
 export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}): Promise<Session> {
   if (opts.remote) return createRemoteSession(opts.remote, model);
+  const open = opts.thread ? createThreadedOrt : openHere;
   const wanted = opts.executionProvider ?? 'cpu';
   let ep: ExecutionProvider = wanted;
-  let session: ort.InferenceSession | undefined;
+  let session: OrtHandle | undefined;
   if (wanted === 'cuda' && !unavailable.has('cuda')) {
     const why = cudaMissing();
     if (why) unavailable.set('cuda', why);
@@ -95,7 +120,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
   let why = unavailable.get(wanted);
   if (!why) {
     try {
-      session = await ort.InferenceSession.create(model, sessionOptions(wanted, opts));
+      session = await open(model, sessionOptions(wanted, opts));
     } catch (e) {
       if (wanted === 'cpu') throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${ortMessage(e)}`, { cause: e });
       why = ortMessage(e);
@@ -106,7 +131,7 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
   if (!session) {
     ep = 'cpu';
     try {
-      session = await ort.InferenceSession.create(model, sessionOptions('cpu', opts));
+      session = await open(model, sessionOptions('cpu', opts));
     } catch (e2) {
       throw new GradlocError('RUNTIME_ERROR', `onnxruntime could not load the model: ${ortMessage(e2)}`, { cause: e2 });
     }
@@ -117,16 +142,15 @@ export async function createSession(model: Uint8Array, opts: RuntimeOptions = {}
     outputNames: s.outputNames,
     executionProvider: ep,
     async run(feeds, outputs, into) {
-      const ortFeeds: Record<string, ort.Tensor> = {};
+      const used: Record<string, Tensor> = {};
       for (const name of s.inputNames) {
         const t = feeds[name];
         if (!t) throw new GradlocError('BAD_INPUT', `missing feed for input '${name}'`);
-        ortFeeds[name] = toOrt(t);
+        used[name] = t;
       }
-      let result: ort.InferenceSession.ReturnType;
+      let result: Record<string, OrtTensorFields>;
       try {
-        if (into) result = await s.run(ortFeeds, fetchesInto(outputs ?? s.outputNames, into));
-        else result = outputs ? await s.run(ortFeeds, [...outputs]) : await s.run(ortFeeds);
+        result = await s.run(used, outputs, into);
       } catch (e) {
         throw new GradlocError('RUNTIME_ERROR', `onnxruntime failed: ${ortMessage(e)}`, { cause: e });
       }
