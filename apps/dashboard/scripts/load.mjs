@@ -71,7 +71,7 @@ const fmt = (r) => `c=${r.concurrency}  n=${r.requests}  p50 ${r.p50.toFixed(1)}
 const CONCURRENCY = [1, 8, 32];
 const RATIO_RUNS = 3;
 const ratio = (rows) => rows.find((r) => r.concurrency === 8).p99 / rows.find((r) => r.concurrency === 1).p50;
-const medianOf = (sorted) => sorted[Math.floor(sorted.length / 2)];
+const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Each concurrency, with models.list (the responsiveness probe) timed every 100 ms meanwhile, apart from the load. */
 async function phases() {
@@ -106,7 +106,6 @@ try {
     const [c1, c8] = [await phase(1, REQUESTS), await phase(8, REQUESTS)];
     repeats.push(c8.p99 / c1.p50);
   }
-  repeats.sort((a, b) => a - b);
 
   const job = await (await fetch(`${app.url}/api/trpc/quant.run`, { method: 'POST', body: JSON.stringify({ method: 'gwq', bits: 3, gptq: true, calibSamples: 16, evalWindows: 1000 }), headers: { 'content-type': 'application/json', ...auth } })).json();
   const id = job.result?.data?.id;
@@ -122,14 +121,14 @@ try {
   const errors = [...idle, ...busy].reduce((a, r) => a + r.errors, 0);
   const row = (when, r) => `| ${when} | ${r.concurrency} | ${r.requests} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.max.toFixed(1)} ms | ${r.rps.toFixed(1)} | ${r.errors} | ${r.probeP99.toFixed(1)} ms |`;
   const text = [
-    `grounding.detect on the real app (web server + one worker process, fresh SQLite), a 96x96 PNG and 3 queries, ${REQUESTS} requests per row after 10 warm-up; "busy": while a GWQ 3-bit + GPTQ quantization job runs in the worker. models.list, the responsiveness probe, is timed every 100 ms beside the load. ${availableParallelism()} cores, node ${process.version}.`,
+    `grounding.detect on the real app with its default settings (web server + one worker process, fresh SQLite; the web server runs the model on a thread of its own with ${Math.max(1, availableParallelism() - 1)} onnxruntime thread(s)), a 96x96 PNG and 3 queries, ${REQUESTS} requests per row after 10 warm-up; "busy": while a GWQ 3-bit + GPTQ quantization job runs in the worker. models.list, the responsiveness probe, is timed every 100 ms beside the load. ${availableParallelism()} cores, node ${process.version}.`,
     '',
     '| | concurrency | requests | p50 | p99 | max | req/s | errors | models.list p99 |',
     '|---|---|---|---|---|---|---|---|---|',
     ...idle.map((r) => row('idle', r)),
     ...busy.map((r) => row('busy', r)),
     '',
-    `p99 at concurrency 8 / p50 at concurrency 1, idle: median ${medianOf(repeats).toFixed(2)}x of ${RATIO_RUNS} runs (${repeats.map((x) => x.toFixed(2)).join(', ')}; the first is the table's); busy: ${ratio(busy).toFixed(2)}x. The issue's bound: under 10x, 0 errors; errors: ${errors}.`,
+    `p99 at concurrency 8 / p50 at concurrency 1, idle: median ${medianOf(repeats).toFixed(2)}x of ${RATIO_RUNS} runs (${repeats.map((x) => x.toFixed(2)).join(', ')}, in run order; the first is the table's); busy: ${ratio(busy).toFixed(2)}x. The issue's bound: under 10x, 0 errors; errors: ${errors}.`,
   ].join('\n');
   console.log(text);
   if (values.write) {

@@ -35,7 +35,10 @@ const schema = z.object({
   GRADLOC_STALE_MS: positiveInt(15_000),
   /** Finished jobs (and their files) older than this many days are deleted by the workers; 0 keeps them for good. */
   GRADLOC_JOB_RETENTION_DAYS: z.coerce.number().min(0).default(30),
-  /** onnxruntime intra-op threads per session (default: every core, as the engine defaults). */
+  /**
+   * onnxruntime intra-op threads per session (default: every core in the worker, as the engine
+   * defaults; in the web server every core but one, left to the event loop: services/index.ts).
+   */
   GRADLOC_THREADS: z.coerce.number().int().positive().optional(),
 });
 

@@ -11,7 +11,7 @@ let state: Promise<{ db: Db; services: Services }> | undefined;
 export function serverState(): Promise<{ db: Db; services: Services }> {
   state ??= (async () => {
     const env = loadEnv();
-    return { db: await createDb(env.databaseUrl), services: createServices(env) };
+    return { db: await createDb(env.databaseUrl), services: createServices(env, { serving: true }) };
   })();
   state.catch(() => (state = undefined));
   return state;
