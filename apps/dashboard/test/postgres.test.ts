@@ -140,6 +140,29 @@ describe.skipIf(!available)('Postgres', () => {
       expect(await entries(job.id)).toEqual([]);
     });
 
+    it('the sweep gives a queued job whose entry gave up a new one, and drops entries of ended jobs', async () => {
+      const attempts = async (id: string) =>
+        (await app.db.$queryRawUnsafe<{ attempts: number }[]>('SELECT attempts::int AS attempts FROM graphile_worker._private_jobs WHERE key = $1', id)).map((e) => e.attempts);
+      const lost = await app.caller().quant.run({ method: 'rtn', bits: 8, evalWindows: 2 });
+      const cancelled = await app.jobs.create('quant', { method: 'rtn' });
+      const gone = await app.jobs.create('quant', { method: 'rtn' });
+      // the engine gave up on one entry (its hand-overs all failed while the database was away)
+      await app.db.$executeRawUnsafe('UPDATE graphile_worker._private_jobs SET attempts = max_attempts WHERE key = $1', lost.id);
+      await app.caller().jobs.cancel({ id: cancelled.id });
+      await app.db.job.delete({ where: { id: gone.id } });
+      expect([await attempts(lost.id), (await entries(cancelled.id)).length, (await entries(gone.id)).length]).toEqual([[10], 1, 1]);
+      const first = await app.jobs.queue.reconcile();
+      expect(first.redispatched).toEqual([lost.id]);
+      expect(first.dropped).toBeGreaterThanOrEqual(2); // other tests' cancelled jobs may have left theirs too
+      expect([await attempts(lost.id), await entries(cancelled.id), await entries(gone.id)]).toEqual([[0], [], []]);
+      expect(await app.jobs.queue.reconcile()).toEqual({ redispatched: [], dropped: 0 }); // nothing left to repair
+      const worker = new JobWorker(app.jobs, app.services, { concurrency: 1, heartbeatMs: 100, log: quiet });
+      await worker.start();
+      const done = await until(() => app.caller().jobs.get({ id: lost.id }), (j) => j.status === 'succeeded' || j.status === 'failed');
+      await worker.stop(true);
+      expect([done.status, done.attempts]).toEqual(['succeeded', 1]);
+    });
+
     it('live progress is woken by the row trigger when what clients see changes, not by heartbeats', async () => {
       const job = await app.jobs.create('quant', { method: 'rtn' });
       const stop = new AbortController();

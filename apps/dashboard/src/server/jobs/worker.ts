@@ -82,6 +82,9 @@ export class JobWorker {
     const r = await this.store.recover(staleMs);
     for (const id of r.requeued) this.log(`job ${id}: its worker stopped; re-queued`);
     for (const id of r.failed) this.log(`job ${id}: its worker stopped; not re-run (attempts used up, or it was being cancelled)`);
+    const q = await this.store.queue.reconcile();
+    for (const id of q.redispatched) this.log(`job ${id}: queued but no longer held by the job engine (its hand-overs failed); dispatched again`);
+    if (q.dropped) this.log(`job engine: dropped ${q.dropped} entr${q.dropped === 1 ? 'y' : 'ies'} of jobs no longer queued`);
     await this.expire();
   }
 

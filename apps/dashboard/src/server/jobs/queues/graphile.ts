@@ -71,6 +71,26 @@ export class GraphileQueue implements JobQueue {
     });
   }
 
+  async reconcile(): Promise<{ redispatched: string[]; dropped: number }> {
+    // a live entry: hand-overs left, or held by a worker now (its last one may be running)
+    const lost = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT j.id FROM "Job" j WHERE j.status = 'queued' AND NOT EXISTS (
+        SELECT 1 FROM graphile_worker.jobs g WHERE g.key = j.id AND (g.attempts < g.max_attempts OR g.locked_at IS NOT NULL))`;
+    for (const { id } of lost) {
+      // add_job on the key of an entry that gave up resets it (attempts 0); the row's status is re-checked in the same transaction
+      await this.db.$transaction(async (tx) => {
+        const still = await tx.$queryRaw<unknown[]>`SELECT 1 FROM "Job" WHERE id = ${id} AND status = 'queued' FOR UPDATE`;
+        if (still.length) await this.dispatch(tx, id);
+      });
+    }
+    // no row will ever claim these: a worker would only find the row ended (rows never return to queued from an end)
+    const [{ dropped }] = await this.db.$queryRaw<{ dropped: number }[]>`
+      SELECT count(*)::int AS dropped FROM graphile_worker.complete_jobs(ARRAY(
+        SELECT g.id FROM graphile_worker.jobs g WHERE g.task_identifier = ${TASK} AND g.locked_at IS NULL AND g.key IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM "Job" j WHERE j.id = g.key AND j.status IN ('queued', 'running'))))`;
+    return { redispatched: lost.map((l) => l.id), dropped };
+  }
+
   async work(claimer: Claimer, runJob: (c: Claimed) => Promise<void>, o: WorkOptions): Promise<QueueRunner> {
     let stopping = false;
     const runner: Runner = await run({

@@ -17,6 +17,11 @@ export class LocalQueue implements JobQueue {
 
   async release(): Promise<void> {}
 
+  /** The row is the entry: nothing can drift. */
+  async reconcile(): Promise<{ redispatched: string[]; dropped: number }> {
+    return { redispatched: [], dropped: 0 };
+  }
+
   async subscribe(): Promise<Subscription> {
     return { wait: (ms, signal) => sleep(Math.min(ms, LOCAL_WATCH_MS), signal), close: () => undefined };
   }

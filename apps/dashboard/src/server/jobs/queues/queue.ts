@@ -64,6 +64,13 @@ export interface JobQueue {
   work(claimer: Claimer, run: (c: Claimed) => Promise<void>, o: WorkOptions): Promise<QueueRunner>;
   /** Frees what workers that stopped still hold in the engine (their rows were re-queued or ended already). */
   release(workerIds: readonly string[]): Promise<void>;
+  /**
+   * Repairs what can drift between the rows and the engine: queued rows the engine no longer
+   * holds a live entry for (it gave up after its hand-overs failed, or the entry was deleted by
+   * hand) get a new one; entries of rows that ended (cancelled while queued) or are gone
+   * (deleted by retention), held by no worker, are dropped.
+   */
+  reconcile(): Promise<{ redispatched: string[]; dropped: number }>;
   /** Follows job `id`'s changes (status, progress, stage, cancel); subscribe before reading the row, so no change falls between. */
   subscribe(id: string): Promise<Subscription>;
   close(): Promise<void>;
