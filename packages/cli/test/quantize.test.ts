@@ -38,11 +38,12 @@ describe('gradloc quantize', () => {
     ['weight', ['--outlier-unit', 'weight']],
   ] as const)('gwq 4-bit, outliers as %s (%j): the JSON line, the file it names, one percent outliers, and a model eval-ppl scores like the original', (unit, flags) => {
     const out4 = `gwq4-${unit}-${flags.length}.onnx`;
-    const r = gradloc(['quantize', '--model', 'model.onnx', '--method', 'gwq', '--bits', '4', '--group', '64', '--outliers', '1', '--calib', 'brown:train:2', ...flags, '--out', out4, '--threads', '2'], dir);
+    const r = gradloc(['quantize', '--model', 'model.onnx', '--method', 'gwq', '--bits', '4', '--group', '64', '--outliers', '1', '--calib', 'brown:train:2', '--format', 'packed', ...flags, '--out', out4, '--threads', '2'], dir);
     expect(r.stderr).not.toMatch(/Error|at /);
     expect(r.code).toBe(0);
     const out = json(r.stdout);
     for (const k of KEYS) expect(out).toHaveProperty(k);
+    expect(out.format).toBe('nbits');
     expect(out.size_bytes).toBe(statSync(join(dir, out4)).size);
     expect(out.calib_ms).toBeGreaterThan(0);
     // the token and position embedding tables too, by default
@@ -79,15 +80,17 @@ describe('gradloc quantize', () => {
     expect(Math.abs(ppl('rtn8.onnx') / ppl('model.onnx') - 1)).toBeLessThan(0.005);
   });
 
-  it('defaults pick group 64 on brown-gpt; --format int8 writes into a new folder, stores what unpack stores and scores like it', () => {
-    const run = (format: string, out: string) => json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'rtn', '--format', format, '--out', out, '--threads', '2'], dir).stdout);
-    const int8 = run('int8', join('new', 'sub', 'int8.onnx'));
-    const unpack = run('unpack', 'unpack4.onnx');
+  it('defaults: group 64 on brown-gpt, matrices in the int8 form (a byte a weight and a float32 scale a column), scoring like the packed form', () => {
+    const run = (extra: string[], out: string) => json(gradloc(['quantize', '--model', 'model.onnx', '--method', 'rtn', ...extra, '--out', out, '--threads', '2'], dir).stdout);
+    const int8 = run([], join('new', 'sub', 'int8.onnx'));
+    const packed = run(['--format', 'packed'], 'packed4.onnx');
+    expect([int8.format, packed.format]).toEqual(['int8', 'nbits']);
     expect(int8.group).toBe(64);
     expect(int8.embeddings).toBe(2);
-    expect(int8.bits_per_weight).toBe(unpack.bits_per_weight);
+    expect(int8.bits_per_weight).toBeCloseTo(SHAPES.reduce((n, [K, N]) => n + 8 * K * N + 32 * N, 0) / WEIGHTS, 9);
     expect(int8.size_bytes).toBe(statSync(join(dir, 'new', 'sub', 'int8.onnx')).size);
-    expect(Math.abs(ppl(join('new', 'sub', 'int8.onnx')) / ppl('unpack4.onnx') - 1)).toBeLessThan(0.01);
+    expect(int8.size_bytes).toBeGreaterThan(packed.size_bytes);
+    expect(Math.abs(ppl(join('new', 'sub', 'int8.onnx')) / ppl('packed4.onnx') - 1)).toBeLessThan(0.01);
   });
 
   it('3 bits go through standard-op unpacking; --outliers takes "0.5%"', () => {

@@ -49,8 +49,9 @@ export interface QuantizeOptions {
    * Tables whose width is not a multiple of the group, or that other nodes read, stay FP32.
    */
   readonly embeddings?: boolean;
+  /** How each matrix is written (export/replace.ts): default 'auto', int8 for codes of up to 4 bits. */
   readonly format?: ExportFormat;
-  /** MatMulNBits accuracy_level (default 0: float compute; 4 quantizes activations to int8 per block). */
+  /** MatMulNBits accuracy_level (default 0: float compute; 4 quantizes activations to int8 per block); given, the default format is 'packed'. */
   readonly accuracyLevel?: number;
   /** Seeds the random method. */
   readonly seed?: number;
@@ -144,7 +145,8 @@ export function quantizeSite(graph: Graph, site: WeightSite, index: number, W: F
   });
   const H = cal?.activations.get(site.input)?.hessian;
   const q = opts.gptq ? quantizeGptq(W, site.K, site.N, spec, H!, mask) : quantizeRtn(W, site.K, site.N, spec, mask);
-  const format = resolveFormat(q, opts.format ?? 'auto');
+  // an accuracy_level is MatMulNBits' setting: asking for one asks for the packed form
+  const format = resolveFormat(q, opts.format ?? (opts.accuracyLevel ? 'packed' : 'auto'), graph.opset(''));
   const storage = storageOf(q, format);
   replaceMatMul(graph, site.node, q, { format, accuracyLevel: opts.accuracyLevel });
   return { matrix: { weight: site.weight, K: site.K, N: site.N, outliers: q.outliers.k.length, format, bitsPerWeight: storage.bitsPerWeight }, totalBits: storage.totalBits };

@@ -38,7 +38,7 @@ function tinyLm(D: number): Graph {
 describe('quantizeGraph without a group', () => {
   for (const [D, want] of [[192, 64], [256, 128], [96, 32]] as const) {
     it(`D = ${D}: group ${want}, the embedding quantized, no padded codes`, async () => {
-      const { report } = await quantizeGraph(tinyLm(D), { method: 'rtn' });
+      const { report } = await quantizeGraph(tinyLm(D), { method: 'rtn', format: 'packed' });
       expect(report.group).toBe(want);
       expect(report.embeddings.map((e) => e.weight)).toEqual(['wte']);
       // per column: K 4-bit codes (no padding), a float32 scale a group, zero points packed to whole bytes

@@ -108,13 +108,18 @@ describe('replaceMatMul: every width x format x ragged K x outliers', () => {
     }
   }
 
-  it('MatMulNBits cannot take 3 bits; auto falls back to unpack', () => {
+  it('MatMulNBits cannot take 3 bits; packed falls back to unpack; auto is int8 up to 4 bits from opset 11', () => {
     expect(() => resolveFormat({ bits: 3, group: 32 }, 'nbits')).toThrow(/cannot hold 3-bit/);
-    expect(resolveFormat({ bits: 3, group: 32 })).toBe('unpack');
-    expect(resolveFormat({ bits: 4, group: 32 })).toBe('nbits');
-    expect(resolveFormat({ bits: 4, group: 20 })).toBe('unpack');
-    expect(resolveFormat({ bits: 2, group: 8 })).toBe('unpack');
+    expect(resolveFormat({ bits: 3, group: 32 }, 'packed')).toBe('unpack');
+    expect(resolveFormat({ bits: 4, group: 32 }, 'packed')).toBe('nbits');
+    expect(resolveFormat({ bits: 4, group: 20 }, 'packed')).toBe('unpack');
+    expect(resolveFormat({ bits: 2, group: 8 }, 'packed')).toBe('unpack');
     expect(resolveFormat({ bits: 8, group: 16 }, 'unpack')).toBe('unpack');
+    for (const bits of [2, 3, 4]) expect(resolveFormat({ bits, group: 32 })).toBe('int8');
+    expect(resolveFormat({ bits: 4, group: 32 }, 'auto', 10)).toBe('nbits'); // no DynamicQuantizeLinear before opset 11
+    expect(resolveFormat({ bits: 3, group: 32 }, 'auto', 10)).toBe('unpack');
+    expect(resolveFormat({ bits: 8, group: 32 })).toBe('nbits'); // a per-column int8 grid is not finer than 8-bit groups
+    expect(resolveFormat({ bits: 6, group: 32 })).toBe('unpack');
   });
 });
 
@@ -250,8 +255,10 @@ describe('storageOf', () => {
     // unpack: 4 cols * 32 words * 4 bytes; fp16 scales 4*2; the 8 zeros packed as one 8-code word (4 bytes)
     const up = storageOf(q, 'unpack');
     expect(up).toEqual({ codeBits: 4096, scaleBits: 128, zeroBits: 32, outlierValueBits: 48, outlierIndexBits: 96, totalBits: 4400, bitsPerWeight: 4400 / 1024 });
-    expect(storageOf(q)).toEqual(nb);
-    expect(storageOf({ ...q, bits: 3 } as QuantizedMatrix)).toEqual(storageOf({ ...q, bits: 3 } as QuantizedMatrix, 'unpack'));
+    expect(storageOf(q, 'packed')).toEqual(nb);
+    expect(storageOf({ ...q, bits: 3 } as QuantizedMatrix, 'packed')).toEqual(storageOf({ ...q, bits: 3 } as QuantizedMatrix, 'unpack'));
+    // the default (int8): a byte a weight, a float32 scale a column, the outliers inside the bytes
+    expect(storageOf(q)).toEqual({ codeBits: 8192, scaleBits: 128, zeroBits: 0, outlierValueBits: 0, outlierIndexBits: 0, totalBits: 8320, bitsPerWeight: 8320 / 1024 });
   });
 
   it('uses 32-bit indices past 65536', () => {

@@ -1,11 +1,11 @@
 /**
  * The int8-compute form (export/int8.ts) in real onnxruntime, against two independent checks:
- * - the int8 weight onnxruntime folds at session start (read back as a graph output) is
- *   within half a grid step of dequantize(q) everywhere, on a grid of max |W[:, n]| / 63;
+ * - the stored int8 weight (the MatMulInteger's weight initializer) is within half a grid
+ *   step of dequantize(q) everywhere, on a grid of max |W[:, n]| / 63;
  * - the product equals an emulation of DynamicQuantizeLinear (the ONNX spec's formula) times
  *   those codes, and the float product x dequantize(q) within the bound both roundings give.
  */
-import { OnnxModel, rng, tensor, type Graph } from '@gradloc/tensor-backend';
+import { OnnxModel, rng, tensor, tensorFromProto, type Graph } from '@gradloc/tensor-backend';
 import { describe, expect, it } from 'vitest';
 import { dequantize } from '../src/quant/dequantize.js';
 import { INT8_RANGE } from '../src/export/int8.js';
@@ -48,20 +48,23 @@ interface Run {
   readonly M: number;
 }
 
-/** q exported as int8 into the tiny linear model; runs it and reads the folded weight back. */
+/** q exported as int8 into the tiny linear model; runs it and reads the stored weight. */
 async function runInt8(spec: RandomSpec, seed: number, opset = 17): Promise<Run & { q: ReturnType<typeof randomQuantized>; bias: Float32Array }> {
   const q = randomQuantized(seed, spec);
   const t = tinyLinear(q, { opset, rank: 2, seed });
   replaceMatMul(t.graph, t.graph.nodes.find((n) => n.op === 'MatMul')!, q, { format: 'int8' });
   const mm = t.graph.nodes.find((n) => n.op === 'MatMulInteger');
   expect(mm, 'a MatMulInteger').toBeDefined();
-  t.graph.outputs.push({ name: mm!.inputs[1], dtype: 'int8', dims: [q.K, q.N] } as (typeof t.graph.outputs)[number]);
+  const stored = t.graph.initializers.get(mm!.inputs[1]);
+  expect(stored, 'its weight is an initializer').toBeDefined();
+  const codes = tensorFromProto(stored!);
+  expect([codes.dtype, codes.dims]).toEqual(['int8', [q.K, q.N]]);
   const M = 7;
   const x = randomInput(rng(seed + 1), M * q.K);
   const model = OnnxModel.fromGraph(t.graph, RUNTIME);
   try {
     const out = await model.run({ x: tensor('float32', [M, q.K], x) });
-    return { graph: t.graph, y: out[t.y].data as Float32Array, codes: out[mm!.inputs[1]].data as Int8Array, x, M, q, bias: t.bias };
+    return { graph: t.graph, y: out[t.y].data as Float32Array, codes: codes.data as Int8Array, x, M, q, bias: t.bias };
   } finally {
     await model.release();
   }
@@ -134,32 +137,28 @@ describe('int8 form', () => {
     });
   });
 
-  it('stores what the unpack form stores: same count, same large initializers', () => {
+  it('stores a byte a weight and a float32 scale a column, counted exactly; the outliers are in the bytes', () => {
     const q = randomQuantized(600, { K: 64, N: 80, bits: 4, group: 32, at: [...rows([7], 80), [3, 5]] });
-    expect(storageOf(q, 'int8')).toEqual(storageOf(q, 'unpack'));
-    const large = (format: 'int8' | 'unpack'): Record<string, number> => {
-      const t = tinyLinear(q, { opset: 18 });
-      replaceMatMul(t.graph, t.graph.nodes.find((n) => n.op === 'MatMul')!, q, { format });
-      // constants of up to 64 elements (shapes, axes, scalars) are graph structure, not stored weights
-      const big = [...t.graph.initializers].filter(([, p]) => p.dims.reduce((a, d) => a * Number(d), 1) > 64);
-      return Object.fromEntries(big.map(([name, p]) => [name, p.raw_data?.length ?? 0]));
-    };
-    const int8 = large('int8');
-    expect(int8).toEqual(large('unpack'));
-    expect(Object.keys(int8).filter((n) => n.startsWith('proj.weight')).length).toBeGreaterThanOrEqual(4);
-  });
-
-  it('refuses single-weight outliers below opset 18 (their column maxima need ScatterElements max), and any model below 13', () => {
-    const q = randomQuantized(601, { K: 32, N: 4, bits: 4, group: 16, at: [[2, 1]] });
+    const s = storageOf(q, 'int8');
+    expect([s.codeBits, s.scaleBits, s.zeroBits, s.outlierValueBits, s.outlierIndexBits]).toEqual([8 * 64 * 80, 32 * 80, 0, 0, 0]);
+    expect(s.bitsPerWeight).toBeCloseTo(8 + 32 / 64, 12);
     const t = tinyLinear(q, { opset: 17 });
-    expect(() => replaceMatMul(t.graph, t.graph.nodes.find((n) => n.op === 'MatMul')!, q, { format: 'int8' })).toThrow(/opset >= 18/);
-    const plain = randomQuantized(603, { K: 32, N: 4, bits: 4, group: 16 });
-    const old = tinyLinear(plain, { opset: 12 });
-    expect(() => replaceMatMul(old.graph, old.graph.nodes.find((n) => n.op === 'MatMul')!, plain, { format: 'int8' })).toThrow(/opset >= 13 \(per-axis QuantizeLinear\), the model has 12/);
+    replaceMatMul(t.graph, t.graph.nodes.find((n) => n.op === 'MatMul')!, q, { format: 'int8' });
+    // every initializer of more than 64 elements (shapes and scalars are graph structure) is counted
+    const big = [...t.graph.initializers.values()].filter((p) => p.dims.reduce((a, d) => a * Number(d), 1) > 64);
+    const bytes = big.reduce((a, p) => a + (p.raw_data?.length ?? 0), 0);
+    const bias = 80 * 4; // the tiny model's own bias, not part of the matrix
+    expect(bytes - bias).toBe((s.codeBits + s.scaleBits) / 8);
   });
 
-  it('runs at opset 13 (the lowest it takes)', async () => {
-    const r = await runInt8({ K: 48, N: 6, bits: 4, group: 16, at: rows([5], 6) }, 604, 13);
+  it('refuses a model below opset 11 (DynamicQuantizeLinear)', () => {
+    const plain = randomQuantized(603, { K: 32, N: 4, bits: 4, group: 16 });
+    const old = tinyLinear(plain, { opset: 10 });
+    expect(() => replaceMatMul(old.graph, old.graph.nodes.find((n) => n.op === 'MatMul')!, plain, { format: 'int8' })).toThrow(/opset >= 11 \(DynamicQuantizeLinear\), the model has 10/);
+  });
+
+  it('runs at opset 11 (the lowest it takes), single-weight outliers included', async () => {
+    const r = await runInt8({ K: 48, N: 6, bits: 4, group: 16, at: [...rows([5], 6), [9, 2]] }, 604, 11);
     expect(r.codes.length).toBe(48 * 6);
     expect(r.y.every((v) => Number.isFinite(v))).toBe(true);
   });

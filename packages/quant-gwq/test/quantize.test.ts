@@ -255,7 +255,7 @@ describe('quantizeGraph: the exported graph computes dequantize(q) of the canoni
   for (const [method, bits, group, unit] of cases) {
     it(`MLP (Gemm + MatMul), ${method}, ${bits} bits, group ${group}, outlier ${unit}s`, async () => {
       const fraction = unit === 'channel' ? 0.1 : 0.02;
-      const { graph, report } = await quantizeGraph(mlp(), { method, bits, group, outliers: fraction, outlierUnit: unit, seed: 3, runtime: RUNTIME });
+      const { graph, report } = await quantizeGraph(mlp(), { method, bits, group, outliers: fraction, outlierUnit: unit, seed: 3, format: 'packed', runtime: RUNTIME });
       const canon = canonicalWeights(mlp());
       const ws = canon.sites.map((s, i) => {
         const W = initData(canon.graph, s.weight);
@@ -277,11 +277,33 @@ describe('quantizeGraph: the exported graph computes dequantize(q) of the canoni
     });
   }
 
+  it('by default writes up to 4-bit codes in the int8 form (8-bit ones packed), close to the packed product', async () => {
+    const opts = { method: 'magnitude' as const, bits: 4, group: 16, outliers: 0.1, outlierUnit: 'channel' as const, seed: 3, runtime: RUNTIME };
+    const [int8, packed] = [await quantizeGraph(mlp(), opts), await quantizeGraph(mlp(), { ...opts, format: 'packed' })];
+    expect(int8.report.matrices.map((m) => m.format)).toEqual(['int8', 'int8']);
+    expect(int8.graph.nodes.filter((n) => n.op === 'MatMulInteger').length).toBe(2);
+    expect(int8.graph.nodes.some((n) => n.op === 'MatMulNBits')).toBe(false);
+    // a byte a weight and a float32 scale a column, exactly
+    for (const m of int8.report.matrices) expect(m.bitsPerWeight).toBeCloseTo(8 + 32 / m.K, 12);
+    const [a, b] = [await run(int8.graph, { x: xMlp }, 'y'), await run(packed.graph, { x: xMlp }, 'y')];
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < a.length; i++) {
+      num += (a[i] - b[i]) ** 2;
+      den += b[i] ** 2;
+    }
+    // two roundings (weights to the column's int8 grid, inputs to uint8): about 1% of the output here
+    expect(Math.sqrt(num / den)).toBeLessThan(0.03);
+    expect(Math.sqrt(num / den)).toBeGreaterThan(0); // the int8 form really ran
+    const eight = await quantizeGraph(mlp(), { ...opts, bits: 8 });
+    expect(eight.report.matrices.map((m) => m.format)).toEqual(['nbits', 'nbits']);
+  });
+
   for (const embeddings of [false, true]) {
     it(`tied-head LM, gwq with 'lm' calibration: the masks follow the head's own gradients (${embeddings ? 'quantized' : 'FP32'} embeddings)`, async () => {
       const fraction = 0.03;
       const spec = { bits: 4 as const, group: 16 };
-      const { graph, report } = await quantizeGraph(lm(), { method: 'gwq', ...spec, outliers: fraction, outlierUnit: 'weight', embeddings, calibration: lmCalibration, runtime: RUNTIME });
+      const { graph, report } = await quantizeGraph(lm(), { method: 'gwq', ...spec, outliers: fraction, outlierUnit: 'weight', embeddings, calibration: lmCalibration, format: 'packed', runtime: RUNTIME });
       expect(report.matrices.map((m) => [m.weight, m.K, m.N])).toEqual([
         ['mlp.up', 16, 32],
         ['mlp.down', 32, 16],

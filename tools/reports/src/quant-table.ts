@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const files: Record<string, Uint8Array> = { fp32: fp32Bytes };
   for (const c of configs()) {
-    const { graph, report } = await quantizeGraph(source, { method: c.method, bits: c.bits, group: GROUP, outliers: c.outliers, outlierUnit: c.unit, embeddings: c.embeddings, gptq: c.gptq, calibration, calibrated, runtime });
+    // the packed form: bits/weight is then the quantization's own budget (the default int8 form
+    // stores a byte a weight whatever the bits; its perplexity and speed: the package benchmark)
+    const { graph, report } = await quantizeGraph(source, { method: c.method, bits: c.bits, group: GROUP, outliers: c.outliers, outlierUnit: c.unit, embeddings: c.embeddings, gptq: c.gptq, format: 'packed', calibration, calibrated, runtime });
     const bytes = encodeModel(graph.toModel());
     files[c.label] = bytes;
     const row: Row = { ...c, ppl: await ppl(bytes), bitsPerWeight: report.bitsPerWeight, sizeBytes: bytes.length, quantMs: report.quantMs };

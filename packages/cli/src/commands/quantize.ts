@@ -13,14 +13,15 @@ import { stageReporter } from '../progress.js';
 
 const HELP = `Usage: gradloc quantize --model M.onnx|HF-FOLDER --method gwq|rtn|magnitude|hessian|random
                         [--bits B] [--group G] [--outliers P] [--calib SPEC] --out Q.onnx|FOLDER
-                        [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|nbits|unpack]
+                        [--gptq] [--sensitivity gradient|abs-sum|fisher] [--format auto|packed|int8|nbits|unpack]
                         [--outlier-unit channel|weight] [--no-embeddings] [--seed N] [--models DIR] [--ep cpu|cuda|webgpu] [--threads N]
 
 Quantizes every MatMul/Gemm weight of an ONNX model to B-bit groups and keeps the most
 sensitive P% of each matrix in FP16 as a correction; embedding tables are stored in B-bit
-groups too. Prints one JSON line:
-{"bits_per_weight", "size_bytes", "outlier_fraction", "calib_ms", "quant_ms", ..., "streamed",
-"peak_rss_bytes"}.
+groups too. By default (up to 4 bits) each quantized matrix, outliers included, is written
+as one int8 matrix for onnxruntime's integer GEMM (--format). Prints one JSON line:
+{"bits_per_weight" (as stored), "size_bytes", "outlier_fraction", "calib_ms", "quant_ms",
+"format", ..., "streamed", "peak_rss_bytes"}.
 
 A model whose weights are in external data (e.g. from \`gradloc make-gpt\`) is streamed: weights
 are read from the data file only when needed, calibration runs one segment of the graph at a
@@ -49,10 +50,11 @@ path. An output above 1.5 GiB keeps its weights in Q.onnx.data beside it.
                     as a scatter (several times slower; README "Outliers")
   --no-embeddings   keep embedding tables (Gather on a weight) in FP32; by default they are
                     stored as B-bit groups read by com.microsoft.GatherBlockQuantized
-  --format F        auto (default): com.microsoft MatMulNBits for 2/4/8 bits, standard-op
-                    unpacking otherwise; nbits or unpack to force one; int8: stored as unpack,
-                    turned into int8 at session start and run by onnxruntime's integer GEMM
-                    (faster than FP32; costs resident memory, README "Int8 compute")
+  --format F        auto (default): int8 for codes of up to 4 bits (the weights rounded to
+                    int8 at export and run by onnxruntime's integer GEMM: faster than FP32 and
+                    the least session memory; a byte a weight on disk), packed otherwise;
+                    packed: the smallest file (com.microsoft MatMulNBits for 2/4/8 bits,
+                    standard-op unpacking otherwise); int8, nbits or unpack to force one
   --seed N          positions of the random method (default 0)
   --models DIR      the models folder holding brown-gpt/tokenizer.json for brown calibration
                     (default: $GRADLOC_MODELS, else a gradloc checkout's models/)
@@ -105,6 +107,8 @@ function summaryOf(r: Pick<QuantizeResult, 'report'>, method: Method, gptq: bool
     bits: report.bits,
     group: report.group,
     gptq,
+    // the form(s) the matrices were written in (int8, nbits, unpack)
+    format: [...new Set(report.matrices.map((m) => m.format))].join('+'),
     matrices: report.matrices.length,
     weights: report.weights,
     embeddings: report.embeddings.length,

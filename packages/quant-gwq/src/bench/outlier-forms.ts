@@ -8,6 +8,8 @@
  * - per column: the same count in every output column (c = round(1% K)), gathered into
  *   [M, N, c], multiplied and summed (Gather + Mul + ReduceSum + Add): dense ops, no scatter.
  *   Not offered by the package (the measurement below is why); built here only to time it.
+ * And, for comparison, the default int8 form, where outliers cost nothing at run time (they
+ * are written into the int8 matrix).
  */
 import { createSession, Emit, encodeModel, Graph, GraphBuilder, rng, tensor, type Session } from '@gradloc/tensor-backend';
 import { timeInterleaved, type Timing } from '@gradloc/bench-kit';
@@ -17,7 +19,7 @@ export const FORM_SHAPES: readonly (readonly [number, number])[] = [
   [192, 576],
   [192, 10_000],
 ];
-export const FORMS = ['FP32', '4-bit, no outliers', 'channels', 'weights', 'per column'] as const;
+export const FORMS = ['FP32', '4-bit, no outliers', 'channels', 'weights', 'per column', 'int8 form, channels'] as const;
 export type Form = (typeof FORMS)[number];
 
 function linear(K: number, N: number): Graph {
@@ -31,7 +33,7 @@ function linear(K: number, N: number): Graph {
 
 /** The 4-bit product with c outliers in every column, as Gather [M, N c] -> Mul -> ReduceSum over c -> Add. */
 async function perColumn(K: number, N: number): Promise<Graph> {
-  const g = (await quantizeGraph(linear(K, N), { method: 'rtn', bits: 4, group: 64, embeddings: false })).graph;
+  const g = (await quantizeGraph(linear(K, N), { method: 'rtn', bits: 4, group: 64, embeddings: false, format: 'packed' })).graph;
   const node = g.nodes.find((n) => n.op === 'MatMulNBits')!;
   node.outputs[0] = 'dense';
   const b = new GraphBuilder(g);
@@ -47,7 +49,7 @@ async function perColumn(K: number, N: number): Promise<Graph> {
 }
 
 async function formGraph(form: Form, K: number, N: number): Promise<Graph> {
-  const base = { bits: 4, group: 64, embeddings: false } as const;
+  const base = { bits: 4, group: 64, embeddings: false, format: 'packed' } as const;
   switch (form) {
     case 'FP32':
       return linear(K, N);
@@ -59,6 +61,8 @@ async function formGraph(form: Form, K: number, N: number): Promise<Graph> {
       return (await quantizeGraph(linear(K, N), { ...base, method: 'magnitude', outliers: 0.01, outlierUnit: form === 'channels' ? 'channel' : 'weight' })).graph;
     case 'per column':
       return perColumn(K, N);
+    case 'int8 form, channels':
+      return (await quantizeGraph(linear(K, N), { ...base, format: 'int8', method: 'magnitude', outliers: 0.01, outlierUnit: 'channel' })).graph;
   }
 }
 

@@ -8,11 +8,13 @@
  * 1. Quantization wall time: GWQ 4-bit (calibration + quantization), RTN, GPTQ.
  * 2. Latency at M = 1 (decoding) and M = 64 (prefill), interleaved medians, FP32 against
  *    RTN 4-bit, GWQ 4-bit with 1% outliers as whole channels (the default) and as single
- *    weights (the paper's, a scatter), the default stored alike but computed in int8
- *    (`format: 'int8'`), and GWQ at 3 bits (standard-op unpacking) and 2 bits. The group is
- *    the package's default (defaultGroup: 64 on brown-gpt's widths).
+ *    weights (the paper's), each in the default int8 form and in the packed form
+ *    (MatMulNBits, or standard-op unpacking at 3 bits), and GWQ at 3 and 2 bits. The group
+ *    is the package's default (defaultGroup: 64 on brown-gpt's widths).
  * 3. File size and the resident memory a loaded session adds (median of 3 fresh child
  *    processes each, onnxruntime itself loaded before the baseline).
+ * 3b. On the repository's brown-gpt: test perplexity (the whole Brown test split) of FP32
+ *    and of the default GWQ 4-bit in both forms, the issue's quality bound (within 2%).
  * 4. The outlier forms on single matrices (outlier-forms.ts): why outliers are channels by default.
  * --write puts the table into the README's benchmark section.
  */
@@ -20,7 +22,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildGPT, encodeModel, Graph, loadModel, median, tensor, type Feeds } from '@gradloc/tensor-backend';
+import { buildGPT, encodeModel, Graph, loadModel, median, OnnxModel, tensor, type Feeds } from '@gradloc/tensor-backend';
+import { brownPerplexity } from '@gradloc/models';
 import { replaceSection } from '@gradloc/bench-kit';
 import { quantizeGraph, type QuantizeOptions } from '../quantize.js';
 import { lmLatencies, sessionMemoryMb } from './latency.js';
@@ -31,9 +34,19 @@ const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 const VOCAB = 10_000;
 const CONTEXT = 64;
 
-function model(): { graph: Graph; what: string } {
-  if (existsSync(REPO_MODEL)) return { graph: Graph.fromModel(loadModel(REPO_MODEL)), what: 'brown-gpt (models/brown-gpt)' };
-  return { graph: buildGPT({ vocab: VOCAB, context: CONTEXT, dim: 192, depth: 4, heads: 4, seed: 0 }), what: 'a random GPT of brown-gpt\'s shape' };
+function model(): { graph: Graph; what: string; trained: boolean } {
+  if (existsSync(REPO_MODEL)) return { graph: Graph.fromModel(loadModel(REPO_MODEL)), what: 'brown-gpt (models/brown-gpt)', trained: true };
+  return { graph: buildGPT({ vocab: VOCAB, context: CONTEXT, dim: 192, depth: 4, heads: 4, seed: 0 }), what: 'a random GPT of brown-gpt\'s shape', trained: false };
+}
+
+/** Test perplexity over the whole Brown test split (what `gradloc eval-ppl` computes). */
+async function testPerplexity(bytes: Uint8Array): Promise<number> {
+  const m = OnnxModel.fromBytes(bytes, { threads: 2 });
+  try {
+    return (await brownPerplexity(m, { split: 'test' })).ppl;
+  } finally {
+    await m.release();
+  }
 }
 
 function calibrationSamples(n: number): Feeds[] {
@@ -62,7 +75,7 @@ const flag = (name: string, fallback: number): number => {
 async function main(): Promise<void> {
   const runs = flag('runs', 30);
   const load0 = loadavg()[0];
-  const { graph, what } = model();
+  const { graph, what, trained } = model();
   const calibration = { loss: { kind: 'lm' as const }, samples: calibrationSamples(32) };
   const runtime = { threads: 2 };
   const base = { method: 'gwq', bits: 4, outliers: 0.01, calibration } as const;
@@ -72,15 +85,19 @@ async function main(): Promise<void> {
     const bytes = encodeModel(q.toModel());
     return { label, bytes, calibMs: report.calibMs, quantMs: performance.now() - t0 - report.calibMs, bpw: report.bitsPerWeight, group: report.group, timed };
   };
+  const packed = { format: 'packed' } as const;
   const results = [
-    await run('RTN 4-bit', { method: 'rtn', bits: 4 }),
-    await run('GWQ 4-bit, 1% channels (default)', { ...base, outlierUnit: 'channel' }),
-    await run('GWQ 4-bit, 1% single weights', { ...base, outlierUnit: 'weight' }),
+    await run('RTN 4-bit, packed (MatMulNBits)', { method: 'rtn', bits: 4, ...packed }),
+    await run('GWQ 4-bit, 1% channels (default: int8)', { ...base, outlierUnit: 'channel' }),
+    await run('GWQ 4-bit, 1% channels, packed (MatMulNBits)', { ...base, outlierUnit: 'channel', ...packed }),
+    await run('GWQ 4-bit, 1% single weights (default: int8)', { ...base, outlierUnit: 'weight' }),
+    await run('GWQ 4-bit, 1% single weights, packed', { ...base, outlierUnit: 'weight', ...packed }),
     await run('GWQ 4-bit, 1% channels, FP32 embeddings', { ...base, outlierUnit: 'channel', embeddings: false }),
-    await run('GWQ 4-bit, 1% channels, accuracy_level 4', { ...base, outlierUnit: 'channel', accuracyLevel: 4 }),
-    await run('GWQ 4-bit, 1% channels, int8 compute', { ...base, outlierUnit: 'channel', format: 'int8' }),
-    await run('GWQ 3-bit, 1% channels (unpack)', { ...base, bits: 3, outlierUnit: 'channel' }),
-    await run('GWQ 2-bit, 1% channels', { ...base, bits: 2, outlierUnit: 'channel' }),
+    await run('GWQ 4-bit, 1% channels, packed, accuracy_level 4', { ...base, outlierUnit: 'channel', accuracyLevel: 4, ...packed }),
+    await run('GWQ 3-bit, 1% channels (default: int8)', { ...base, bits: 3, outlierUnit: 'channel' }),
+    await run('GWQ 3-bit, 1% channels, packed (unpack)', { ...base, bits: 3, outlierUnit: 'channel', ...packed }),
+    await run('GWQ 2-bit, 1% channels (default: int8)', { ...base, bits: 2, outlierUnit: 'channel' }),
+    await run('GWQ 2-bit, 1% channels, packed (MatMulNBits)', { ...base, bits: 2, outlierUnit: 'channel', ...packed }),
     await run('GWQ 4-bit, 1% channels + GPTQ', { ...base, outlierUnit: 'channel', gptq: true }, false),
   ];
   const fp32 = encodeModel(graph.toModel());
@@ -100,6 +117,13 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const forms = await outlierFormLatencies(runs);
+  // quality of the default and its packed twin (a random model's perplexity says nothing)
+  const PPL_ROWS = ['GWQ 4-bit, 1% channels (default: int8)', 'GWQ 4-bit, 1% channels, packed (MatMulNBits)'];
+  const ppl: Record<string, number> = {};
+  if (trained) {
+    ppl.FP32 = await testPerplexity(fp32);
+    for (const label of PPL_ROWS) ppl[label] = await testPerplexity(results.find((r) => r.label === label)!.bytes);
+  }
   const load1 = loadavg()[0];
   const mb = (n: number): string => `${(n / 2 ** 20).toFixed(2)} MB`;
   const f = lat.FP32;
@@ -121,7 +145,13 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
-    `Outlier forms on one matrix (4-bit MatMulNBits + about 1% FP16 values; medians of ${runs} interleaved runs, 2 threads):`,
+    ...(trained
+      ? [
+          `Test perplexity (the whole Brown test split, as \`gradloc eval-ppl\`; calibration here: 32 pseudo-random windows): FP32 ${ppl.FP32.toFixed(2)}; ${PPL_ROWS.map((l) => `${l} ${ppl[l].toFixed(2)} (${(((ppl[l] / ppl.FP32) - 1) * 100).toFixed(2)}%)`).join('; ')}.`,
+          '',
+        ]
+      : []),
+    `Outlier forms on one matrix (4-bit MatMulNBits + about 1% FP16 values, and the int8 form with them written in; medians of ${runs} interleaved runs, 2 threads):`,
     '',
     `| form | ${FORM_SHAPES.flatMap(([K, N]) => [1, 64].map((M) => `[${K}, ${N}] M=${M}`)).join(' | ')} |`,
     `|---|${FORM_SHAPES.flatMap(() => ['---', '---']).join('|')}|`,

@@ -6,7 +6,7 @@
 import { dtypeFromOnnx, GradlocError, type Graph, type Node } from '@gradloc/tensor-backend';
 import type { QuantizedMatrix } from '../quant/types.js';
 import { validateQuantized } from '../quant/validate.js';
-import { emitInt8MatMul } from './int8.js';
+import { emitInt8MatMul, int8Refusal, int8Storage } from './int8.js';
 import { emitMatMulNBits, NBITS_BITS, nbitsStorage, nbitsSupports } from './matmul-nbits.js';
 import { emitOutliers, outlierStorage } from './outliers.js';
 import { dropUnusedInitializers, spliceReplace } from './splice.js';
@@ -14,13 +14,20 @@ import { totalStorage, type Storage } from './storage.js';
 import { emitUnpackedWeight, unpackStorage } from './unpack.js';
 
 /**
- * 'int8': stored like 'unpack', computed by onnxruntime's integer GEMM (int8.ts);
- * 'nbits': com.microsoft MatMulNBits; 'unpack': standard ops, folded to a float weight at
- * session start; 'auto': nbits when it can hold q, else unpack.
+ * 'int8': the weight rounded to int8 at export, stored so and computed by onnxruntime's
+ * integer GEMM (int8.ts); 'nbits': com.microsoft MatMulNBits; 'unpack': standard ops, folded
+ * to a float weight at session start; 'packed': nbits when it can hold q, else unpack (the
+ * smallest files); 'auto' (the default): int8 for codes of up to 4 bits at opset >= 11, else
+ * packed. Why int8 by default: on brown-gpt it is the form onnxruntime runs fastest (below
+ * FP32 at M = 1 and 64, where MatMulNBits is slower than FP32) and the one a session holds in
+ * the least memory; it stores a byte a weight (README, Benchmark). Codes of 5+ bits keep
+ * their own grid: a per-column int8 grid is not finer than theirs.
  */
-export type ExportFormat = 'auto' | 'int8' | 'nbits' | 'unpack';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['auto', 'int8', 'nbits', 'unpack'];
-export type ResolvedFormat = Exclude<ExportFormat, 'auto'>;
+export type ExportFormat = 'auto' | 'packed' | 'int8' | 'nbits' | 'unpack';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['auto', 'packed', 'int8', 'nbits', 'unpack'];
+export type ResolvedFormat = Exclude<ExportFormat, 'auto' | 'packed'>;
+/** 'auto' picks int8 for codes of at most this many bits. */
+const AUTO_INT8_MAX_BITS = 4;
 
 export interface ReplaceOptions {
   readonly format?: ExportFormat;
@@ -28,8 +35,10 @@ export interface ReplaceOptions {
   readonly accuracyLevel?: number;
 }
 
-export function resolveFormat(q: Pick<QuantizedMatrix, 'bits' | 'group'>, format: ExportFormat = 'auto'): ResolvedFormat {
+/** The form q is written in; `opset`: the model's (int8 needs 11). */
+export function resolveFormat(q: Pick<QuantizedMatrix, 'bits' | 'group'>, format: ExportFormat = 'auto', opset = Number.POSITIVE_INFINITY): ResolvedFormat {
   if (format === 'unpack' || format === 'int8') return format;
+  if (format === 'auto' && q.bits <= AUTO_INT8_MAX_BITS && int8Refusal(opset) === undefined) return 'int8';
   if (nbitsSupports(q)) return 'nbits';
   if (format === 'nbits') {
     throw new GradlocError(
@@ -41,10 +50,11 @@ export function resolveFormat(q: Pick<QuantizedMatrix, 'bits' | 'group'>, format
 }
 
 /** Bits the chosen format stores for q (see storage.ts for what is counted). */
-export function storageOf(q: QuantizedMatrix, format: ExportFormat = 'auto'): Storage {
-  // int8 stores what unpack stores; only the graph after the initializers differs
-  const dense = resolveFormat(q, format) === 'nbits' ? nbitsStorage(q) : unpackStorage(q);
-  return totalStorage(q.K, q.N, dense, outlierStorage(q));
+export function storageOf(q: QuantizedMatrix, format: ExportFormat = 'auto', opset?: number): Storage {
+  const resolved = resolveFormat(q, format, opset);
+  // int8 writes the outliers into its bytes: nothing stored apart
+  if (resolved === 'int8') return totalStorage(q.K, q.N, int8Storage(q), { outlierValueBits: 0, outlierIndexBits: 0 });
+  return totalStorage(q.K, q.N, resolved === 'nbits' ? nbitsStorage(q) : unpackStorage(q), outlierStorage(q));
 }
 
 /** Replaces `node` = MatMul(X, W), W a float32 initializer [K, N], by the quantized q of W. */
@@ -61,7 +71,7 @@ export function replaceMatMul(graph: Graph, node: Node, q: QuantizedMatrix, opts
   const dtype = dtypeFromOnnx(wt.data_type ?? 1);
   if (dtype !== 'float32') throw new GradlocError('DTYPE_MISMATCH', `${node.describe()}: weight '${w}' is ${dtype}, only float32 weights are quantized`);
   validateQuantized(q);
-  const format = resolveFormat(q, opts.format);
+  const format = resolveFormat(q, opts.format, graph.opset(''));
   const outliers = q.outliers.value.length > 0;
   if (format === 'int8') {
     spliceReplace(graph, node, (b) => emitInt8MatMul(b, q, x, y, w, node.name || undefined));

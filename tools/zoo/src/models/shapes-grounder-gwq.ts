@@ -25,6 +25,9 @@ export const GROUNDER_GWQ_RECIPE = {
   outliers: 0.01,
   outlierUnit: 'channel',
   embeddings: true,
+  // the shipped model was made in the packed form (MatMulNBits), before int8 became
+  // quant-gwq's default; kept so a rebuild gives the shipped file
+  format: 'packed',
   calibration: { split: 'train', samples: 32, seed: 0 },
 } as const;
 
@@ -43,6 +46,7 @@ async function train(opts: TrainOptions): Promise<TrainReport> {
     outliers: r.outliers,
     outlierUnit: r.outlierUnit,
     embeddings: r.embeddings,
+    format: r.format,
     calibration,
     runtime: runtimeFor(opts.threads),
     onProgress: (stage, done, total) => {

@@ -26,6 +26,9 @@ export async function runQuant(input: QuantInput, ctx: JobContext) {
       group: input.group,
       outliers: input.outliers / 100,
       gptq: input.gptq,
+      // the packed form: the page compares configurations by perplexity against their bits per
+      // weight, which the default int8 form (a byte a weight for every configuration) would hide
+      format: 'packed',
       calibration: `brown:train:${input.calibSamples}`,
       runtime: services.runtime,
       onProgress: (stage, done, total) =>
