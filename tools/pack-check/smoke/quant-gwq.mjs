@@ -1,7 +1,8 @@
 // Smoke test of the installed @gradloc/quant-gwq (run plain and as a rolldown bundle by
 // tools/pack-check): RTN 4-bit quantization of a one-MatMul model, run in onnxruntime, and
-// checked against the float model within 4-bit round-to-nearest's error bound. Prints one
-// JSON line; any mismatch throws (exit code 1).
+// checked against the float model within 4-bit round-to-nearest's error bound (the packed
+// form, MatMulNBits), then the default int8 form against the packed one. Prints one JSON
+// line; any mismatch throws (exit code 1).
 //
 // Bound: groups of G inputs per output column, asymmetric min-max over a range widened to
 // contain 0, so scale = (max(0, max w) - min(0, min w)) / 15 and |w - w_q| <= scale / 2 (plus
@@ -26,7 +27,7 @@ const x = b.input('x', 'float32', [1, K]);
 b.op('MatMul', [x, b.initializer(tensor('float32', [K, N], W), 'fc.weight')], {}, { outputs: ['y'] });
 b.output('y', 'float32', [1, N]);
 
-const { graph: q, report } = await quantizeGraph(g, { method: 'rtn', bits: 4, group: G });
+const { graph: q, report } = await quantizeGraph(g, { method: 'rtn', bits: 4, group: G, format: 'packed' });
 const ops = q.nodes.map((n) => `${n.domain ? `${n.domain}.` : ''}${n.op}`);
 assert.ok(ops.some((o) => o.endsWith('MatMulNBits')), `no MatMulNBits in the quantized graph (ops: ${ops.join(', ')})`);
 assert.ok(!q.initializers.has('fc.weight'), 'the float weight is still in the quantized graph');
@@ -58,5 +59,16 @@ for (let j = 0; j < N; j++) {
   maxErr = Math.max(maxErr, err);
 }
 assert.ok(maxErr > 0, 'the quantized model gives exactly the float outputs: nothing was quantized');
+
+// the default: the same codes stored as an int8 matrix (a byte a weight, a float32 scale a
+// column) for onnxruntime's integer GEMM; its two extra roundings (weights to a 127-step
+// column grid, the input to 255 steps) stay far below the 4-bit error
+const { graph: q8, report: r8 } = await quantizeGraph(g, { method: 'rtn', bits: 4, group: G });
+const ops8 = q8.nodes.map((n) => n.op);
+assert.ok(ops8.includes('MatMulInteger') && ops8.includes('DynamicQuantizeLinear'), `the default is not the int8 form (ops: ${ops8.join(', ')})`);
+assert.ok(Math.abs(r8.bitsPerWeight - (8 + 32 / K)) < 1e-9, `int8 bits per weight ${r8.bitsPerWeight}, expected ${8 + 32 / K}`);
+const y8 = (await OnnxModel.fromGraph(q8, { threads: 1 }).run(feeds)).y.data;
+const top = Math.max(...[...y].map(Math.abs));
+for (let j = 0; j < N; j++) assert.ok(Math.abs(y8[j] - yq[j]) <= 0.05 * top, `int8 y[${j}] = ${y8[j]}, packed ${yq[j]}: more than 5% of max |y| apart`);
 
 console.log(JSON.stringify({ y: [...y], yq: [...yq], maxErr, bitsPerWeight: report.bitsPerWeight }));
