@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OnnxModel, tensorFromProto } from '@gradloc/tensor-backend';
-import { addScene, cellPixel, coordsOutput, modelGraph, readMetadata, sharedWeight, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
+import { addScene, cellPixel, Localizer, coordsOutput, modelGraph, readMetadata, sharedWeight, gridOf, sampleOf, storedParameters, syntheticRooms, trainOfvl, type TrainProgress } from '../src/index.js';
 import { tinyNetwork } from './helpers.js';
 
 /** 32x24 frames -> 3x4 cells (stride 8). */
@@ -112,5 +112,30 @@ describe('trainOfvl', () => {
     for (const s of ['room-1', 'room-2']) expect(Array.from((await after.run(planes, [coordsOutput(s)]))[coordsOutput(s)].data)).toEqual(Array.from((await before.run(planes, [coordsOutput(s)]))[coordsOutput(s)].data));
     await Promise.all([before.release(), after.release()]);
     await expect(addScene(model, world[0])).rejects.toThrow(/already has a scene 'room-1'/);
+  });
+
+  it('a localizer without a scene predicts every scene in one run, the same cells as one scene at a time, and keeps the most inliers', async () => {
+    const world = rooms();
+    const r = await trainOfvl({ scenes: world, network: TINY, steps: 30, batch: 2, lr: 3e-3 });
+    const localizer = new Localizer(modelGraph(r, world), 'tiny');
+    try {
+      const images = [(await world[0].frame('test', 0)).image, (await world[1].frame('test', 1)).image];
+      const all = await localizer.predictScenes(images, localizer.scenes);
+      for (const s of localizer.scenes) {
+        const one = await localizer.predict(images, s);
+        expect(all[s].map((p) => Array.from(p.coords))).toEqual(one.map((p) => Array.from(p.coords)));
+        expect(all[s].map((p) => Array.from(p.uncertainty))).toEqual(one.map((p) => Array.from(p.uncertainty)));
+      }
+      const found = await localizer.localize(images[0]);
+      const best = Math.max(...found.candidates!.map((c) => c.inliers));
+      expect(found.candidates!.map((c) => c.scene)).toEqual(localizer.scenes);
+      expect(found.inliers).toBe(best);
+      const given = await localizer.localize(images[0], { scene: found.scene });
+      expect(given.position).toEqual(found.position);
+      expect(given.inliers).toBe(found.inliers);
+      await expect(localizer.predictScenes(images, ['room-1', 'nowhere'])).rejects.toThrow(/unknown scene 'nowhere'/);
+    } finally {
+      await localizer.release();
+    }
   });
 });

@@ -27,6 +27,7 @@ export * from './runtime/target.js';
 export * from './runtime/model.js';
 export * from './ir/promote.js';
 export * from './ir/gate.js';
+export * from './ir/prune.js';
 export * from './tensor/random.js';
 export * from './tensor/stats.js';
 export * from './models/index.js';

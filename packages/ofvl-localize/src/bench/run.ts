@@ -4,6 +4,9 @@
  *   own solvePnPRansac (hard inlier count, 100 iterations, same 10 px threshold, then its
  *   refinement) on the same correspondences: a 20 x 15 cell grid of the default network's
  *   camera, 0.5 px noise, 30% outliers; poses per second and median errors.
+ * - Localizing one frame in a given scene: the network on the 4-room deployed graph pruned to
+ *   that scene's outputs (what Localizer runs) against the whole graph (onnxruntime computes
+ *   every scene's branch whatever outputs are asked for).
  * - A multi-scene training step (4 synthetic rooms x 4 frames, the default network) with
  *   gradient normalization vs plain summing, and forward+backward vs the forward alone.
  * Interleaved medians (bench-kit); --runs N (default 10); --write puts the figures into the
@@ -11,12 +14,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import { replaceSection, timeInterleaved } from '@gradloc/bench-kit';
-import { adamw, MultiTaskTrainer, OnnxModel, rng, withBatchStatistics, type Feeds } from '@gradloc/tensor-backend';
+import { adamw, MultiTaskTrainer, OnnxModel, rng, withBatchStatistics, withOutputs, type Feeds } from '@gradloc/tensor-backend';
 import { syntheticIntrinsics, syntheticRooms } from '../data/synthetic/index.js';
 import { invertPose, lookAt, poseError, projectPoint, rodrigues, type Pose, type Vec3 } from '../geometry/pose.js';
 import { DEFAULT_NETWORK } from '../model/config.js';
 import { addCoordinateLoss } from '../model/loss.js';
-import { sceneGraph } from '../model/network.js';
+import { deployGraph, IMAGE_INPUT, sceneGraph } from '../model/network.js';
+import { coordsOutput, uncertaintyOutput } from '../model/names.js';
 import { isStatistic } from '../model/params.js';
 import { openCv, type CvMat } from '../pnp/opencv.js';
 import { solvePnpRansac } from '../pnp/ransac.js';
@@ -122,6 +126,16 @@ async function main(): Promise<void> {
   );
   await Promise.all([normalized.release(), summed.release(), ...forwards.map((m) => m.release())]);
 
+  // the shipped model's sharing pattern (layers 1, 4, 5, 6 shared)
+  const deployed = deployGraph(DEFAULT_NETWORK, names, [true, false, false, true, true, true, false], store);
+  const wanted = [coordsOutput(names[0]), uncertaintyOutput(names[0])];
+  const [whole, pruned] = [OnnxModel.fromGraph(deployed), OnnxModel.fromGraph(withOutputs(deployed, wanted))];
+  // one frame: the first of the room's training batch
+  const batch = feeds[names[0]][IMAGE_INPUT];
+  const frame1 = { [IMAGE_INPUT]: { ...batch, dims: [1, ...batch.dims.slice(1)], data: batch.data.slice(0, batch.data.length / batch.dims[0]) } };
+  const network = await timeInterleaved({ pruned: () => pruned.run(frame1, wanted), whole: () => whole.run(frame1, wanted), all: () => whole.run(frame1) }, runs * 2, 2);
+  await Promise.all([whole.release(), pruned.release()]);
+
   const med = (which: 'ours' | 'opencv', col: 0 | 1): number => median(errors[which].map((e) => e[col]));
   const report = {
     pnp: {
@@ -143,12 +157,19 @@ async function main(): Promise<void> {
       forward_ms: step.forward.medianMs,
       step_vs_forward: step.normalized.medianMs / step.forward.medianMs,
     },
+    network_one_frame: {
+      scene_ms: network.pruned.medianMs,
+      whole_graph_ms: network.whole.medianMs,
+      every_scene_ms: network.all.medianMs,
+      speedup: network.whole.medianMs / network.pruned.medianMs,
+    },
     runs,
   };
   console.log(JSON.stringify(report, null, 2));
   if (process.argv.includes('--write')) {
     const p = report.pnp;
     const s = report.training_step;
+    const n = report.network_one_frame;
     const f = (x: number, d = 1): string => x.toFixed(d);
     replaceSection(
       fileURLToPath(new URL('../../README.md', import.meta.url)),
@@ -159,6 +180,7 @@ async function main(): Promise<void> {
         `| PnP-RANSAC, ours (256 AP3P hypotheses, soft inliers, refinement): poses/s | ${f(p.ours_poses_per_sec)} |`,
         `| OpenCV solvePnPRansac (100 iterations, same threshold): poses/s | ${f(p.opencv_poses_per_sec)} |`,
         `| median error ours / OpenCV (300 cells, 30% outliers, 0.5 px noise, f = ${K.fx} px) | ${f(p.ours_median_cm, 2)} cm ${f(p.ours_median_deg, 3)} deg / ${f(p.opencv_median_cm, 2)} cm ${f(p.opencv_median_deg, 3)} deg |`,
+        `| network, one 160x120 frame in a given room: pruned to that room / whole 4-room graph asked for that room / every room | ${f(n.scene_ms, 2)} ms / ${f(n.whole_graph_ms, 2)} ms / ${f(n.every_scene_ms, 2)} ms (${f(n.speedup, 2)}x) |`,
         `| training step, 4 rooms x 4 frames: with gradient normalization / summed | ${f(s.normalized_ms)} ms / ${f(s.summed_ms)} ms (${f(100 * s.normalization_overhead)}%) |`,
         `| training step / forward of the 4 scene graphs | ${f(s.step_vs_forward, 2)}x |`,
       ].join('\n'),

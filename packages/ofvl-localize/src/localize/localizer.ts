@@ -3,7 +3,7 @@
  * predicts scene coordinates for the frame; PnP-RANSAC turns them into a camera-to-world pose.
  * Without a scene it tries every scene and keeps the one with the most inliers.
  */
-import { GradlocError, Graph, loadModel, OnnxModel, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { GradlocError, Graph, loadModel, OnnxModel, withOutputs, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { quaternionOf, type Intrinsics, type Pose, type Quaternion, type Vec3 } from '../geometry/pose.js';
 import { fitImage } from '../data/fit.js';
 import { gridOf } from '../model/config.js';
@@ -50,14 +50,31 @@ export interface LocalizeOptions {
 export class Localizer {
   readonly meta: OfvlMetadata;
   private readonly model: OnnxModel;
+  /**
+   * One session per scene on the graph pruned to that scene's outputs: onnxruntime runs every
+   * node whatever outputs are asked for, so a scene's run would otherwise compute every
+   * scene's branch (the benchmark measures both; README).
+   */
+  private readonly sceneModels = new Map<string, OnnxModel>();
 
   constructor(
     readonly graph: Graph,
     readonly where: string,
-    runtime: RuntimeOptions = {},
+    private readonly runtime: RuntimeOptions = {},
   ) {
     this.meta = readMetadata(graph, where);
     this.model = OnnxModel.fromGraph(graph, runtime);
+  }
+
+  private modelFor(scenes: readonly string[]): OnnxModel {
+    if (scenes.length !== 1 || this.scenes.length === 1) return this.model;
+    const [s] = scenes;
+    let m = this.sceneModels.get(s);
+    if (!m) {
+      m = OnnxModel.fromGraph(withOutputs(this.graph, [coordsOutput(s), uncertaintyOutput(s)]), this.runtime);
+      this.sceneModels.set(s, m);
+    }
+    return m;
   }
 
   static load(file: string, runtime: RuntimeOptions = {}): Localizer {
@@ -86,16 +103,29 @@ export class Localizer {
 
   /** Scene coordinates for a batch of frames of one scene (images resized if only their resolution differs). */
   async predict(images: readonly RgbImage[], scene: string): Promise<Prediction[]> {
-    this.scene(scene);
+    return (await this.predictScenes(images, [scene]))[scene];
+  }
+
+  /**
+   * Scene coordinates of a batch of frames in several scenes from ONE run of the network: the
+   * shared layers are computed once, then each scene's own branch.
+   */
+  async predictScenes(images: readonly RgbImage[], scenes: readonly string[]): Promise<Record<string, Prediction[]>> {
+    for (const s of scenes) this.scene(s);
     const { width, height } = this.meta.network;
     const { rows, cols } = gridOf(this.meta.network);
     const data = new Float32Array(images.length * 3 * width * height);
     images.forEach((img, n) => writePlanes(fitImage(img, width, height), data, n * 3 * width * height));
-    const out = await this.model.run({ [IMAGE_INPUT]: { dtype: 'float32', dims: [images.length, 3, height, width], data } }, [coordsOutput(scene), uncertaintyOutput(scene)]);
+    const names = scenes.flatMap((s) => [coordsOutput(s), uncertaintyOutput(s)]);
+    const out = await this.modelFor(scenes).run({ [IMAGE_INPUT]: { dtype: 'float32', dims: [images.length, 3, height, width], data } }, names);
     const cells = rows * cols;
-    const coords = out[coordsOutput(scene)].data as Float32Array;
-    const sigma = out[uncertaintyOutput(scene)].data as Float32Array;
-    return images.map((_, n) => ({ coords: coords.slice(n * 3 * cells, (n + 1) * 3 * cells), uncertainty: sigma.slice(n * cells, (n + 1) * cells) }));
+    const result: Record<string, Prediction[]> = {};
+    for (const s of scenes) {
+      const coords = out[coordsOutput(s)].data as Float32Array;
+      const sigma = out[uncertaintyOutput(s)].data as Float32Array;
+      result[s] = images.map((_, n) => ({ coords: coords.slice(n * 3 * cells, (n + 1) * 3 * cells), uncertainty: sigma.slice(n * cells, (n + 1) * cells) }));
+    }
+    return result;
   }
 
   /**
@@ -133,17 +163,17 @@ export class Localizer {
       return { ...(await this.poseOf(p, opts.scene, opts.pnp)), ms: performance.now() - t0 };
     }
     const tried: { readonly scene: string; readonly result: Omit<LocalizeResult, 'ms' | 'candidates'> | null }[] = [];
-    for (const s of this.scenes) {
-      const [p] = await this.predict([image], s);
-      tried.push({ scene: s, result: await this.tryPoseOf(p, s, opts.pnp) });
-    }
+    const predictions = await this.predictScenes([image], this.scenes);
+    for (const s of this.scenes) tried.push({ scene: s, result: await this.tryPoseOf(predictions[s][0], s, opts.pnp) });
     const found = tried.flatMap((t) => (t.result ? [t.result] : []));
     if (found.length === 0) throw new GradlocError('BAD_INPUT', `${NO_POSE_FOUND} in any of the scenes ${this.scenes.join(', ')}`);
     const best = found.reduce((a, b) => (b.inliers > a.inliers ? b : a));
     return { ...best, ms: performance.now() - t0, candidates: tried.map((t) => ({ scene: t.scene, inliers: t.result?.inliers ?? 0 })) };
   }
 
-  release(): Promise<void> {
-    return this.model.release();
+  async release(): Promise<void> {
+    const models = [this.model, ...this.sceneModels.values()];
+    this.sceneModels.clear();
+    await Promise.all(models.map((m) => m.release()));
   }
 }

@@ -8,7 +8,8 @@
  */
 import { GradlocError } from '../errors.js';
 import { GraphBuilder } from '../ir/builder.js';
-import { Graph, type Node } from '../ir/graph.js';
+import { Graph } from '../ir/graph.js';
+import { pruneDeadNodes } from '../ir/prune.js';
 import { inferTypes, topoSort, type TypeInfo } from '../shape/infer.js';
 import type { ValueType } from '../shape/types.js';
 import { gradOf } from '../ops/registry.js';
@@ -199,7 +200,7 @@ export function buildGradGraph(
       );
     }
   }
-  prune(g);
+  pruneDeadNodes(g);
   return {
     graph: g,
     seed: SEED_INPUT,
@@ -212,19 +213,3 @@ export function buildGradGraph(
   };
 }
 
-/** Drops nodes and initializers no output needs. */
-function prune(g: Graph): void {
-  const needed = new Set(g.outputs.map((o) => o.name));
-  const keep: Node[] = [];
-  for (let i = g.nodes.length - 1; i >= 0; i--) {
-    const n = g.nodes[i];
-    if (!n.outputs.some((o) => needed.has(o))) continue;
-    keep.push(n);
-    for (const x of n.inputs) if (x) needed.add(x);
-  }
-  keep.reverse();
-  g.nodes = keep;
-  // Subgraphs (If/Loop bodies) may read outer initializers implicitly: keep those.
-  const hasSubgraphs = keep.some((n) => n.proto.attribute.some((a) => a.g || a.graphs.length));
-  if (!hasSubgraphs) for (const name of [...g.initializers.keys()]) if (!needed.has(name)) g.initializers.delete(name);
-}
