@@ -82,6 +82,30 @@ export function ownLimitSummary(results: readonly CaseResult[]): string | undefi
   return cells.length ? `Small models, batch 1, f+b(input) / fwd: ${cells.join('; ')}` : undefined;
 }
 
+/**
+ * What the limits leave once onnxruntime's convolution kernels are paid, for the cases with
+ * their own input limit (from their profiles, in units of the plain forward's kernel time):
+ * the forward and the convolutions' backward alone, the room the limit leaves for everything
+ * else (MaxPool backward, ReLU masks, layout reorders, sums, and the dispatch of every extra
+ * kernel), and what that takes now.
+ */
+export function floorSummary(results: readonly CaseResult[]): string | undefined {
+  const lines: string[] = [];
+  for (const r of results) {
+    const p = r.input?.profile;
+    if (CASES.find((c) => c.id === r.id)?.inputLimit === undefined || !p || p.plainForward.totalMs <= 0) continue;
+    const fwd = p.plainForward.totalMs;
+    const convRules = p.byRule.filter((c) => c.rule === 'forward' || c.rule === 'Conv');
+    const convs = convRules.reduce((s, c) => s + c.ms, 0) / fwd;
+    const limit = ratioLimit(r.id, 'input');
+    const rest = p.byRule.filter((c) => !convRules.includes(c) && c.ms >= 0.05).map((c) => `${c.rule.replace(/^(ORT|engine): /, '')} ${f(c.ms)}`);
+    lines.push(
+      `  ${r.title}: kernels ${f(p.totalMs / fwd, 2)}x the forward's; forward + Conv backward alone ${f(convs, 2)}x, leaving ${f(limit - convs, 2)}x (${f((limit - convs) * fwd)} ms) under the limit ${limit} for the rest, which takes ${f(p.totalMs / fwd - convs, 2)}x (${rest.join(', ')} ms) plus the dispatch of its kernels (wall / kernel time ${f((r.input?.ratio ?? NaN) / (p.totalMs / fwd), 2)}x the forward's)`,
+    );
+  }
+  return lines.length ? ['What the limits leave after the convolutions (onnxruntime profile of the same gradient graphs, kernel ms per run):', ...lines].join('\n') : undefined;
+}
+
 export function bottlenecks(results: readonly CaseResult[]): string {
   const lines: string[] = [];
   for (const r of results) {
