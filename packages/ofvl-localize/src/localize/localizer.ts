@@ -53,7 +53,8 @@ export class Localizer {
   /**
    * One session per scene on the graph pruned to that scene's outputs: onnxruntime runs every
    * node whatever outputs are asked for, so a scene's run would otherwise compute every
-   * scene's branch (the benchmark measures both; README).
+   * scene's branch (the benchmark measures both; README). Each holds the shared weights
+   * again: memory for speed, one scene at a time, created on first use.
    */
   private readonly sceneModels = new Map<string, OnnxModel>();
 
