@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph, GraphBuilder, OnnxModel, float32, withOutputs } from '../src/index.js';
+import { Graph, GraphBuilder, OnnxModel, float32, pruneToOutputs } from '../src/index.js';
 
 /** Two heads over one shared trunk: y = tanh(x) * 2 + a, z = tanh(x) - b (a, b initializers). */
 function twoHeads(): Graph {
@@ -18,10 +18,10 @@ function twoHeads(): Graph {
   return g;
 }
 
-describe('withOutputs', () => {
+describe('pruneToOutputs', () => {
   it('keeps only what the chosen outputs need, computes them as the whole graph does, and leaves the source intact', async () => {
     const g = twoHeads();
-    const z = withOutputs(g, ['z']);
+    const z = pruneToOutputs(g, ['z']);
     expect(z.outputs.map((o) => o.name)).toEqual(['z']);
     expect(z.nodes.map((n) => n.op)).toEqual(['Tanh', 'Sub']);
     expect([...z.initializers.keys()].length).toBe(1);
@@ -44,6 +44,6 @@ describe('withOutputs', () => {
   });
 
   it('refuses names that are not outputs of the graph', () => {
-    expect(() => withOutputs(twoHeads(), ['z', 't'])).toThrow(/not an output of the graph: t \(outputs: y, z\)/);
+    expect(() => pruneToOutputs(twoHeads(), ['z', 't'])).toThrow(/not an output of the graph: t \(outputs: y, z\)/);
   });
 });

@@ -14,7 +14,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { replaceSection, timeInterleaved } from '@gradloc/bench-kit';
-import { adamw, MultiTaskTrainer, OnnxModel, rng, withBatchStatistics, withOutputs, type Feeds } from '@gradloc/tensor-backend';
+import { adamw, MultiTaskTrainer, OnnxModel, rng, withBatchStatistics, pruneToOutputs, type Feeds } from '@gradloc/tensor-backend';
 import { syntheticIntrinsics, syntheticRooms } from '../data/synthetic/index.js';
 import { invertPose, lookAt, poseError, projectPoint, rodrigues, type Pose, type Vec3 } from '../geometry/pose.js';
 import { DEFAULT_NETWORK } from '../model/config.js';
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   // the shipped model's sharing pattern (layers 1, 4, 5, 6 shared)
   const deployed = deployGraph(DEFAULT_NETWORK, names, [true, false, false, true, true, true, false], store);
   const wanted = [coordsOutput(names[0]), uncertaintyOutput(names[0])];
-  const [whole, pruned] = [OnnxModel.fromGraph(deployed), OnnxModel.fromGraph(withOutputs(deployed, wanted))];
+  const [whole, pruned] = [OnnxModel.fromGraph(deployed), OnnxModel.fromGraph(pruneToOutputs(deployed, wanted))];
   // one frame: the first of the room's training batch
   const batch = feeds[names[0]][IMAGE_INPUT];
   const frame1 = { [IMAGE_INPUT]: { ...batch, dims: [1, ...batch.dims.slice(1)], data: batch.data.slice(0, batch.data.length / batch.dims[0]) } };

@@ -3,7 +3,7 @@
  * predicts scene coordinates for the frame; PnP-RANSAC turns them into a camera-to-world pose.
  * Without a scene it tries every scene and keeps the one with the most inliers.
  */
-import { GradlocError, Graph, loadModel, OnnxModel, withOutputs, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
+import { GradlocError, Graph, loadModel, OnnxModel, pruneToOutputs, type RgbImage, type RuntimeOptions } from '@gradloc/tensor-backend';
 import { quaternionOf, type Intrinsics, type Pose, type Quaternion, type Vec3 } from '../geometry/pose.js';
 import { fitImage } from '../data/fit.js';
 import { gridOf } from '../model/config.js';
@@ -72,7 +72,7 @@ export class Localizer {
     const [s] = scenes;
     let m = this.sceneModels.get(s);
     if (!m) {
-      m = OnnxModel.fromGraph(withOutputs(this.graph, [coordsOutput(s), uncertaintyOutput(s)]), this.runtime);
+      m = OnnxModel.fromGraph(pruneToOutputs(this.graph, [coordsOutput(s), uncertaintyOutput(s)]), this.runtime);
       this.sceneModels.set(s, m);
     }
     return m;

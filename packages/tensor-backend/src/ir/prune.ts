@@ -28,7 +28,7 @@ export function pruneDeadNodes(g: Graph): void {
  * the nodes only they need, and their initializers are gone. Inputs are kept, used or not,
  * so the copy takes the same feeds.
  */
-export function withOutputs(g: Graph, outputs: readonly string[]): Graph {
+export function pruneToOutputs(g: Graph, outputs: readonly string[]): Graph {
   const known = new Set(g.outputs.map((o) => o.name));
   const missing = outputs.filter((o) => !known.has(o));
   if (missing.length) throw new GradlocError('UNKNOWN_TENSOR', `not an output of the graph: ${missing.join(', ')} (outputs: ${[...known].join(', ')})`);
