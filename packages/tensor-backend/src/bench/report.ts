@@ -89,7 +89,7 @@ export function ownLimitSummary(results: readonly CaseResult[]): string | undefi
  * else (MaxPool backward, ReLU masks, layout reorders, sums, and the dispatch of every extra
  * kernel), and what that takes now.
  */
-export function floorSummary(results: readonly CaseResult[]): string | undefined {
+export function convolutionRoom(results: readonly CaseResult[]): string | undefined {
   const lines: string[] = [];
   for (const r of results) {
     const p = r.input?.profile;

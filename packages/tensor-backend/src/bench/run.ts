@@ -21,7 +21,7 @@ import { flag, has } from './args.js';
 import { runCase, type BenchSettings, type CaseResult } from './bench-case.js';
 import { CASES } from './cases.js';
 import { hasSection, replaceSection } from '@gradloc/bench-kit';
-import { bottlenecks, floorSummary, ownLimitSummary, table, verdicts } from './report.js';
+import { bottlenecks, convolutionRoom, ownLimitSummary, table, verdicts } from './report.js';
 import { runThreads, type ThreadsResult } from './threads.js';
 
 const MARK = '@@gradloc-bench ';
@@ -102,8 +102,8 @@ function parent(): void {
   for (const x of v) lines.push(`  ${x.pass ? 'PASS' : 'MISS'}  ${x.target} = ${x.value.toFixed(2)} (limit ${x.limit})`);
   const small = ownLimitSummary(results);
   if (small) lines.push('', small);
-  const floor = floorSummary(results);
-  if (floor) lines.push('', floor);
+  const room = convolutionRoom(results);
+  if (room) lines.push('', room);
   if (threads) {
     const cells = Object.entries(threads.forward).map(([k, t]) => `${k === 'default' ? `default (${threads.defaultThreads})` : `${k} thread${k === '1' ? '' : 's'}`} ${t.medianMs.toFixed(1)} ms`);
     lines.push('', `Threads, ResNet-18 224 plain forward (medians, interleaved): ${cells.join(', ')}; default / best (${threads.bestThreads}) = ${threads.defaultVsBest.toFixed(2)}`);
