@@ -20,6 +20,7 @@ import PgBoss from 'pg-boss';
 import pg from 'pg';
 import { startPostgres } from './postgres-cluster.mjs';
 import { writeSection } from './readme-section.mjs';
+import { median, quantile } from './stats.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, write: { type: 'boolean', default: false } } });
 const RUNS = Math.max(1, Number(values.runs));
@@ -30,11 +31,6 @@ const { migratePostgres } = await import(join(APP, 'dist', 'server', 'pg-migrate
 const ENQUEUE = 500;
 const PICKUPS = 50;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const quantile = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
-const median = (xs) => quantile(xs, 0.5);
 const quiet = new Logger(() => () => {});
 
 const cluster = await startPostgres();

@@ -18,6 +18,7 @@ import sharp from 'sharp';
 import { generateScene, generateSplitBatch, toRGB8 } from '@gradloc/models';
 import { launchDashboard } from './launch.mjs';
 import { writeSection } from './readme-section.mjs';
+import { median, quantile } from './stats.mjs';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, url: { type: 'string' }, write: { type: 'boolean', default: false } } });
 const README = join(import.meta.dirname, '..', 'README.md');
@@ -62,16 +63,14 @@ async function phase(concurrency, n, extra) {
     }),
   );
   const wall = performance.now() - t0;
-  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-  const q = (p) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))];
-  return { concurrency, requests: n, errors: results.filter((r) => !r.ok).length, p50: q(0.5), p99: q(0.99), max: ms.at(-1), rps: (n / wall) * 1000 };
+  const ms = results.map((r) => r.ms);
+  return { concurrency, requests: n, errors: results.filter((r) => !r.ok).length, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), max: Math.max(...ms), rps: (n / wall) * 1000 };
 }
 
 const fmt = (r) => `c=${r.concurrency}  n=${r.requests}  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  max ${r.max.toFixed(1)} ms  ${r.rps.toFixed(1)} req/s  errors ${r.errors}`;
 const CONCURRENCY = [1, 8, 32];
 const RATIO_RUNS = 3;
 const ratio = (rows) => rows.find((r) => r.concurrency === 8).p99 / rows.find((r) => r.concurrency === 1).p50;
-const medianOf = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Each concurrency, with models.list (the responsiveness probe) timed every 100 ms meanwhile, apart from the load. */
 async function phases() {
@@ -88,8 +87,7 @@ async function phases() {
     const r = await phase(c, REQUESTS);
     running = false;
     await probing;
-    probes.sort((a, b) => a - b);
-    rows.push({ ...r, probeP99: probes[Math.min(probes.length - 1, Math.floor(0.99 * probes.length))] });
+    rows.push({ ...r, probeP99: quantile(probes, 0.99) });
     console.log(`${fmt(r)}  models.list p99 ${rows.at(-1).probeP99.toFixed(1)} ms`);
   }
   return rows;
@@ -128,13 +126,13 @@ try {
     ...idle.map((r) => row('idle', r)),
     ...busy.map((r) => row('busy', r)),
     '',
-    `p99 at concurrency 8 / p50 at concurrency 1, idle: median ${medianOf(repeats).toFixed(2)}x of ${RATIO_RUNS} runs (${repeats.map((x) => x.toFixed(2)).join(', ')}, in run order; the first is the table's); busy: ${ratio(busy).toFixed(2)}x. The issue's bound: under 10x, 0 errors; errors: ${errors}.`,
+    `p99 at concurrency 8 / p50 at concurrency 1, idle: median ${median(repeats).toFixed(2)}x of ${RATIO_RUNS} runs (${repeats.map((x) => x.toFixed(2)).join(', ')}, in run order; the first is the table's); busy: ${ratio(busy).toFixed(2)}x. The issue's bound: under 10x, 0 errors; errors: ${errors}.`,
   ].join('\n');
   console.log(text);
   if (values.write) {
     writeSection(README, 'load', text);
   }
-  if (errors > 0 || medianOf(repeats) >= 10) process.exitCode = 1;
+  if (errors > 0 || median(repeats) >= 10) process.exitCode = 1;
 } finally {
   await app.stop();
 }
