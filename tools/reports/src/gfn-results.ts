@@ -21,6 +21,7 @@ import { generateScene, openGrounder, splitSeed, toRGBA8 } from '@gradloc/models
 import { explainDiverse, OnnxGrounder } from '@gradloc/vps-search';
 import { replaceSection } from '@gradloc/bench-kit';
 import { frame, H, M, span, svgDocument, W } from './svg.js';
+import { arg, has } from './args.js';
 
 interface Variant {
   readonly key: string;
@@ -76,11 +77,6 @@ interface Results {
 const PACKAGE = fileURLToPath(new URL('../../../packages/gflownet/', import.meta.url));
 const RESULTS = join(PACKAGE, 'results', 'results.json');
 const PLOT = join(PACKAGE, 'results', 'convergence.svg');
-const has = (name: string): boolean => process.argv.includes(`--${name}`);
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-};
 
 function save(r: Results): void {
   mkdirSync(dirname(RESULTS), { recursive: true });

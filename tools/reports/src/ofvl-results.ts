@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { readCard, type Card } from '@gradloc/models';
 import { dataOf, evaluateLocalizer, openLocalizer, TRAIN_DEFAULTS, trainRoomsModel, type Sharing } from '@gradloc/ofvl-localize';
 import { replaceSection } from '@gradloc/bench-kit';
+import { arg, has } from './args.js';
 
 interface Config {
   readonly key: string;
@@ -62,11 +63,6 @@ interface Results {
   readonly runs: readonly Run[];
 }
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-};
-const has = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const PACKAGE = fileURLToPath(new URL('../../../packages/ofvl-localize/', import.meta.url));
 const README = join(PACKAGE, 'README.md');

@@ -37,12 +37,8 @@ import {
 } from '@gradloc/sgtm-train';
 import { replaceSection } from '@gradloc/bench-kit';
 import { tradeoffSvg } from './sgtm-plot.js';
+import { arg, has } from './args.js';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-};
-const has = (name: string): boolean => process.argv.includes(`--${name}`);
 const list = (name: string, dflt: number[]): number[] => (arg(name) ? arg(name)!.split(',').map(Number) : dflt);
 
 const README = fileURLToPath(new URL('../../../packages/sgtm-train/README.md', import.meta.url));
