@@ -11,7 +11,7 @@
  * --from-results only rewrites the section. A run takes ~13 min per 5000 steps on 2 cores.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceSection } from '@gradloc/bench-kit';
@@ -62,7 +62,6 @@ const RESULTS = join(PACKAGE, 'results', 'probes.json');
 /** The rooms of the results table. */
 const DATA = { kind: 'synthetic' as const, seed: 1, rooms: 4, train: 400, test: 100 };
 
-
 function numberArg(name: string, fallback: number, ok: (x: number) => boolean): number {
   const raw = arg(name);
   if (raw === undefined) return fallback;
@@ -110,7 +109,7 @@ async function run(s: Setting): Promise<Probe> {
       if (p.phase === 'train' && p.step % 500 === 0) console.log(`${label}: step ${p.step}/${p.steps}, error ${Object.values(p.error).map((e) => e.toFixed(3)).join(' ')} m, ${Math.round(p.etaSec)} s left`);
     },
   });
-  const localizer = new Localizer(modelGraph(result, scenes, DATA), join(tmpdir(), 'gradloc-ofvl-probe'));
+  const localizer = new Localizer(modelGraph(result, scenes, DATA), `probe (${label})`);
   try {
     const ev = await evaluateLocalizer(localizer, scenes, {});
     const cores = cpus();
